@@ -1,0 +1,63 @@
+"""The component contract and the context every component is built with.
+
+A component is a small object with ``name``, ``stage`` and
+``async def run(self, stop: asyncio.Event) -> None``. Optional methods:
+
+- ``healthcheck() -> bool``: False makes ``/ready`` answer 503.
+- ``reconfigure(new) -> bool``: absorb the config of ``new`` (a freshly built
+  instance of the same name) in place on SIGHUP and return True, keeping state
+  (probe history, log checkpoints, spool). Returning False, or lacking the
+  method, makes the supervisor stop the old instance and start the new one.
+
+Stop order on shutdown follows ``stage``: sources first, then transforms, then
+sinks (which flush), then services (HTTP API users such as the alert relay).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from .telemetry import LoopMonitor
+
+Stage = Literal["source", "transform", "sink", "service"]
+STAGE_ORDER: tuple[Stage, ...] = ("source", "transform", "sink", "service")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+T = TypeVar("T")
+
+
+@runtime_checkable
+class Component(Protocol):
+    name: str
+    stage: Stage
+
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
+@dataclass
+class Context:
+    """What components share: the metrics registry, the state dir, HTTP routes, the loop monitor."""
+
+    registry: CollectorRegistry
+    state_dir: Path
+    loop_monitor: LoopMonitor = field(default_factory=LoopMonitor)
+    #: Extra HTTP routes served by the agent's server, path -> handler (e.g. "/api/probes").
+    #: Components add and remove entries at run time; the server looks them up per request.
+    routes: dict[str, Handler] = field(default_factory=dict)
+    _metrics: dict[type, Any] = field(default_factory=dict)
+
+    def metrics(self, cls: type[T]) -> T:
+        """The one instance of a metrics holder class for this registry (created on first use).
+
+        Metric families outlive components so a reload never re-registers them.
+        """
+        inst = self._metrics.get(cls)
+        if inst is None:
+            inst = self._metrics[cls] = cls(self.registry)  # type: ignore[call-arg]
+        return inst  # type: ignore[no-any-return]

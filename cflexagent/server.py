@@ -1,0 +1,187 @@
+"""The agent's HTTP server: /metrics, /healthz, /ready, / and component routes.
+
+TLS and basic auth follow Prometheus' web config (exporter-toolkit): users map
+to bcrypt hashes, every endpoint but ``/healthz`` needs a valid user when any
+are configured, and bcrypt runs in a worker thread with results cached so a
+scrape every few seconds costs one hash compare per distinct credential.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import ssl
+import time
+from collections.abc import Callable
+
+import bcrypt
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+
+from . import __version__
+from .component import Context
+from .config import ConfigError, ServerSection
+from .telemetry import AgentMetrics, get_logger
+
+log = get_logger("server")
+
+# A valid hash to compare against for unknown users, so their timing matches known ones.
+_DUMMY_HASH = b"$2b$10$kq92gpPKADbWQcAAiYV/a.5YbglV/NcqQ3zKeUB1e2rpeL6DWqg2m"
+_CACHE_MAX = 256
+
+
+def build_ssl_context(section: ServerSection, source: str = "config") -> ssl.SSLContext | None:
+    tls = section.tls
+    if tls is None:
+        return None
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3 if tls.min_version == "TLS13" else ssl.TLSVersion.TLSv1_2
+    try:
+        ctx.load_cert_chain(tls.cert_file, tls.key_file)
+    except FileNotFoundError as e:
+        raise ConfigError(f"{source}: server.tls: file not found: {e.filename}") from None
+    except PermissionError as e:
+        raise ConfigError(f"{source}: server.tls: file not readable: {e.filename}") from None
+    except ssl.SSLError as e:
+        raise ConfigError(f"{source}: server.tls: cannot use cert_file/key_file: {e.reason or e}") from None
+    return ctx
+
+
+class BasicAuthChecker:
+    def __init__(self, users: dict[str, str]) -> None:
+        self._users = {u: h.encode() for u, h in users.items()}
+        self._cache: dict[bytes, bool] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._users)
+
+    async def check(self, header: str | None) -> bool:
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        hashed = self._users.get(user)
+        key = hashlib.sha256(b"\0".join([user.encode(), password.encode(), hashed or b""])).digest()
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        ok = await asyncio.to_thread(bcrypt.checkpw, password.encode(), hashed or _DUMMY_HASH)
+        ok = ok and hashed is not None
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        self._cache[key] = ok
+        return ok
+
+
+class Server:
+    def __init__(self, section: ServerSection, ctx: Context, metrics: AgentMetrics,
+                 not_ready: Callable[[], list[str]]) -> None:
+        self._section = section
+        self._ctx = ctx
+        self._metrics = metrics
+        self._not_ready = not_ready
+        self._auth = BasicAuthChecker(section.basic_auth.users if section.basic_auth else {})
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    def set_auth(self, section: ServerSection) -> None:
+        self._auth = BasicAuthChecker(section.basic_auth.users if section.basic_auth else {})
+
+    @property
+    def section(self) -> ServerSection:
+        return self._section
+
+    def _app(self) -> web.Application:
+        app = web.Application(middlewares=[self._auth_middleware], client_max_size=16 * 1024 * 1024)
+        app.router.add_get("/", self._index)
+        app.router.add_get("/metrics", self._metrics_handler)
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/ready", self._ready)
+        app.router.add_route("*", "/{tail:.+}", self._dynamic)
+        return app
+
+    async def start(self, ssl_context: ssl.SSLContext | None) -> None:
+        """Bind and serve. Raises OSError when the address is in use."""
+        runner = web.AppRunner(self._app(), access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self._section.listen.host or None, self._section.listen.port,
+                           ssl_context=ssl_context, reuse_address=True)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        server = site._server
+        if server is not None and getattr(server, "sockets", None):
+            self.port = server.sockets[0].getsockname()[1]
+        log.info("serving", address=str(self._section.listen), port=self.port, tls=ssl_context is not None,
+                 basic_auth=self._auth.enabled)
+
+    async def restart(self, section: ServerSection, ssl_context: ssl.SSLContext | None) -> None:
+        """Rebind with a new section; on failure keep serving the old one and re-raise."""
+        old_runner, old_section = self._runner, self._section
+        same_address = section.listen == old_section.listen
+        if same_address and old_runner is not None:
+            await old_runner.cleanup()
+        self._section = section
+        self.set_auth(section)
+        try:
+            await self.start(ssl_context)
+        except BaseException:
+            self._section = old_section
+            self.set_auth(old_section)
+            if same_address:
+                await self.start(build_ssl_context(old_section))
+            raise
+        if not same_address and old_runner is not None:
+            await old_runner.cleanup()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @web.middleware
+    async def _auth_middleware(self, request: web.Request, handler: Callable[..., object]) -> web.StreamResponse:
+        if self._auth.enabled and request.path != "/healthz":
+            if not await self._auth.check(request.headers.get("Authorization")):
+                return web.Response(status=401, text="Unauthorized\n",
+                                    headers={"WWW-Authenticate": 'Basic realm="cflexagent"'})
+        return await handler(request)  # type: ignore[misc,no-any-return]
+
+    async def _index(self, request: web.Request) -> web.Response:
+        links = ["/metrics", "/healthz", "/ready", *sorted(self._ctx.routes)]
+        items = "".join(f'<li><a href="{p}">{p}</a></li>' for p in links)
+        body = (f"<!doctype html><html><head><title>cflexagent</title></head><body>"
+                f"<h1>cflexagent {__version__}</h1><ul>{items}</ul></body></html>")
+        return web.Response(text=body, content_type="text/html")
+
+    async def _metrics_handler(self, request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+        registry: CollectorRegistry = self._ctx.registry
+        body = encoder(registry)
+        self._metrics.scrape_duration.observe(time.perf_counter() - started)
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
+
+    async def _ready(self, request: web.Request) -> web.Response:
+        bad = self._not_ready()
+        if bad:
+            return web.Response(status=503, text="not ready: " + ", ".join(sorted(bad)) + "\n")
+        return web.Response(text="ready\n")
+
+    async def _dynamic(self, request: web.Request) -> web.StreamResponse:
+        handler = self._ctx.routes.get(request.path)
+        if handler is None:
+            raise web.HTTPNotFound()
+        return await handler(request)
