@@ -66,12 +66,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.demo:
         source = "<demo>"
         demo_state_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
-        config = parse(demo_config_text(), source)
+        text = demo_config_text()
+        if args.listen:
+            text = text.replace('listen = "127.0.0.1:9087"', f"listen = {args.listen!r}".replace("'", '"'))
+        config = parse(text, source)
         loader = None
         from .demo import demo_components
 
         extra = demo_components(config)
     else:
+        if args.listen:
+            return fail("--listen is only for --demo; set server.listen in the config file", EXIT_CONFIG)
         config, source = load_config(args)
         path = source
 
@@ -169,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help="run the agent")
     p.add_argument("--demo", action="store_true", help="run on the embedded demo configuration")
+    p.add_argument("--listen", metavar="HOST:PORT", help="with --demo: serve on this address instead of 127.0.0.1:9087")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("check", parents=[common], help="validate the config and summarise what would run")
