@@ -75,6 +75,7 @@ class Agent:
         self._reload_lock = asyncio.Lock()
         self._helpers: list[asyncio.Task[None]] = []
         self._helper_stop = asyncio.Event()
+        self.clock = time.monotonic
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -141,7 +142,7 @@ class Agent:
                 loop.remove_signal_handler(sig)
 
     def _on_stop_signal(self, sig: signal.Signals) -> None:
-        now = time.monotonic()
+        now = self.clock()
         if self._first_signal is None:
             self._first_signal = now
             log.info("stop requested", signal=sig.name)
