@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from . import probes
 from .component import Component, Context
 from .config import Config
 
@@ -29,6 +30,8 @@ class Capability:
 
 
 CAPABILITIES: dict[str, Capability] = {}
+# Each entry's functions import their package's heavy parts only when that capability is configured.
+CAPABILITIES["probes"] = Capability(probes.build, probes.summary, probes.check)
 
 
 def build_components(config: Config, ctx: Context) -> list[Component]:

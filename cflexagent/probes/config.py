@@ -1,38 +1,198 @@
-"""Config of ``[probe_defaults]``, ``[[probes]]`` and ``[[heartbeats]]`` (filled in by the probes component)."""
+"""Config of ``[probe_defaults]``, ``[[probes]]`` and ``[[heartbeats]]``.
+
+A probe is one struct for both types (``http`` and ``tcp``): shared keys such
+as ``timeout`` can then come from ``[probe_defaults]``, and keys that belong to
+the other type are rejected with the key path. Everything is validated here;
+``probes/plan.py`` precompiles the rest (URL parts, request bytes, status sets)
+when the scheduler is built, so nothing is parsed while probing.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from ..configtypes import Duration, Section
+import msgspec
+
+from ..configtypes import Duration, HostPort, Section, Size
+
+IPFamily = Literal["auto", "ipv4", "ipv6"]
+_STATUS_CLASS = re.compile(r"[1-5]xx")
+_NAME_MAX = 128
+
+
+def check_url(url: str, key: str) -> None:
+    """Raise ``ValueError("key: ...")`` unless ``url`` is an absolute http(s) URL with a host."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:
+        raise ValueError(f'{key}: invalid URL "{url}": {e}') from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f'{key}: expected an http:// or https:// URL, got "{url}"')
+    if not parts.hostname:
+        raise ValueError(f'{key}: URL has no host: "{url}"')
+    if port == 0:
+        raise ValueError(f'{key}: URL port must be 1-65535: "{url}"')
+    if any(c in url for c in " \r\n\t"):
+        raise ValueError(f'{key}: URL must not contain spaces or line breaks: "{url}"')
+
+
+def check_address(text: str, key: str) -> HostPort:
+    try:
+        hp = HostPort.parse(text)
+    except ValueError as e:
+        raise ValueError(f"{key}: {e}") from None
+    if not hp.host or hp.port == 0:
+        raise ValueError(f'{key}: expected host:port with a host and a port 1-65535, got "{text}"')
+    return hp
 
 
 class ProbeDefaults(Section):
+    """``[probe_defaults]``: scheduler-wide settings plus defaults copied into every probe."""
+
+    # Copied into each [[probes]] table that does not set them:
     interval: Duration = Duration(30.0)
     timeout: Duration = Duration(10.0)
+    failure_threshold: int = 2
+    success_threshold: int = 1
+    ip_family: IPFamily = "auto"
+    tls_verify: bool = True
+    body_limit: Size = Size(1024 * 1024)
+    # Scheduler-wide:
+    canaries: list[str] = []
+    max_concurrency: int = 64
+    history: int = 20
+
+    def __post_init__(self) -> None:
+        for i, c in enumerate(self.canaries):
+            if "://" in c:
+                check_url(c, f"canaries[{i}]")
+            else:
+                check_address(c, f"canaries[{i}]")
+        if self.max_concurrency < 1:
+            raise ValueError("max_concurrency: must be at least 1")
+        if not 1 <= self.history <= 1000:
+            raise ValueError("history: must be between 1 and 1000")
+
+
+#: ``[probe_defaults]`` keys that are per-probe settings (copied into probes).
+PER_PROBE_DEFAULTS = ("interval", "timeout", "failure_threshold", "success_threshold", "ip_family",
+                      "tls_verify", "body_limit")
 
 
 class ProbeConfig(Section):
     name: str
     type: Literal["http", "tcp"]
-    url: str = ""
-    address: str = ""
     interval: Duration = Duration(30.0)
     timeout: Duration = Duration(10.0)
+    failure_threshold: int = 2
+    success_threshold: int = 1
+    ip_family: IPFamily = "auto"
+    max_duration: Duration | None = None
+    # http
+    url: str = ""
+    method: str = "GET"
+    headers: dict[str, str] = {}
+    body: str = ""
+    expect_status: list[int | str] = msgspec.field(default_factory=lambda: ["2xx"])
+    expect_body: re.Pattern[str] | None = None
+    fail_if_body: re.Pattern[str] | None = None
+    expect_header: dict[str, re.Pattern[str]] = {}
+    follow_redirects: bool = True
+    max_redirects: int = 10
+    body_limit: Size = Size(1024 * 1024)
+    # tcp
+    address: str = ""
+    send: str = ""
+    expect: re.Pattern[str] | None = None
+    tls: bool = False
+    # TLS (https:// URLs, or tcp with tls = true)
+    tls_verify: bool = True
+    ca_file: str = ""
+    client_cert_file: str = ""
+    client_key_file: str = ""
+    server_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name.strip() or len(self.name) > _NAME_MAX:
+            raise ValueError(f"name: must be 1-{_NAME_MAX} characters")
+        if self.timeout <= 0:
+            raise ValueError("timeout: must be greater than 0s")
+        if self.timeout >= self.interval:
+            raise ValueError(f"timeout: must be shorter than interval ({float(self.timeout):g}s >= "
+                             f"{float(self.interval):g}s)")
+        if self.max_duration is not None and not 0 < self.max_duration <= self.timeout:
+            raise ValueError("max_duration: must be greater than 0s and at most timeout")
+        if self.failure_threshold < 1:
+            raise ValueError("failure_threshold: must be at least 1")
+        if self.success_threshold < 1:
+            raise ValueError("success_threshold: must be at least 1")
+        if bool(self.client_cert_file) != bool(self.client_key_file):
+            raise ValueError("client_key_file: client_cert_file and client_key_file go together")
+        if self.body_limit < 1:
+            raise ValueError("body_limit: must be at least 1 byte")
+        if self.type == "http":
+            if not self.url:
+                raise ValueError("url: required for http probes")
+            check_url(self.url, "url")
+            if self.address:
+                raise ValueError("address: only for tcp probes (http probes use url)")
+            for key in ("send", "expect"):
+                if getattr(self, key):
+                    raise ValueError(f"{key}: only for tcp probes")
+            if self.tls:
+                raise ValueError("tls: only for tcp probes (http probes use an https:// url)")
+            if not re.fullmatch(r"[A-Z]+", self.method):
+                raise ValueError(f'method: expected an upper-case HTTP method like "GET", got "{self.method}"')
+            for i, s in enumerate(self.expect_status):
+                if isinstance(s, int):
+                    if not 100 <= s <= 599:
+                        raise ValueError(f"expect_status[{i}]: expected a status code 100-599, got {s}")
+                elif not _STATUS_CLASS.fullmatch(s):
+                    raise ValueError(f'expect_status[{i}]: expected a code like 200 or a class like "2xx", got "{s}"')
+            for k, v in self.headers.items():
+                if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", k) or any(c in v for c in "\r\n"):
+                    raise ValueError(f'headers: invalid header "{k}"')
+            if not 0 <= self.max_redirects <= 100:
+                raise ValueError("max_redirects: must be between 0 and 100")
+        else:
+            if not self.address:
+                raise ValueError("address: required for tcp probes (host:port)")
+            check_address(self.address, "address")
+            if self.url:
+                raise ValueError("url: only for http probes (tcp probes use address)")
+            if self.expect is not None and len(self.expect.pattern) == 0:
+                raise ValueError("expect: must not be empty")
 
 
 class HeartbeatConfig(Section):
+    """A dead-man's-switch ping (healthchecks.io style) sent while the agent is healthy."""
+
     name: str
     url: str
     interval: Duration = Duration(60.0)
+    timeout: Duration = Duration(10.0)
+    method: Literal["GET", "POST", "HEAD"] = "GET"
+    #: Probes that must be up for the ping to go out (empty: the agent running is enough).
+    require_probes: list[str] = []
+
+    def __post_init__(self) -> None:
+        if not self.name.strip() or len(self.name) > _NAME_MAX:
+            raise ValueError(f"name: must be 1-{_NAME_MAX} characters")
+        check_url(self.url, "url")
+        if self.timeout <= 0 or self.timeout >= self.interval:
+            raise ValueError("timeout: must be greater than 0s and shorter than interval")
 
 
 def apply_probe_defaults(raw: dict[str, Any]) -> dict[str, Any]:
-    """Copy ``[probe_defaults]`` keys into each ``[[probes]]`` table that does not set them."""
+    """Copy the per-probe keys of ``[probe_defaults]`` into each ``[[probes]]`` table that does not set them."""
     defaults = raw.get("probe_defaults")
     probes = raw.get("probes")
     if not isinstance(defaults, dict) or not isinstance(probes, list):
         return raw
+    shared = {k: v for k, v in defaults.items() if k in PER_PROBE_DEFAULTS}
     raw = dict(raw)
-    raw["probes"] = [{**defaults, **p} if isinstance(p, dict) else p for p in probes]
+    raw["probes"] = [{**shared, **p} if isinstance(p, dict) else p for p in probes]
     return raw

@@ -1,0 +1,334 @@
+"""The HTTP(S) prober: one fresh connection per probe, each step timed.
+
+Steps are driven one by one so each phase is measured as blackbox_exporter
+names them: ``resolve`` (c-ares), ``connect`` (``sock_connect``), ``tls``
+(``create_connection(sock=..., ssl=...)`` runs only the handshake),
+``processing`` (request written -> first response byte) and ``transfer``
+(first byte -> end of the bounded body read). Redirect hops add up.
+
+Responses are parsed by httptools (the Node.js llhttp parser, also behind
+uvicorn): a maintained, strict HTTP/1.1 parser with a callback API that fits an
+``asyncio.Protocol`` without copies, so this module never parses HTTP itself.
+Requests are HTTP/1.1 with ``Connection: close``; at most ``body_limit`` bytes
+of body are read, the rest is dropped with the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httptools
+
+from .. import __version__
+from .base import Endpoint, Env, ProbeFailed, Result, clock, connect, resolve
+from .config import ProbeConfig
+from .tls import chain_expiries, classify, client_context, tls_version_name
+
+_REDIRECTS = frozenset((301, 302, 303, 307, 308))
+_MAX_HEADERS = 256
+_USER_AGENT = f"cflexagent/{__version__}"
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One request target: where to connect and the exact bytes to send."""
+
+    url: str
+    endpoint: Endpoint
+    https: bool
+    sni: str | None
+    request: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPPlan:
+    name: str
+    target: str
+    timeout: float
+    max_duration: float
+    first: Hop
+    method: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    ip_family: Any
+    server_name: str
+    ssl_context: ssl.SSLContext | None
+    ssl_error: str
+    statuses: frozenset[int]
+    expect_body: re.Pattern[str] | None
+    fail_if_body: re.Pattern[str] | None
+    expect_header: tuple[tuple[bytes, re.Pattern[str]], ...]
+    follow_redirects: bool
+    max_redirects: int
+    body_limit: int
+    keep_body: bool
+    head: bool
+
+
+def _statuses(spec: list[int | str]) -> frozenset[int]:
+    out: set[int] = set()
+    for s in spec:
+        if isinstance(s, int):
+            out.add(s)
+        else:
+            base = int(s[0]) * 100
+            out.update(range(base, base + 100))
+    return frozenset(out)
+
+
+def _request(method: str, url: str, headers: tuple[tuple[str, str], ...], body: bytes) -> tuple[bytes, str]:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host_header = f"[{host}]" if ":" in host else host
+    default_port = 443 if parts.scheme == "https" else 80
+    if parts.port and parts.port != default_port:
+        host_header += f":{parts.port}"
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    mine = {k.lower() for k, _ in headers}
+    lines = [f"{method} {path} HTTP/1.1"]
+    for k, v in (("Host", host_header), ("User-Agent", _USER_AGENT), ("Accept", "*/*")):
+        if k.lower() not in mine:
+            lines.append(f"{k}: {v}")
+    lines.extend(f"{k}: {v}" for k, v in headers if k.lower() != "connection")
+    lines.append("Connection: close")
+    if body or method in ("POST", "PUT", "PATCH"):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body, host
+
+
+def _hop(url: str, method: str, headers: tuple[tuple[str, str], ...], body: bytes, ip_family: Any,
+         server_name: str) -> Hop:
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    request, host = _request(method, url, headers, body)
+    port = parts.port or (443 if https else 80)
+    return Hop(url, Endpoint.make(host, port, ip_family), https, (server_name or host) if https else None, request)
+
+
+def compile_plan(cfg: ProbeConfig) -> HTTPPlan:
+    """Everything the prober needs, computed once: request bytes, status set, TLS context."""
+    headers = tuple(cfg.headers.items())
+    body = cfg.body.encode()
+    ctx: ssl.SSLContext | None = None
+    ssl_error = ""
+    try:
+        ctx = client_context(cfg.tls_verify, cfg.ca_file, cfg.client_cert_file, cfg.client_key_file)
+    except (OSError, ssl.SSLError) as e:
+        ssl_error = f"cannot set up TLS: {getattr(e, 'strerror', None) or e}"
+    return HTTPPlan(
+        name=cfg.name, target=cfg.url, timeout=float(cfg.timeout),
+        max_duration=float(cfg.max_duration or 0.0),
+        first=_hop(cfg.url, cfg.method, headers, body, cfg.ip_family, cfg.server_name),
+        method=cfg.method, headers=headers, body=body, ip_family=cfg.ip_family, server_name=cfg.server_name,
+        ssl_context=ctx, ssl_error=ssl_error, statuses=_statuses(cfg.expect_status),
+        expect_body=cfg.expect_body, fail_if_body=cfg.fail_if_body,
+        expect_header=tuple((k.lower().encode(), v) for k, v in cfg.expect_header.items()),
+        follow_redirects=cfg.follow_redirects, max_redirects=cfg.max_redirects, body_limit=int(cfg.body_limit),
+        keep_body=cfg.expect_body is not None or cfg.fail_if_body is not None, head=cfg.method == "HEAD",
+    )
+
+
+class _Client(asyncio.Protocol):
+    """Feeds received bytes to llhttp and resolves ``done`` at the end of the (bounded) response."""
+
+    __slots__ = ("body", "body_bytes", "done", "first_byte", "headers", "keep_body", "last_byte", "limit",
+                 "parser", "status", "stop_at_headers", "transport", "truncated")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, limit: int, keep_body: bool, head: bool) -> None:
+        self.done: asyncio.Future[None] = loop.create_future()
+        self.parser = httptools.HttpResponseParser(self)
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body = bytearray()
+        self.body_bytes = 0
+        self.limit = limit
+        self.keep_body = keep_body
+        self.stop_at_headers = head
+        self.first_byte = self.last_byte = 0.0
+        self.status = 0
+        self.truncated = False
+        self.transport: asyncio.Transport | None = None
+
+    # asyncio callbacks
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if self.done.done():
+            return
+        if not self.first_byte:
+            self.first_byte = clock()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError:
+            pass  # raised by our own early finish (below); done is already set
+        except httptools.HttpParserUpgrade:
+            self._finish(None)
+        except httptools.HttpParserError as e:
+            self._finish(ProbeFailed("protocol", f"malformed HTTP response: {e}"))
+
+    def eof_received(self) -> bool | None:
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.done.done():
+            return
+        if self.status and exc is None and not self.parser.should_keep_alive():
+            # No Content-Length and not chunked: the body ends with the connection.
+            self._finish(None)
+        elif exc is not None:
+            self._finish(ProbeFailed("reset", f"connection lost: {exc}"))
+        else:
+            what = "during the response" if self.first_byte else "before any response"
+            self._finish(ProbeFailed("reset", f"connection closed by the server {what}"))
+
+    # llhttp callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if len(self.headers) >= _MAX_HEADERS:
+            self._finish(ProbeFailed("protocol", f"more than {_MAX_HEADERS} response headers"))
+            raise _Stop
+        self.headers.append((name.lower(), value))
+
+    def on_headers_complete(self) -> None:
+        self.status = self.parser.get_status_code()
+        if self.stop_at_headers:
+            self._finish(None)
+            raise _Stop
+
+    def on_body(self, body: bytes) -> None:
+        n = len(body)
+        room = self.limit - self.body_bytes
+        if n >= room:
+            if self.keep_body:
+                self.body += body[:room]
+            self.body_bytes += room
+            self.truncated = True
+            self._finish(None)
+            raise _Stop
+        if self.keep_body:
+            self.body += body
+        self.body_bytes += n
+
+    def on_message_complete(self) -> None:
+        self._finish(None)
+
+    def _finish(self, exc: ProbeFailed | None) -> None:
+        if self.done.done():
+            return
+        self.last_byte = clock()
+        if exc is None:
+            self.done.set_result(None)
+        else:
+            self.done.set_exception(exc)
+
+
+class _Stop(Exception):
+    """Stops llhttp mid-buffer (turned into HttpParserCallbackError by httptools)."""
+
+
+async def _exchange(plan: HTTPPlan, hop: Hop, env: Env, result: Result) -> _Client:
+    addrs = await resolve(env, hop.endpoint, result)
+    sock = await connect(env, addrs, result)
+    loop = env.loop
+    client = _Client(loop, plan.body_limit, plan.keep_body, plan.head)
+    transport: asyncio.BaseTransport | None = None
+    try:
+        if hop.https:
+            if plan.ssl_context is None:
+                raise ProbeFailed("tls_handshake", plan.ssl_error)
+            result.phase = "tls"
+            result.uses_tls = True
+            t0 = clock()
+            try:
+                transport, _ = await loop.create_connection(lambda: client, sock=sock, ssl=plan.ssl_context,
+                                                            server_hostname=hop.sni,
+                                                            ssl_handshake_timeout=plan.timeout)
+            except (OSError, ssl.SSLError, EOFError) as e:
+                reason, detail = classify(e)
+                raise ProbeFailed(reason, detail) from None
+            finally:
+                result.tls += clock() - t0
+            sslobj = transport.get_extra_info("ssl_object")
+            if sslobj is not None:
+                result.tls_version = tls_version_name(sslobj)
+                result.leaf_expiry, result.chain_expiry = chain_expiries(sslobj)
+        else:
+            transport, _ = await loop.create_connection(lambda: client, sock=sock)
+        result.phase = "processing"
+        sent = clock()
+        transport.write(hop.request)  # type: ignore[attr-defined]
+        try:
+            await client.done
+        finally:
+            if client.first_byte:
+                result.processing += client.first_byte - sent
+                result.transfer += (client.last_byte or clock()) - client.first_byte
+            else:
+                result.processing += clock() - sent
+    except BaseException:
+        if transport is not None:
+            transport.abort()
+        else:
+            sock.close()
+        raise
+    if client.truncated:
+        transport.abort()
+    else:
+        transport.close()
+    return client
+
+
+def _header(client: _Client, name: bytes) -> bytes | None:
+    for k, v in client.headers:
+        if k == name:
+            return v
+    return None
+
+
+async def probe(plan: HTTPPlan, env: Env, result: Result) -> None:
+    hop = plan.first
+    while True:
+        client = await _exchange(plan, hop, env, result)
+        status = client.status
+        if plan.follow_redirects and status in _REDIRECTS:
+            location = _header(client, b"location")
+            if location:
+                if result.redirects >= plan.max_redirects:
+                    raise ProbeFailed("redirects", f"more than {plan.max_redirects} redirects (last to "
+                                      f"{location.decode('latin-1')[:200]})")
+                result.redirects += 1
+                url = urljoin(hop.url, location.decode("latin-1"))
+                if urlsplit(url).scheme not in ("http", "https"):
+                    raise ProbeFailed("redirects", f"redirect to a non-HTTP URL: {url[:200]}")
+                method, body = plan.method, plan.body
+                if status == 303 or (status in (301, 302) and method == "POST"):
+                    method, body = "GET", b""
+                hop = _hop(url, method, plan.headers, body, plan.ip_family, plan.server_name)
+                continue
+        break
+    result.status_code = status
+    version = client.parser.get_http_version()
+    result.http_version = 1.1 if version == "1.1" else float(version or 0)
+    length = _header(client, b"content-length")
+    result.content_length = int(length) if length and length.isdigit() else client.body_bytes
+    result.body_bytes = client.body_bytes
+    if status not in plan.statuses:
+        raise ProbeFailed("status", f"status {status} not expected")
+    for name, pattern in plan.expect_header:
+        value = _header(client, name)
+        if value is None or not pattern.search(value.decode("latin-1")):
+            raise ProbeFailed("header", f"header {name.decode()} missing or not matching {pattern.pattern!r}")
+    if plan.keep_body:
+        text = client.body.decode("utf-8", "replace")
+        if plan.expect_body is not None and not plan.expect_body.search(text):
+            result.regex_failed = True
+            raise ProbeFailed("body", f"body does not match {plan.expect_body.pattern!r}")
+        if plan.fail_if_body is not None and plan.fail_if_body.search(text):
+            result.regex_failed = True
+            raise ProbeFailed("body", f"body matches fail_if_body {plan.fail_if_body.pattern!r}")

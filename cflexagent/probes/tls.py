@@ -1,0 +1,124 @@
+"""TLS for the probers: client contexts, failure reasons and certificate expiry.
+
+Contexts are built once per distinct setting (verify, CA file, client cert) and
+shared by every probe that uses it: creating one loads the system trust store,
+which costs milliseconds and a few hundred KiB each time.
+
+The chain a server presented is reachable in Python 3.11 only through the
+private ``_ssl._SSLSocket.get_verified_chain()`` / ``get_unverified_chain()``
+(public on ``SSLObject`` from 3.13). :func:`chain_expiries` is the one place that
+touches it; when it is missing we fall back to the leaf from ``getpeercert()``.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+#: OpenSSL X509_V_ERR_* codes that have their own reason.
+_EXPIRED = {10}  # X509_V_ERR_CERT_HAS_EXPIRED
+_HOSTNAME = {62, 64}  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+
+_TLS_VERSION_NAMES = {"TLSv1": "TLS 1.0", "TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
+
+_contexts: dict[tuple[bool, str, str, str], ssl.SSLContext] = {}
+
+
+def client_context(verify: bool = True, ca_file: str = "", cert_file: str = "", key_file: str = "") -> ssl.SSLContext:
+    """A shared client context; raises OSError/ssl.SSLError when a named file cannot be used."""
+    key = (verify, ca_file, cert_file, key_file)
+    ctx = _contexts.get(key)
+    if ctx is None:
+        ctx = ssl.create_default_context(cafile=ca_file or None)
+        if not verify:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        if cert_file:
+            ctx.load_cert_chain(cert_file, key_file or None)
+        ctx.set_alpn_protocols(["http/1.1"])
+        _contexts[key] = ctx
+    return ctx
+
+
+def classify(exc: BaseException) -> tuple[str, str]:
+    """(reason, detail) for an exception raised by the TLS handshake."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        code = getattr(exc, "verify_code", 0)
+        message = getattr(exc, "verify_message", "") or str(exc)
+        if code in _EXPIRED:
+            return "cert_expired", message
+        if code in _HOSTNAME:
+            return "tls_hostname", message
+        return "tls_untrusted", message
+    if isinstance(exc, ssl.SSLError):
+        return "tls_handshake", exc.reason or str(exc)
+    return "tls_handshake", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def tls_version_name(sslobj: Any) -> str:
+    """blackbox_exporter's spelling: ``TLS 1.3``."""
+    v = sslobj.version() or ""
+    return _TLS_VERSION_NAMES.get(v, v)
+
+
+def _not_after(info: dict[str, Any]) -> float:
+    return float(ssl.cert_time_to_seconds(info["notAfter"]))
+
+
+def chain_expiries(sslobj: Any) -> tuple[float, float]:
+    """(leaf notAfter, earliest notAfter in the presented chain) as Unix times; 0.0 when unknown.
+
+    Uses the verified chain when verification ran (what the client trusted),
+    else the chain as sent.
+    """
+    inner = getattr(sslobj, "_sslobj", None)
+    chain: list[Any] | None = None
+    if inner is not None:
+        getter = getattr(inner, "get_verified_chain", None)
+        try:
+            chain = getter() if getter is not None else None
+            if not chain:
+                getter = getattr(inner, "get_unverified_chain", None)
+                chain = getter() if getter is not None else None
+        except (ssl.SSLError, ValueError):
+            chain = None
+    if chain:
+        try:
+            times = [_not_after(c.get_info()) for c in chain]
+        except (KeyError, ValueError, AttributeError):
+            times = []
+        if times:
+            return times[0], min(times)
+    try:
+        peer = sslobj.getpeercert()
+    except (ssl.SSLError, ValueError):
+        peer = None
+    if peer and "notAfter" in peer:
+        t = _not_after(peer)
+        return t, t
+    return 0.0, 0.0
+
+
+def chain_details(sslobj: Any) -> list[dict[str, Any]]:
+    """Subject, issuer and expiry of each presented certificate (for ``cflexagent probe``)."""
+    inner = getattr(sslobj, "_sslobj", None)
+    getter = getattr(inner, "get_unverified_chain", None) if inner is not None else None
+    out: list[dict[str, Any]] = []
+    if getter is None:
+        return out
+    try:
+        chain = getter() or []
+    except (ssl.SSLError, ValueError):
+        return out
+    for cert in chain:
+        info = cert.get_info()
+        out.append({
+            "subject": _name(info.get("subject", ())),
+            "issuer": _name(info.get("issuer", ())),
+            "not_after": _not_after(info) if "notAfter" in info else 0.0,
+        })
+    return out
+
+
+def _name(rdns: Any) -> str:
+    return ", ".join(f"{k}={v}" for rdn in rdns for k, v in rdn)
