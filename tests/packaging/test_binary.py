@@ -1,0 +1,113 @@
+"""The one-file binary as ops run it: built with PyInstaller, then smoke-tested.
+
+Also checks the systemd unit with ``systemd-analyze verify`` where available,
+and that the binary unpacks under $TMPDIR (the unit points it at the state
+dir, since /tmp may be noexec) and removes stale extraction folders.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ..conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def binary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    out = tmp_path_factory.mktemp("dist")
+    work = tmp_path_factory.mktemp("build")
+    subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+                    "--distpath", str(out), "--workpath", str(work), str(ROOT / "packaging" / "cflexagent.spec")],
+                   check=True, cwd=ROOT, timeout=900)
+    path = out / "cflexagent"
+    assert path.stat().st_size < 40 * 1024 * 1024
+    yield path
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> bytes:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"exited early with {proc.returncode}"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return bytes(r.read())
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer")
+
+
+def test_version_and_check(binary: Path) -> None:
+    r = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.startswith("cflexagent ")
+    r = subprocess.run([binary, "check", "-c", ROOT / "configs" / "cflexagent.example.toml"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([binary, "check", "-c", "/nonexistent.toml"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "config file not found" in r.stderr
+
+
+def test_run_reload_and_sigterm_through_bootloader(binary: Path, tmp_path: Path) -> None:
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    stale = runtime / "_MEIstale1"
+    (stale / "lib").mkdir(parents=True)
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    port = free_port()
+    cfg = tmp_path / "a.toml"
+    cfg.write_text(f'[agent]\nstate_dir = "{tmp_path}/state"\n[server]\nlisten = "127.0.0.1:{port}"\n')
+    env = {**os.environ, "TMPDIR": str(runtime)}
+    with subprocess.Popen([binary, "run", "-c", cfg], env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE) as proc:
+        try:
+            body = _wait_http(f"http://127.0.0.1:{port}/metrics", proc)
+            assert b"cflexagent_build_info" in body
+            extracted = [p for p in runtime.iterdir() if p.name.startswith("_MEI")]
+            assert stale not in extracted, "stale extraction folder was not removed"
+            assert len(extracted) == 1
+            # Signals go to the bootloader (the unit's main PID) and must reach the agent.
+            cfg.write_text(cfg.read_text() + "[server.nope]\n")
+            proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                if b"cflexagent_config_last_reload_successful 0.0" in _wait_http(
+                        f"http://127.0.0.1:{port}/metrics", proc):
+                    break
+                time.sleep(0.2)
+            else:
+                raise AssertionError("SIGHUP was not forwarded to the agent")
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=30)
+            assert proc.returncode == 0, err.decode()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert b'"message":"stopped"' in err
+    assert not [p for p in runtime.iterdir() if p.name.startswith("_MEI")], "bootloader left its folder"
+
+
+def test_systemd_unit_verifies(tmp_path: Path, binary: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    unit = (ROOT / "packaging" / "cflexagent.service").read_text().replace("/usr/local/bin/cflexagent", str(binary))
+    path = tmp_path / "cflexagent.service"
+    path.write_text(unit)
+    r = subprocess.run([analyze, "verify", str(path)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    for key in ("Type=notify", "NotifyAccess=all", "KillMode=mixed", "ExecReload=/bin/kill -HUP $MAINPID",
+                "WatchdogSec=", "MemoryMax=", "User=cflexagent", "ProtectSystem=strict",
+                "ReadWritePaths=/var/lib/cflexagent", "NoNewPrivileges=true"):
+        assert key in unit
