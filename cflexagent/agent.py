@@ -73,7 +73,7 @@ class Agent:
         self._extra = list(extra_components)
         self._first_signal: float | None = None
         self._reload_lock = asyncio.Lock()
-        self._helpers: list[asyncio.Task[None]] = []
+        self._helpers: list[asyncio.Task[object]] = []
         self._helper_stop = asyncio.Event()
         self.clock = time.monotonic
 
@@ -152,7 +152,7 @@ class Agent:
             os._exit(1)
 
     def _on_reload_signal(self) -> None:
-        task = asyncio.get_running_loop().create_task(self.reload(), name="reload")
+        task: asyncio.Task[object] = asyncio.get_running_loop().create_task(self.reload(), name="reload")
         self._helpers.append(task)
 
     # -- reload -------------------------------------------------------------

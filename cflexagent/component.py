@@ -59,5 +59,6 @@ class Context:
         """
         inst = self._metrics.get(cls)
         if inst is None:
-            inst = self._metrics[cls] = cls(self.registry)  # type: ignore[call-arg]
+            factory: Any = cls
+            inst = self._metrics[cls] = factory(self.registry)
         return inst  # type: ignore[no-any-return]

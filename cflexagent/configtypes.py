@@ -109,7 +109,9 @@ class Percent(float):
         return cls(value)
 
 
-_PARSERS: dict[type, Any] = {Duration: Duration.parse, Size: Size.parse, HostPort: HostPort.parse, Percent: Percent.parse}
+_PARSERS: dict[type, Any] = {
+    Duration: Duration.parse, Size: Size.parse, HostPort: HostPort.parse, Percent: Percent.parse,
+}
 
 
 def dec_hook(tp: Any, obj: Any) -> Any:

@@ -118,9 +118,9 @@ class Server:
             await runner.cleanup()
             raise
         self._runner = runner
-        server = site._server
-        if server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]
+        sockets = getattr(site._server, "sockets", None)
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
         log.info("serving", address=str(self._section.listen), port=self.port, tls=ssl_context is not None,
                  basic_auth=self._auth.enabled)
 

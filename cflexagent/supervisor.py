@@ -103,7 +103,8 @@ class Supervisor:
         ``forget`` drops their per-component series (a component removed by a reload).
         """
         for stage in STAGE_ORDER:
-            group = [self._running[n] for n in names if n in self._running and self._running[n].component.stage == stage]
+            group = [self._running[n] for n in names
+                     if n in self._running and self._running[n].component.stage == stage]
             if not group:
                 continue
             for r in group:

@@ -167,7 +167,7 @@ def test_demo_runs(tmp_path: Path) -> None:
             body = _wait_http(f"http://127.0.0.1:{port}/metrics", proc)
             assert b"cflexagent_build_info" in body
             proc.send_signal(signal.SIGINT)
-            out, err = proc.communicate(timeout=30)
+            _, err = proc.communicate(timeout=30)
             assert proc.returncode == 0, err
         finally:
             if proc.poll() is None:
