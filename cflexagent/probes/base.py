@@ -44,10 +44,10 @@ class ProbeFailed(Exception):
 class Result:
     """One probe run. Phases are seconds; zero means the step did not happen."""
 
-    __slots__ = ("address", "body_bytes", "chain_expiry", "content_length", "detail", "duration", "finished",
+    __slots__ = ("address", "body_bytes", "chain", "chain_expiry", "content_length", "detail", "duration", "finished",
                  "http_version", "leaf_expiry", "phase", "reason", "redirects", "regex_failed", "resolve",
                  "connect", "processing", "result", "started", "status_code", "tls", "tls_version", "transfer",
-                 "uses_tls")
+                 "uses_tls", "want_chain")
 
     def __init__(self) -> None:
         self.phase = "resolve"
@@ -66,6 +66,9 @@ class Result:
         self.tls_version = ""
         self.leaf_expiry = self.chain_expiry = 0.0
         self.regex_failed = False
+        #: Set by ``cflexagent probe``: collect each presented certificate into ``chain``.
+        self.want_chain = False
+        self.chain: list[dict[str, Any]] = []
 
     def fail(self, reason: str, detail: str = "") -> None:
         self.result = "failure"
@@ -166,7 +169,7 @@ async def connect(env: Env, addrs: tuple[Addr, ...], result: Result) -> socket.s
                 sock.close()
                 if not isinstance(e, OSError):
                     raise
-                last = connect_error(e, sockaddr)
+                last = last or connect_error(e, sockaddr)  # the first address's error is the telling one
                 continue
             result.address = sockaddr[0]
             return sock
@@ -188,4 +191,4 @@ def connect_error(e: OSError, sockaddr: tuple[Any, ...]) -> ProbeFailed:
 
 
 def timeout_reason(phase: str) -> str:
-    return {"resolve": "dns", "connect": "connect_timeout"}.get(phase, "timeout")
+    return {"resolve": "dns", "connect": "connect_timeout", "expect": "expect"}.get(phase, "timeout")

@@ -27,7 +27,7 @@ import httptools
 from .. import __version__
 from .base import Endpoint, Env, ProbeFailed, Result, clock, connect, resolve
 from .config import ProbeConfig
-from .tls import chain_expiries, classify, client_context, tls_version_name
+from .tls import chain_details, chain_expiries, classify, client_context, tls_version_name
 
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _MAX_HEADERS = 256
@@ -258,6 +258,8 @@ async def _exchange(plan: HTTPPlan, hop: Hop, env: Env, result: Result) -> _Clie
             if sslobj is not None:
                 result.tls_version = tls_version_name(sslobj)
                 result.leaf_expiry, result.chain_expiry = chain_expiries(sslobj)
+                if result.want_chain:
+                    result.chain = chain_details(sslobj)
         else:
             transport, _ = await loop.create_connection(lambda: client, sock=sock)
         result.phase = "processing"

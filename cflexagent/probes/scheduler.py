@@ -62,9 +62,9 @@ PROBERS: dict[str, Prober] = {
 }
 
 
-async def run_once(prober: Prober, plan: Any, env: Env) -> Result:
+async def run_once(prober: Prober, plan: Any, env: Env, result: Result | None = None) -> Result:
     """Run one probe under its timeout; never raises (except cancellation)."""
-    result = Result()
+    result = result or Result()
     result.started = clock()
     try:
         async with asyncio.timeout(plan.timeout):

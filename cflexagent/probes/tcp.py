@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .base import Endpoint, Env, ProbeFailed, Result, clock, connect, resolve
 from .config import ProbeConfig, check_address
-from .tls import chain_expiries, classify, client_context, tls_version_name
+from .tls import chain_details, chain_expiries, classify, client_context, tls_version_name
 
 _EXPECT_LIMIT = 64 * 1024
 
@@ -77,6 +77,8 @@ async def probe(plan: TCPPlan, env: Env, result: Result) -> None:
             if sslobj is not None:
                 result.tls_version = tls_version_name(sslobj)
                 result.leaf_expiry, result.chain_expiry = chain_expiries(sslobj)
+                if result.want_chain:
+                    result.chain = chain_details(sslobj)
         else:
             reader, writer = await asyncio.open_connection(sock=sock)
         result.phase = "processing"
@@ -86,7 +88,7 @@ async def probe(plan: TCPPlan, env: Env, result: Result) -> None:
                 writer.write(plan.send)
                 await writer.drain()
             if plan.expect is not None:
-                await _expect(reader, plan.expect)
+                await _expect(reader, plan.expect, result)
         except (ConnectionResetError, BrokenPipeError) as e:
             raise ProbeFailed("reset", f"connection reset: {e}") from None
         finally:
@@ -98,7 +100,7 @@ async def probe(plan: TCPPlan, env: Env, result: Result) -> None:
             sock.close()
 
 
-async def _expect(reader: asyncio.StreamReader, pattern: re.Pattern[str]) -> None:
+async def _expect(reader: asyncio.StreamReader, pattern: re.Pattern[str], result: Result) -> None:
     buf = b""
     while len(buf) < _EXPECT_LIMIT:
         chunk = await reader.read(_EXPECT_LIMIT - len(buf))
@@ -107,4 +109,6 @@ async def _expect(reader: asyncio.StreamReader, pattern: re.Pattern[str]) -> Non
         buf += chunk
         if pattern.search(buf.decode("latin-1")):
             return
+        # A reply arrived and does not match: a timeout from here on is an ``expect`` failure.
+        result.phase = "expect"
     raise ProbeFailed("expect", f"first {_EXPECT_LIMIT} bytes do not match {pattern.pattern!r}")

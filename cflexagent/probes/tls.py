@@ -51,7 +51,7 @@ def classify(exc: BaseException) -> tuple[str, str]:
             return "tls_hostname", message
         return "tls_untrusted", message
     if isinstance(exc, ssl.SSLError):
-        return "tls_handshake", exc.reason or str(exc)
+        return "tls_handshake", getattr(exc, "reason", None) or str(exc)
     return "tls_handshake", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
