@@ -74,7 +74,8 @@ class ProbeSeries:
         self.duration = self._child(m.duration)
         self.dns = self._child(m.dns)
         self.consecutive = self._child(m.consecutive)
-        self.up = self._child(m.up)
+        # Created at the first conclusive result: an unknown state must not read as "down".
+        self._up: Any = None
         self.last_success = self._child(m.last_success)
         self.skipped = self._child(m.skipped)
         self.total = {r: self._child(m.total, r) for r in RESULTS}
@@ -96,6 +97,11 @@ class ProbeSeries:
         labels = (*self.key, *extra)
         self._made.append((family, labels))
         return family.labels(*labels)
+
+    def set_up(self, up: bool) -> None:
+        if self._up is None:
+            self._up = self._child(self._m.up)
+        self._up.set(1 if up else 0)
 
     def failure(self, reason: str) -> Any:
         c = self.failures.get(reason)

@@ -163,7 +163,7 @@ class ProbeJob:
         s = self.series
         s.consecutive.set(self.consecutive_failures)
         if self.up is not None:
-            s.up.set(1 if self.up else 0)
+            s.set_up(self.up)
         if self.last_success_time:
             s.last_success.set(self.last_success_time)
 
@@ -216,7 +216,7 @@ class ProbeJob:
     def _set_up(self, up: bool, r: Result) -> None:
         was = self.up
         self.up = up
-        self.series.up.set(1 if up else 0)
+        self.series.set_up(up)
         if was is not None:
             if up:
                 log.info("probe is up again", probe=self.cfg.name, target=self.plan.target)
