@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from . import probes, storage
+from . import logs, probes, storage
 from .component import Component, Context
 from .config import Config
 
@@ -32,6 +32,7 @@ class Capability:
 CAPABILITIES: dict[str, Capability] = {}
 # Each entry's functions import their package's heavy parts only when that capability is configured.
 CAPABILITIES["probes"] = Capability(probes.build, probes.summary, probes.check)
+CAPABILITIES["logs"] = Capability(logs.build, logs.summary, logs.check)
 CAPABILITIES["storage"] = Capability(storage.build, storage.summary, storage.check)
 
 

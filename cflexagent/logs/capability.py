@@ -1,0 +1,78 @@
+"""The logs capability as the agent sees it: components to run, ``check`` summary and file checks.
+
+Imported lazily by ``components.py`` only when ``[logs]`` is configured.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..component import Component, Context
+    from ..components import Problem
+    from ..config import Config
+
+
+def build(config: Config, ctx: Context) -> list[Component]:
+    logs = config.logs
+    if not logs.sources and logs.loki is None:
+        return []
+    from .pipeline import LogSource, LogsRuntime
+
+    rt = ctx.metrics(LogsRuntime)
+    out: list[Component] = []
+    if logs.loki is not None:
+        from ..sinks.loki import LokiSinkComponent
+
+        out.append(LokiSinkComponent(logs.loki, logs, ctx.state_dir, rt))
+    if logs.console is not None:
+        from ..sinks.console import ConsoleSinkComponent
+
+        out.append(ConsoleSinkComponent(logs.console, rt))
+    out.extend(LogSource(s, logs, ctx) for s in logs.sources)
+    return out
+
+
+def summary(config: Config) -> list[str]:
+    logs = config.logs
+    lines = []
+    sinks = []
+    if logs.loki is not None:
+        sinks.append(f"loki {logs.loki.url} ({logs.loki.encoding})")
+    if logs.console is not None:
+        sinks.append("console")
+    for s in logs.sources:
+        n = len({p for pat in s.paths for p in glob.glob(pat)})
+        lines.append(f"logs       {s.name} ({s.format}, {n} file{'s' if n != 1 else ''} now): "
+                     f"{', '.join(s.paths)} -> {' + '.join(sinks)}")
+    if not logs.sources and logs.loki is not None:
+        lines.append(f"logs       no sources; spool drains to {sinks[0]}")
+    return lines
+
+
+def check(config: Config) -> list[Problem]:
+    from ..components import Problem
+
+    logs = config.logs
+    out: list[Problem] = []
+    for s in logs.sources:
+        matched = False
+        for pat in s.paths:
+            for p in glob.glob(pat):
+                matched = True
+                if os.path.isfile(p) and not os.access(p, os.R_OK):
+                    out.append(Problem("warning", f"logs.sources {s.name}: {p} is not readable by this user "
+                                                  f"(uid {os.getuid()}); it will be skipped and counted"))
+            parent = os.path.dirname(pat)
+            if not glob.has_magic(parent) and os.path.isdir(parent) and not os.access(parent, os.R_OK | os.X_OK):
+                out.append(Problem("warning", f"logs.sources {s.name}: directory {parent} is not readable"))
+        if not matched:
+            out.append(Problem("warning", f"logs.sources {s.name}: no file matches {', '.join(s.paths)} yet"))
+    if logs.loki is not None:
+        for key in ("basic_auth_password_file", "bearer_token_file", "ca_file"):
+            path = getattr(logs.loki, key)
+            if path and not os.access(path, os.R_OK):
+                out.append(Problem("error", f"logs.loki.{key}: {path} is not readable"))
+    return out
