@@ -1,0 +1,282 @@
+"""Redaction: table tests per rule, and property tests that PII never survives and IDs are never altered."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prometheus_client import CollectorRegistry
+
+from cflexagent.configtypes import dec_hook
+from cflexagent.logs.redact import RedactMetrics, Redactor, load_or_create_key, luhn_ok
+from cflexagent.logs.redact_config import RedactConfig
+
+
+def cfg(**kw: object) -> RedactConfig:
+    return msgspec.convert(kw, RedactConfig, dec_hook=dec_hook)
+
+
+REDACTED = [
+    # (rule, text, expected)
+    ("email", "mail to Budi.Santoso+x@example.co.id now", "mail to <redacted:email> now"),
+    ("email", "<a@b.io>", "<<redacted:email>>"),
+    ("phone", "call +62 812-3456-7890 now", "call <redacted:phone> now"),
+    ("phone", "wa 081234567890", "wa <redacted:phone>"),
+    ("phone", "wa 0812 3456 7890.", "wa <redacted:phone>."),
+    ("phone", "+6281234567890", "<redacted:phone>"),
+    ("phone", "(415) 555-0100 called", "<redacted:phone> called"),
+    ("phone", "415.555.0100", "<redacted:phone>"),
+    ("phone", "415-555-0100", "<redacted:phone>"),
+    ("phone", "+44 (0)20 7946 0958", "<redacted:phone>"),
+    ("phone", "+49 30 12345678", "<redacted:phone>"),
+    ("phone", "06 12 34 56 78", "<redacted:phone>"),
+    ("phone", "(021) 555 1234", "<redacted:phone>"),
+    ("phone", "/api/users/081234567890/orders", "/api/users/<redacted:phone>/orders"),
+    ("phone", "phone=081234567890&x=1", "phone=<redacted:phone>&x=1"),
+    ("phone", "+62 812 3456 7890 2026 items", "<redacted:phone> 2026 items"),
+    ("card", "card 4111 1111 1111 1111 ok", "card <redacted:card> ok"),
+    ("card", "4111111111111111", "<redacted:card>"),
+    ("card", "5500-0000-0000-0004", "<redacted:card>"),
+    ("card", "amex 3782 822463 10005", "amex <redacted:card>"),
+    ("secret", "GET /f.pdf?X-Amz-Credential=AKIA123%2F2026&X-Amz-Signature=ab12cd&id=5",
+     "GET /f.pdf?X-Amz-Credential=<redacted:secret>&X-Amz-Signature=<redacted:secret>&id=5"),
+    ("secret", "/dl?sig=abc&token=xyz&page=2", "/dl?sig=<redacted:secret>&token=<redacted:secret>&page=2"),
+    ("secret", "?KEY=s3cr3t", "?KEY=<redacted:secret>"),
+    ("secret", "?access_token=eyJ.abc", "?access_token=<redacted:secret>"),
+    ("secret", "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig", "Authorization: Bearer <redacted:secret>"),
+    ("secret", '"authorization": "Basic dXNlcjpwYXNz"', '"authorization": "Basic <redacted:secret>"'),
+]
+
+UNTOUCHED = [
+    "2026-11-26 10:15:00", "2026-11-26T10:15:00Z", "2026-11-26T10:15:00.123456+07:00", "26.11.2026 10:15",
+    "05.11.2026 08:15:00", "req-abc123", "ORD-1001", "F-9983", "ORD-081234567890", "order_081234567890",
+    "123e4567-e89b-12d3-a456-426614174000", "01234567-8901-2345-6789-0123456789ab",
+    "1.24.3", "v2.10.100", "192.168.1.10:8080", "10.0.0.1", "duration=0.00012345s", "took 44231 ms",
+    "bytes=52428800", "port 5432", "1732600000", "1732600000123456789", "count 12345678",
+    "card 4111 1111 1111 1112", "the bearer of news", "key: value", "monkey=1", "api=1&page=3",
+    "user@localhost", "3.14159265358979", "0.812345678901", "exit code 0", "pid 0812",
+]
+
+
+@pytest.mark.parametrize(("rule", "text", "expected"), REDACTED)
+def test_pattern_redacted(redactor: Redactor, rule: str, text: str, expected: str) -> None:
+    assert redactor.redact_text(text) == expected
+    assert redactor.counts.get(rule, 0) >= 1
+
+
+@pytest.mark.parametrize("text", UNTOUCHED)
+def test_not_personal_data_untouched(redactor: Redactor, text: str) -> None:
+    assert redactor.redact_text(text) is text
+    assert redactor.counts == {}
+
+
+def test_luhn() -> None:
+    assert luhn_ok("4111111111111111") and luhn_ok("378282246310005") and not luhn_ok("4111111111111112")
+
+
+def test_record_fields_nested_and_case_insensitive(redactor: Redactor) -> None:
+    rec = {
+        "ts": "2026-11-26T10:15:00Z", "level": "INFO", "Customer_Name": "Budi Santoso",
+        "customer": {"name": "Siti", "Phone": 628123456789, "tier": "gold"},
+        "contacts": [{"email": "a@b.co"}, {"note": "call 081234567890"}],
+        "duration_ms": 44231, "request_id": "req-abc123", "msg": "ok",
+    }
+    out = redactor.redact_record(rec)
+    assert out is not rec
+    assert rec["Customer_Name"] == "Budi Santoso"  # the input is not modified
+    assert out["Customer_Name"] == "<redacted:customer_name>"
+    assert out["customer"] == {"name": "<redacted:name>", "Phone": "<redacted:phone>", "tier": "gold"}
+    assert out["contacts"] == [{"email": "<redacted:email>"}, {"note": "call <redacted:phone>"}]
+    assert out["duration_ms"] == 44231 and out["request_id"] == "req-abc123" and out["msg"] == "ok"
+    assert redactor.counts == {"field": 4, "phone": 1}
+
+
+def test_record_unchanged_is_same_object(redactor: Redactor) -> None:
+    rec = {"ts": "2026-11-26T10:15:00Z", "msg": "processed F-9983 in 44231 ms", "n": 12345678901234}
+    assert redactor.redact_record(rec) is rec
+
+
+def test_allowlisted_fields_never_scanned(redactor: Redactor) -> None:
+    rec = {"status": "sent to a@b.co", "note": "sent to a@b.co"}
+    out = redactor.redact_record(rec)
+    assert out == {"status": "sent to a@b.co", "note": "sent to <redacted:email>"}
+
+
+def test_numbers_never_altered(redactor: Redactor) -> None:
+    rec = {"amount": 4111111111111111, "msisdn_count": 81234567890, "ratio": 0.081234567}
+    assert redactor.redact_record(rec) is rec
+
+
+def test_drop_and_hash_actions_and_dotted_paths() -> None:
+    r = Redactor(cfg(fields=["email", "customer.name"], field_action="hash",
+                     field_actions={"address": "drop"}), key=b"x" * 32)
+    out = r.redact_record({"name": "Top", "customer": {"name": " Budi "}, "address": "Jl. X",
+                           "email": "A@B.co"})
+    assert out["name"] == "Top"  # "customer.name" matches that path only
+    assert "address" not in out
+    assert re.fullmatch(r"<name:[0-9a-f]{16}>", out["customer"]["name"])
+    # Hashes correlate: the same value (normalised) gives the same token on every line.
+    again = r.redact_record({"customer": {"name": "budi"}, "email": "a@b.co"})
+    assert again["customer"]["name"] == out["customer"]["name"] and again["email"] == out["email"]
+    # ... but another key gives other tokens.
+    r2 = Redactor(cfg(fields=["email"], field_action="hash"), key=b"y" * 32)
+    assert r2.redact_record({"email": "a@b.co"})["email"] != out["email"]
+
+
+def test_pattern_hash_mode() -> None:
+    r = Redactor(cfg(pattern_action="hash", hash_length=12), key=b"z" * 32)
+    a = r.redact_text("to Budi@Example.com")
+    b = r.redact_text("from budi@example.com")
+    assert re.fullmatch(r"to <email:[0-9a-f]{12}>", a)
+    assert a[3:] == b[5:]
+
+
+def test_ip_only_when_configured() -> None:
+    text = "client 203.0.113.9 port 443"
+    assert Redactor(RedactConfig()).redact_text(text) == text
+    r = Redactor(cfg(patterns=["ip"]))
+    assert r.redact_text(text) == "client <redacted:ip> port 443"
+    assert r.redact_text("v1.24.3.1") == "v1.24.3.1"
+
+
+def test_user_rules_and_disabled() -> None:
+    r = Redactor(cfg(rules=[{"name": "nik", "regex": r"\bNIK\d{16}\b"}]))
+    assert r.redact_text("id NIK3171234567890123 ok") == "id <redacted:nik> ok"
+    assert r.counts == {"nik": 1}
+    off = Redactor(cfg(enabled=False))
+    rec = {"name": "Budi", "msg": "a@b.co"}
+    assert off.redact_record(rec) is rec and off.redact_text("a@b.co") == "a@b.co"
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"hash_length": 4}, "hash_length"),
+    ({"fields": ["a..b"]}, "fields"),
+    ({"rules": [{"name": "email", "regex": "x"}]}, "rules"),
+    ({"rules": [{"name": "x", "regex": "a*"}]}, "empty string"),
+    ({"patterns": ["nope"]}, "nope"),
+])
+def test_config_validation(raw: dict[str, object], message: str) -> None:
+    with pytest.raises(msgspec.ValidationError, match=message):
+        cfg(**raw)
+
+
+def test_key_file_created_0600_and_stable(tmp_path: os.PathLike[str]) -> None:
+    path = os.path.join(tmp_path, "sub", "redact.key")
+    k1 = load_or_create_key(path)
+    assert len(k1) == 32
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert load_or_create_key(path) == k1
+
+
+def test_metrics_collector() -> None:
+    reg = CollectorRegistry()
+    m = RedactMetrics(reg)
+    r = Redactor(RedactConfig(), counts=m.counts_for("app"))
+    r.redact_text("a@b.co and c@d.co")
+    assert reg.get_sample_value("cflexagent_log_redactions_total", {"source": "app", "rule": "email"}) == 2
+
+
+# -- properties ---------------------------------------------------------------
+
+_words = st.sampled_from(["order", "ok", "sent", "to", "file", "done", "the", "x", "failed", "retry", "-", ",", ":"])
+_filler = st.lists(_words, min_size=0, max_size=6).map(" ".join)
+
+
+@st.composite
+def phones(draw: st.DrawFn) -> str:
+    form = draw(st.integers(0, 5))
+    d = lambda n: "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=n, max_size=n)))  # noqa: E731
+    sep = draw(st.sampled_from(["", " ", "-", "."]))
+    if form == 0:  # E.164
+        return "+" + draw(st.sampled_from("123456789")) + d(draw(st.integers(7, 13)))
+    if form == 1:  # Indonesian mobile, national
+        return f"08{d(2)}{sep}{d(4)}{sep}{d(draw(st.integers(3, 5)))}"
+    if form == 2:  # Indonesian mobile, international
+        return f"+62 8{d(2)}{sep or ' '}{d(4)}{sep or ' '}{d(4)}"
+    if form == 3:  # US
+        area = draw(st.sampled_from("23456789")) + d(2)
+        return draw(st.sampled_from([f"({area}) {d(3)}-{d(4)}", f"{area}.{d(3)}.{d(4)}", f"{area}-{d(3)}-{d(4)}"]))
+    if form == 4:  # European national
+        return f"0{draw(st.sampled_from('123456789'))}{d(1)}{sep}{d(4)}{sep}{d(4)}"
+    return f"+{draw(st.sampled_from(['33', '49', '31', '44']))} {d(2)} {d(4)} {d(4)}"
+
+
+@st.composite
+def cards(draw: st.DrawFn) -> str:
+    digits = [int(draw(st.sampled_from("3456"))), *draw(st.lists(st.integers(0, 9), min_size=14, max_size=14))]
+    # Luhn check digit
+    total = 0
+    for i, dgt in enumerate(reversed(digits)):
+        v = dgt * 2 if i % 2 == 0 else dgt
+        total += v - 9 if v > 9 else v
+    digits.append((10 - total % 10) % 10)
+    s = "".join(map(str, digits))
+    return draw(st.sampled_from([s, " ".join(s[i:i + 4] for i in range(0, 16, 4)),
+                                 "-".join(s[i:i + 4] for i in range(0, 16, 4))]))
+
+
+_local = st.from_regex(r"[a-z][a-z0-9._+\-]{0,15}[a-z0-9]", fullmatch=True).filter(lambda s: ".." not in s)
+emails = st.builds(lambda a, b, t: f"{a}@{b}.{t}", _local, st.from_regex(r"[a-z][a-z0-9\-]{0,10}[a-z]", fullmatch=True),
+                   st.sampled_from(["com", "co.id", "io", "de"]))
+secret_values = st.from_regex(r"[A-Za-z0-9%/+]{4,40}", fullmatch=True)
+url_secrets = st.builds(lambda p, v: (f"https://s.example/f.pdf?id=F-1&{p}={v}", v),
+                        st.sampled_from(["signature", "sig", "token", "X-Amz-Signature", "X-Amz-Credential",
+                                         "key", "access_token"]), secret_values)
+
+ids = st.one_of(
+    st.from_regex(r"(req|ORD|F|job|usr)-[0-9a-z]{1,16}", fullmatch=True),
+    st.uuids().map(str),
+    st.datetimes().map(lambda t: t.isoformat()),
+    st.datetimes().map(lambda t: t.isoformat(timespec="milliseconds") + "Z"),
+    st.datetimes().map(lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
+    st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 999)).map(lambda v: f"{v[0]}.{v[1]}.{v[2]}"),
+    st.integers(0, 10**12).map(str),
+    st.integers(0, 10**6).map(lambda n: f"{n}ms"),
+    st.floats(0, 1000, allow_nan=False).map(lambda f: f"{f:.6f}s"),
+    st.integers(1, 65535).map(lambda p: f":{p}"),
+)
+
+PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPS
+@given(pre=_filler, post=_filler, pii=st.one_of(phones(), cards(), emails))
+def test_pii_never_survives_in_text(pre: str, post: str, pii: str) -> None:
+    r = Redactor(RedactConfig())
+    out = r.redact_text(f"{pre} {pii} {post}")
+    assert pii not in out
+    assert sum(r.counts.values()) >= 1
+
+
+@PROPS
+@given(pre=_filler, sv=url_secrets)
+def test_url_secrets_never_survive(pre: str, sv: tuple[str, str]) -> None:
+    url, value = sv
+    out = Redactor(RedactConfig()).redact_text(f"{pre} GET {url} HTTP/1.1")
+    assert f"={value}" not in out
+
+
+@PROPS
+@given(pii=st.one_of(phones(), cards(), emails), key=st.sampled_from(["msg", "note", "detail"]),
+       nest=st.booleans())
+def test_pii_never_survives_in_json(pii: str, key: str, nest: bool) -> None:
+    rec: dict[str, object] = {"ts": "2026-11-26T10:15:00Z", key: f"notify {pii} done", "n": 5}
+    if nest:
+        rec = {"ts": "x", "ctx": {"items": [rec]}}
+    out = Redactor(RedactConfig()).redact_record(rec)
+    assert pii not in repr(out)
+
+
+@PROPS
+@given(parts=st.lists(ids, min_size=1, max_size=6), sep=st.sampled_from([" ", ", ", " | ", "="]))
+def test_ids_dates_versions_numbers_never_altered(parts: list[str], sep: str) -> None:
+    r = Redactor(RedactConfig())
+    text = sep.join(parts)
+    assert r.redact_text(text) == text
+    rec = {"msg": text, "n": [int(p) for p in parts if p.isdigit()] or 0}
+    assert r.redact_record(rec) is rec
