@@ -248,7 +248,8 @@ class Redactor:
         n = len(s)
         i = s.find("=")
         while i > 0:
-            name = _PARAM_NAME_REVERSED.match(rev, n - i).group()
+            found = _PARAM_NAME_REVERSED.match(rev, n - i)
+            name = found.group() if found else ""
             if name and name[::-1].lower() in params:
                 m = _SECRET_VALUE.match(s, i + 1)
                 if m:
