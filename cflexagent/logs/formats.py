@@ -174,8 +174,8 @@ def parse_nginx_error(line: str) -> tuple[int | None, dict[str, Any]] | None:
 
 
 _SYSLOG_5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)", re.S)
-_SYSLOG_3164 = re.compile(r"(?:<(\d{1,3})>)?([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) ([^:\[\s]+)(?:\[(\d+)\])?: ?(.*)",
-                          re.S)
+_SYSLOG_3164 = re.compile(r"(?:<(\d{1,3})>)?([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) "
+                          r"([^:\[\s]+)(?:\[(\d+)\])?: ?(.*)", re.S)
 _SYSLOG_RSYSLOG = re.compile(r"(?:<(\d{1,3})>)?(\d{4}-\d\d-\d\dT\S+) (\S+) ([^:\[\s]+)(?:\[(\d+)\])?: ?(.*)", re.S)
 
 

@@ -40,7 +40,7 @@ def test_nginx_custom_format_with_timings() -> None:
     rx = compile_nginx_format(fmt)
     line = ('::1 - - [26/Nov/2026:10:15:00 +0000] "POST /api/approvals HTTP/2.0" 502 0 "-" "curl/8.0" '
             'rt=3.512 urt="0.500, 3.000" api.cflex.example')
-    ts, rec = parse_nginx_access(rx, line)  # type: ignore[misc]
+    _ts, rec = parse_nginx_access(rx, line)  # type: ignore[misc]
     assert rec["request_time"] == 3.512 and rec["upstream_response_time"] == pytest.approx(3.5)
     assert rec["status"] == 502 and rec["status_class"] == "5xx" and rec["host"] == "api.cflex.example"
     assert rec["method"] == "POST" and rec["path"] == "/api/approvals"
@@ -93,7 +93,7 @@ def test_syslog(line: str, level: str | None, app: str, message: str) -> None:
 
 
 def test_syslog_5424_timestamp_and_3164_year_rollover() -> None:
-    ts, rec = parse_syslog("<165>1 2026-11-26T10:15:00.003Z h a - - - m")  # type: ignore[misc]
+    ts, _rec = parse_syslog("<165>1 2026-11-26T10:15:00.003Z h a - - - m")  # type: ignore[misc]
     assert ts == calendar.timegm((2026, 11, 26, 10, 15, 0)) * NS + 3_000_000
     jan = time.mktime((2027, 1, 2, 0, 0, 0, 0, 0, -1))
     ts, _ = parse_syslog("Dec 31 23:59:00 h app: m", now=jan)  # type: ignore[misc]
