@@ -69,9 +69,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         text = demo_config_text()
         if args.listen:
             text = text.replace('listen = "127.0.0.1:9087"', f"listen = {args.listen!r}".replace("'", '"'))
+        from .demo import demo_components, demo_config_additions
+
+        text += demo_config_additions(demo_state_dir())
         config = parse(text, source)
         loader = None
-        from .demo import demo_components
 
         extra = demo_components(config)
     else:
