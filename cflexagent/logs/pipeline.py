@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,6 +178,17 @@ class LogSource:
 
     def _process(self, lines: list[bytes], positions: list[FilePos], read_ns: int, t1: float) -> Delivery:
         """parse -> transforms -> labels, metadata, protobuf (pure CPU)."""
+        # The batch allocates thousands of acyclic objects (records, entries): the cyclic GC
+        # would scan the whole heap every 700 of them for nothing. Paused for the batch only.
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            return self._process_batch(lines, positions, read_ns, t1)
+        finally:
+            if gc_was_on:
+                gc.enable()
+
+    def _process_batch(self, lines: list[bytes], positions: list[FilePos], read_ns: int, t1: float) -> Delivery:
         clock = time.perf_counter
         batch: ParsedBatch = self.parser.parse(lines, read_ns)
         t2 = clock()

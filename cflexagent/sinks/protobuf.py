@@ -37,12 +37,18 @@ def _uvarint_slow(n: int) -> bytes:
 
 
 _UV_TABLE.extend(_uvarint_slow(i) for i in range(16384))
+#: The low 14 bits of a larger number: two 7-bit groups, both with the continuation bit.
+_UV_LOW14: list[bytes] = [bytes(((i & 0x7F) | 0x80, (i >> 7) | 0x80)) for i in range(16384)]
 
 
 def uvarint(n: int) -> bytes:
-    """Unsigned LEB128 varint (protobuf's base-128 integer)."""
+    """Unsigned LEB128 varint (protobuf's base-128 integer), by 14-bit table lookups."""
     if n < 16384:
         return _UV_TABLE[n]
+    if n < 268435456:  # 2**28
+        return _UV_LOW14[n & 0x3FFF] + _UV_TABLE[n >> 14]
+    if n < 4398046511104:  # 2**42
+        return _UV_LOW14[n & 0x3FFF] + _UV_LOW14[(n >> 14) & 0x3FFF] + _UV_TABLE[n >> 28]
     return _uvarint_slow(n)
 
 
