@@ -117,7 +117,7 @@ class _Metric:
                     else _label_value(_get(rec, path))
                     for name, path in zip(self.label_names, self.label_paths, strict=True))
         series = self.series
-        cur = series.get(key)
+        cur: Any = series.get(key)
         if cur is None:
             if len(series) >= self.max_series:
                 self.overflow += 1
