@@ -20,7 +20,6 @@ import multiprocessing.connection
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cflexagent.storage.config import AreaConfig, SFTPConfig  # noqa: E402
-from cflexagent.storage.localsshd import LocalSSHD, sshd_available  # noqa: E402
-from cflexagent.storage.sftp import scan  # noqa: E402
+from cflexagent.storage.config import AreaConfig, SFTPConfig
+from cflexagent.storage.localsshd import LocalSSHD, sshd_available
+from cflexagent.storage.sftp import scan
 
 TREE = Path(tempfile.gettempdir()) / "cflexagent-bench-sftp-tree"
 MARKER = TREE / ".complete-v1"
@@ -114,7 +113,7 @@ class DelayProxy:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def _proxy_process(target_port: int, delay: float, conn: "multiprocessing.connection.Connection") -> None:
+def _proxy_process(target_port: int, delay: float, conn: multiprocessing.connection.Connection) -> None:
     async def serve() -> None:
         proxy = DelayProxy(target_port, delay)
         await proxy.start()

@@ -118,9 +118,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ..cli import EXIT_CONFIG, EXIT_OK, fail
+    from ..cli import EXIT_CONFIG, EXIT_OK, fail, load_config
     from ..config import ConfigError
-    from ..cli import load_config
     from .report import render
     from .sftp import snapshot_store
 

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..component import Component
+from ..component import Component, Stage
 from .localsshd import LocalSSHD, sshd_available
 
 _server: LocalSSHD | None = None
@@ -88,7 +88,7 @@ class DemoSSHD:
     """Stops the demo sshd when the agent stops (stage service: after the scanner)."""
 
     name = "storage-demo-sshd"
-    stage = "service"
+    stage: Stage = "service"
 
     def __init__(self, server: LocalSSHD) -> None:
         self.server = server

@@ -125,7 +125,7 @@ class LocalSSHD:
         if os.geteuid() == 0:
             # OpenSSH refuses to start as root without its privilege-separation directory.
             os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-        log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child
+        log = open(self.log_file, "ab")
         try:
             self.process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(self.config_file)],
                                             stdin=subprocess.DEVNULL, stdout=log, stderr=log,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
@@ -59,7 +60,7 @@ class _ScanCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         fams = self._families()
         p = self.p
-        f = {m.name: m for m in fams}
+        f: dict[str, Any] = {m.name: m for m in fams}
         ages = [age_label(a) for a in p.older_than]
         for name, r in sorted(p.areas.items()):
             self._tally(f, "cflexagent_storage", [name], r.total, ages)
@@ -90,7 +91,7 @@ class _ScanCollector(Collector):
         yield from fams
 
     @staticmethod
-    def _tally(f: dict[str, Metric], prefix: str, labels: list[str], t: Tally, ages: Sequence[str]) -> None:
+    def _tally(f: dict[str, Any], prefix: str, labels: list[str], t: Tally, ages: Sequence[str]) -> None:
         f[f"{prefix}_files"].add_metric(labels, t.files)
         f[f"{prefix}_bytes"].add_metric(labels, t.bytes)
         f[f"{prefix}_directories"].add_metric(labels, t.directories)

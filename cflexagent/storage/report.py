@@ -35,7 +35,9 @@ def render(rows: Sequence[Row], fmt: str) -> str:
     prev: dict[tuple[str, str], int] = {}
     for r in rows:
         key = (r.area, r.group)
-        delta = "" if key not in prev else ("+" if r.bytes >= prev[key] else "-") + human_bytes(abs(r.bytes - prev[key]))
+        delta = ""
+        if key in prev:
+            delta = ("+" if r.bytes >= prev[key] else "-") + human_bytes(abs(r.bytes - prev[key]))
         prev[key] = r.bytes
         group = r.group or "(total)"
         lines.append(f"{r.day:<10}  {r.area:<16}  {group:<24}  {r.files:>12,}  {human_bytes(r.bytes):>12}  "

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..component import Context
+from ..component import Context, Stage
 from ..telemetry import get_logger
 from . import backoff
 from .config import QuotaConfig, SFTPConfig, StorageConfig
@@ -244,7 +244,7 @@ def restore_from_snapshots(published: Published, store: SnapshotStore, cfg: SFTP
 class StorageScanner:
     """Scans on schedule, publishes complete scans, keeps daily snapshots, serves /api/storage/snapshots."""
 
-    stage = "source"
+    stage: Stage = "source"
 
     def __init__(self, storage: StorageConfig, ctx: Context, name: str = "storage",
                  clock: Callable[[], float] = time.time) -> None:
@@ -398,7 +398,7 @@ class StorageScanner:
 class QuotaPoller:
     """Polls cPanel UAPI for the account's quota and publishes it."""
 
-    stage = "source"
+    stage: Stage = "source"
 
     def __init__(self, cfg: QuotaConfig, ctx: Context, name: str = "storage-quota") -> None:
         self.name = name

@@ -17,7 +17,6 @@ from cflexagent.configtypes import Duration
 from cflexagent.storage import backoff
 from cflexagent.storage.config import AreaConfig, StorageConfig
 from cflexagent.storage.localsshd import LocalSSHD
-from cflexagent.storage.metrics import StorageMetrics
 from cflexagent.storage.sftp import ScanError, StorageScanner, scan
 
 from .conftest import local_totals, sftp_config

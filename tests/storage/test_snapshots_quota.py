@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from cflexagent.component import Context
 from cflexagent.configtypes import Duration
 from cflexagent.storage.config import AreaConfig, QuotaConfig, SFTPConfig, StorageConfig
-from cflexagent.storage.metrics import GROWTH_WINDOWS, StorageMetrics
+from cflexagent.storage.metrics import GROWTH_WINDOWS
 from cflexagent.storage.quota import QuotaError, fetch_quota, parse_quota
 from cflexagent.storage.sftp import QuotaPoller, StorageScanner
 from cflexagent.storage.snapshots import SnapshotStore
@@ -170,4 +170,3 @@ async def test_quota_over_https(tmp_path: Path, tls: tuple[ssl.SSLContext, str])
         assert ei.value.reason in ("connect", "http")
     finally:
         await runner.cleanup()
-    assert StorageMetrics  # the families above came from ctx.metrics(StorageMetrics)
