@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+import msgspec
+
 from ..configtypes import Duration, Percent, Section, Size
+from .redact_config import LogMetricConfig, MultilineConfig, RedactConfig, check_metric_names
 
 #: Loki's label name syntax (Prometheus' data model).
 LABEL_NAME_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
@@ -19,7 +22,7 @@ LOKI_MAX_LINE_BYTES = 256 * 1024
 
 #: Formats this package parses; the next issue's formats register in ``logs/parse.py`` ``PARSERS``
 #: and add their names here.
-SourceFormat = Literal["json", "raw"]
+SourceFormat = Literal["json", "raw", "nginx_access", "nginx_error", "syslog", "journal"]
 
 
 class LokiSink(Section):
@@ -69,7 +72,7 @@ class ConsoleSink(Section):
 
 class SourceConfig(Section):
     name: str
-    paths: list[str]
+    paths: list[str] = []
     exclude: list[str] = []
     format: SourceFormat = "raw"
     labels: dict[str, str] = {}
@@ -86,12 +89,35 @@ class SourceConfig(Section):
     read_chunk: Size = Size(1024 * 1024)
     max_streams: int = 200
     label_value_max_bytes: int = 128
+    # Text formats (logs/formats.py, logs/journal.py).
+    nginx_log_format: str = ""
+    multiline: MultilineConfig | None = None
+    journal_units: list[str] = []
+    journal_command: list[str] = msgspec.field(default_factory=lambda: ["journalctl"])
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.name):
             raise ValueError(f'name: use letters, digits, "_", "-" and "." only, got "{self.name}"')
-        if not self.paths:
+        if self.format == "journal":
+            if self.paths:
+                raise ValueError('paths: a journal source reads journalctl, not files; remove paths')
+            if not self.journal_command:
+                raise ValueError("journal_command: must name the journalctl program")
+        elif not self.paths:
             raise ValueError("paths: at least one glob is required")
+        if self.nginx_log_format:
+            if self.format != "nginx_access":
+                raise ValueError('nginx_log_format: only for format = "nginx_access"')
+            from .formats import compile_nginx_format
+
+            try:
+                compile_nginx_format(self.nginx_log_format)
+            except (ValueError, re.error) as e:
+                raise ValueError(f"nginx_log_format: {e}") from None
+        if self.multiline is not None and self.format in ("json", "journal"):
+            raise ValueError('multiline: only for text formats (raw, nginx_error, syslog)')
+        if self.journal_units and self.format != "journal":
+            raise ValueError('journal_units: only for format = "journal"')
         for p in self.paths:
             if not p.startswith("/"):
                 raise ValueError(f'paths: "{p}" must be an absolute path or glob')
@@ -131,8 +157,11 @@ class LogsConfig(Section):
     console: ConsoleSink | None = None
     sources: list[SourceConfig] = []
     checkpoint_interval: Duration = Duration(1.0)
+    redact: RedactConfig = msgspec.field(default_factory=lambda: RedactConfig())
+    metrics: list[LogMetricConfig] = []
 
     def __post_init__(self) -> None:
+        check_metric_names(self.metrics)
         seen: set[str] = set()
         for i, s in enumerate(self.sources):
             if s.name in seen:

@@ -249,9 +249,24 @@ def _epoch_ns(v: float) -> int | None:
     return int(v)
 
 
+def _text_format(cls_name: str) -> Callable[[SourceConfig, LogMetrics], Parser]:
+    """Factory for a parser of ``logs/formats.py`` (imported on first use)."""
+
+    def make(source: SourceConfig, metrics: LogMetrics) -> Parser:
+        from . import formats
+
+        return getattr(formats, cls_name)(source, metrics)  # type: ignore[no-any-return]
+
+    return make
+
+
 PARSERS: dict[str, Callable[[SourceConfig, LogMetrics], Parser]] = {
     "raw": RawParser,
     "json": JSONParser,
+    "nginx_access": _text_format("NginxAccessParser"),
+    "nginx_error": _text_format("NginxErrorParser"),
+    "syslog": _text_format("SyslogParser"),
+    "journal": _text_format("JournalParser"),
 }
 
 
@@ -262,11 +277,13 @@ def build_parser(source: SourceConfig, metrics: LogMetrics) -> Parser:
 def build_transforms(source: SourceConfig, logs: LogsConfig, ctx: Context | None) -> list[Transform]:
     """The source's transform chain, applied in order between parsing and spooling.
 
-    Identity today. Redaction (``logs/redact.py``) goes first so nothing
-    unredacted reaches labels, metadata, the spool or Loki; derived metrics
-    (``logs/derive.py``) read the redacted records.
+    Redaction (``logs/redact.py``) goes first so nothing unredacted reaches
+    labels, metadata, the spool or Loki; derived metrics (``logs/derive.py``)
+    read the redacted records. See ``logs/transforms.py``.
     """
-    return []
+    from .transforms import build_chain
+
+    return build_chain(source, logs, ctx)
 
 
 def apply_transforms(chain: list[Transform], batch: ParsedBatch) -> ParsedBatch:

@@ -1,0 +1,88 @@
+"""The per-source transform chain between parsing and spooling: redact, then derive.
+
+``parse.build_transforms`` delegates here. Redaction comes first so nothing
+unredacted reaches labels, structured metadata, derived-metric labels, the
+spool or Loki; derived metrics read the redacted records.
+
+A record that redaction changed is re-serialised (``orjson.dumps``) when the
+shipped line is the record's JSON text; otherwise the original bytes are
+shipped untouched. Text lines (nginx, syslog, raw, and JSON lines that did not
+parse) are redacted as text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from .derive import DerivedMetrics, deriver
+from .parse import ParsedBatch, Transform
+from .redact import RedactMetrics, Redactor, key_path, load_or_create_key
+from .redact_config import RedactConfig
+
+if TYPE_CHECKING:
+    from ..component import Context
+    from .config import LogsConfig, SourceConfig
+
+
+def uses_hash(cfg: RedactConfig) -> bool:
+    return cfg.field_action == "hash" or cfg.pattern_action == "hash" or "hash" in cfg.field_actions.values()
+
+
+def build_redactor(source: str, cfg: RedactConfig, ctx: Context | None) -> Redactor:
+    """The source's redactor; the hash key is read (or created, 0600) only when a rule hashes."""
+    key = b""
+    if uses_hash(cfg) and ctx is not None:
+        key = load_or_create_key(key_path(cfg, ctx.state_dir))
+    counts = ctx.metrics(RedactMetrics).counts_for(source) if ctx is not None else None
+    return Redactor(cfg, key=key, counts=counts)
+
+
+def redact_transform(redactor: Redactor) -> Transform:
+    redact_record = redactor.redact_record
+    redact_text = redactor.redact_text
+    dumps = orjson.dumps
+
+    def redact(batch: ParsedBatch) -> ParsedBatch:
+        lines = batch.lines
+        records = batch.records
+        json_lines = batch.json_lines
+        new_lines: list[bytes] | None = None
+        new_records: list[dict[str, Any] | None] | None = None
+        for i, rec in enumerate(records):
+            if rec is not None:
+                red = redact_record(rec)
+                if red is not rec:
+                    if new_records is None:
+                        new_records = list(records)
+                    new_records[i] = red
+                    if json_lines:
+                        if new_lines is None:
+                            new_lines = list(lines)
+                        new_lines[i] = dumps(red)
+                if json_lines:
+                    continue
+            text = lines[i].decode("utf-8", "replace")
+            out = redact_text(text)
+            if out is not text:
+                if new_lines is None:
+                    new_lines = list(lines)
+                new_lines[i] = out.encode()
+        if new_lines is None and new_records is None:
+            return batch
+        return ParsedBatch(batch.source, new_lines if new_lines is not None else lines,
+                           new_records if new_records is not None else records, batch.timestamps, json_lines)
+
+    return redact
+
+
+def build_chain(source: SourceConfig, logs: LogsConfig, ctx: Context | None) -> list[Transform]:
+    chain: list[Transform] = []
+    if logs.redact.enabled:
+        chain.append(redact_transform(build_redactor(source.name, logs.redact, ctx)))
+    if ctx is not None:
+        derive = deriver(source.name, source.format, logs.metrics, ctx.metrics(DerivedMetrics))
+        if derive is not None:
+            chain.append(derive)
+    return chain
