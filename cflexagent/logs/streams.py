@@ -107,7 +107,7 @@ class StreamEncoder:
                 continue
             s = v if isinstance(v, str) else orjson.dumps(v).decode()
             b = s.encode()
-            if len(b) > self.max_value:
+            if len(b) > self.max_value and s != OVERFLOW:
                 self._truncated.inc()
                 s = _cut_utf8(b, self.max_value).decode()
             labels[name] = s

@@ -60,6 +60,7 @@ class TailedFile:
     pending: bytes = b""
     pending_since: float = 0.0
     skipping: bool = False       # discarding the rest of an over-long, truncated line
+    splitting: bool = False      # shipping an over-long line in pieces (counted once)
     last_growth: float = field(default_factory=time.monotonic)
     gone_since: float | None = None
     deleted: bool = False
@@ -303,7 +304,8 @@ class Tailer:
         f.pending = rest
         f.pending_since = now
         f.offset = f.read_pos - len(rest)
-        self._emit(complete.split(b"\n"), out, len(complete))
+        self._emit(complete.split(b"\n"), out, len(complete), continued=f.splitting)
+        f.splitting = False
         if len(rest) > src.max_line_bytes:
             self._overlong_pending(f, out)
         self._update_fp(f)
@@ -315,7 +317,8 @@ class Tailer:
         if self.source.long_lines == "split":
             n = len(f.pending) // limit * limit
             pieces, f.pending = f.pending[:n], f.pending[n:]
-            self._emit([pieces], out)
+            self._emit([pieces], out, continued=f.splitting)
+            f.splitting = True
         else:
             head = f.pending
             f.pending = b""
@@ -327,13 +330,13 @@ class Tailer:
         if f.fp_len < FP_BYTES and f.offset > f.fp_len:
             f.fp_len, f.fp_crc = fingerprint(f.fd, f.offset)
 
-    def _emit(self, lines: list[bytes], out: list[bytes], total: int = -1) -> int:
+    def _emit(self, lines: list[bytes], out: list[bytes], total: int = -1, continued: bool = False) -> int:
         """Validate and append lines (UTF-8, length, empties). Returns bytes represented."""
         if total < 0:
             total = sum(map(len, lines))
         limit = self.source.max_line_bytes
         if total > limit and max(map(len, lines)) > limit:
-            lines = self._cut_long(lines, limit)
+            lines = self._cut_long(lines, limit, continued)
         try:
             b"\n".join(lines).decode("utf-8")
         except UnicodeDecodeError:
@@ -357,14 +360,16 @@ class Tailer:
         out.extend(lines)
         return total
 
-    def _cut_long(self, lines: list[bytes], limit: int) -> list[bytes]:
+    def _cut_long(self, lines: list[bytes], limit: int, continued: bool = False) -> list[bytes]:
+        """Over-long lines cut to the limit; ``continued``: the first line is the rest of one already counted."""
         out: list[bytes] = []
         split = self.source.long_lines == "split"
-        for line in lines:
+        for i, line in enumerate(lines):
             if len(line) <= limit:
                 out.append(line)
             elif split:
-                self._long_split.inc()
+                if not (continued and i == 0):
+                    self._long_split.inc()
                 pos = 0
                 while pos < len(line):
                     piece = _cut_utf8(line[pos:pos + limit], limit) if len(line) - pos > limit else line[pos:]

@@ -261,6 +261,11 @@ class LokiDouble:
         if self._site is not None:
             await self._site.stop()
             self._site = None
+        # A stopped site still serves its kept-alive connections; a down Loki does not.
+        server = self._runner.server if self._runner is not None else None
+        for proto in list(getattr(server, "_connections", {})):
+            if proto.transport is not None:
+                proto.transport.abort()
 
     async def accept(self) -> None:
         if self._site is None and self._runner is not None:
@@ -345,8 +350,10 @@ class LokiDouble:
             if ctype == "application/x-protobuf":
                 streams = decode_push_request(bytes(cramjam.snappy.decompress_raw(body)))
             elif ctype == "application/json":
-                if request.headers.get("Content-Encoding", "") == "gzip":
+                # aiohttp inflates a Content-Encoding: gzip body itself; a raw one still starts with the magic.
+                if request.headers.get("Content-Encoding", "") == "gzip" and body[:2] == b"\x1f\x8b":
                     body = gzip.decompress(body)
+                self.content_types["gzip" if request.headers.get("Content-Encoding") == "gzip" else "plain"] += 1
                 streams = decode_json_push(body)
             else:
                 return await self._answer(415, f"unsupported Content-Type {ctype!r}")
