@@ -31,7 +31,13 @@ def build(config: Config, ctx: Context) -> list[Component]:
         from ..sinks.console import ConsoleSinkComponent
 
         out.append(ConsoleSinkComponent(logs.console, rt))
-    out.extend(LogSource(s, logs, ctx) for s in logs.sources)
+    for s in logs.sources:
+        if s.format == "journal":
+            from .journal import JournalSource
+
+            out.append(JournalSource(s, logs, ctx))
+        else:
+            out.append(LogSource(s, logs, ctx))
     return out
 
 
@@ -44,6 +50,10 @@ def summary(config: Config) -> list[str]:
     if logs.console is not None:
         sinks.append("console")
     for s in logs.sources:
+        if s.format == "journal":
+            units = ", ".join(s.journal_units) or "all units"
+            lines.append(f"logs       {s.name} (journal: {units}) -> {' + '.join(sinks)}")
+            continue
         n = len({p for pat in s.paths for p in glob.glob(pat)})
         lines.append(f"logs       {s.name} ({s.format}, {n} file{'s' if n != 1 else ''} now): "
                      f"{', '.join(s.paths)} -> {' + '.join(sinks)}")
@@ -58,6 +68,13 @@ def check(config: Config) -> list[Problem]:
     logs = config.logs
     out: list[Problem] = []
     for s in logs.sources:
+        if s.format == "journal":
+            import shutil
+
+            if shutil.which(s.journal_command[0]) is None:
+                out.append(Problem("warning", f"logs.sources {s.name}: {s.journal_command[0]} not found; "
+                                              "the journal source will retry until it is installed"))
+            continue
         matched = False
         for pat in s.paths:
             for p in glob.glob(pat):

@@ -297,6 +297,9 @@ class MultilineSplitter:
                 events.append(b"\n".join(cur))
                 cur = []
             cur.append(line)
+        if len(cur) >= self.max_lines:
+            events.append(b"\n".join(cur))
+            cur = []
         return events, cur
 
 

@@ -356,6 +356,15 @@ class Redactor:
             return rec
         return self._walk_dict(rec, "")
 
+    def redact_record_uncounted(self, rec: dict[str, Any]) -> dict[str, Any]:
+        """``redact_record`` without counting: for the fields parsed out of a text line whose
+        redactions are already counted on the line itself."""
+        counts, self.counts = self.counts, {}
+        try:
+            return self.redact_record(rec)
+        finally:
+            self.counts = counts
+
 
 class RedactMetrics:
     """``cflexagent_log_redactions_total{source,rule}``, read at scrape time from plain dicts.

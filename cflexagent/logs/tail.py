@@ -99,6 +99,14 @@ class Tailer:
         self._lag = self.m.lag_bytes.labels(name)
         self._rotations = self.m.rotations.labels(name)
         self._truncations = self.m.truncations.labels(name)
+        # Multiline sources hold the last event back like a partial line (logs/formats.py).
+        self._multiline = None
+        self._grace = float(source.partial_line_grace)
+        if source.multiline is not None:
+            from .formats import MultilineSplitter
+
+            self._multiline = MultilineSplitter(source.multiline.start, source.multiline.max_lines)
+            self._grace = float(source.multiline.flush_after)
 
     # -- discovery ---------------------------------------------------------------
 
@@ -269,9 +277,11 @@ class Tailer:
             self._file_error(f.path, "read", e)
             return -1
         if not data:
-            if f.pending and (now - f.pending_since >= src.partial_line_grace or
+            if f.pending and (now - f.pending_since >= self._grace or
                               (f.gone_since is not None and now - f.last_growth >= src.rotate_wait)):
                 line, f.pending = f.pending, b""
+                if self._multiline is not None:
+                    line = line.rstrip(b"\n")
                 f.offset = f.read_pos
                 n = self._emit([line], out)
                 self._update_fp(f)
@@ -301,10 +311,17 @@ class Tailer:
             return len(data)
         rest = buf[cut + 1:]
         complete = buf[:cut]
+        if self._multiline is not None:
+            events, held = self._multiline.split(complete.split(b"\n"))
+            if held:  # the last event may still grow: it waits like a partial line
+                rest = b"\n".join(held) + b"\n" + rest
+        else:
+            events = complete.split(b"\n")
         f.pending = rest
         f.pending_since = now
         f.offset = f.read_pos - len(rest)
-        self._emit(complete.split(b"\n"), out, len(complete), continued=f.splitting)
+        if events:
+            self._emit(events, out, len(complete), continued=f.splitting)
         f.splitting = False
         if len(rest) > src.max_line_bytes:
             self._overlong_pending(f, out)

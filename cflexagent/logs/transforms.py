@@ -41,6 +41,7 @@ def build_redactor(source: str, cfg: RedactConfig, ctx: Context | None) -> Redac
 
 def redact_transform(redactor: Redactor) -> Transform:
     redact_record = redactor.redact_record
+    redact_fields = redactor.redact_record_uncounted
     redact_text = redactor.redact_text
     dumps = orjson.dumps
 
@@ -52,7 +53,7 @@ def redact_transform(redactor: Redactor) -> Transform:
         new_records: list[dict[str, Any] | None] | None = None
         for i, rec in enumerate(records):
             if rec is not None:
-                red = redact_record(rec)
+                red = redact_record(rec) if json_lines else redact_fields(rec)
                 if red is not rec:
                     if new_records is None:
                         new_records = list(records)

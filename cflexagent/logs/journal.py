@@ -1,0 +1,211 @@
+"""The systemd journal source: follows ``journalctl --output=json --follow``.
+
+https://www.freedesktop.org/software/systemd/man/journalctl.html (``--output=json``:
+one object per entry, ``__CURSOR`` names the entry, ``--after-cursor`` resumes
+after it). The cursor of the last entry of a batch is the checkpoint: written
+(temp file, fsync, rename) only once the batch is durable in the spool, so a
+crash re-sends at most the batch in flight, with the same timestamps
+(``__REALTIME_TIMESTAMP``) and lines (``MESSAGE``): Loki discards the replay.
+
+Everything between reading and the sinks is the file sources' machinery:
+``JournalParser`` -> the transform chain (redact, derive) -> ``StreamEncoder``
+-> the sinks. ``journal_command`` is the program to run (``journalctl``;
+tests substitute a script that replays recorded output).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+
+from ..component import Stage
+from ..telemetry import get_logger
+from .config import LogsConfig, SourceConfig
+from .parse import apply_transforms, build_parser, build_transforms
+from .pipeline import Delivery, LogsRuntime, expected_sinks
+from .streams import StreamEncoder
+
+if TYPE_CHECKING:
+    from ..component import Context
+
+log = get_logger("logs.journal")
+
+#: How long a partial batch waits for more entries before it is shipped.
+BATCH_WAIT = 0.25
+RESTART_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+def cursor_path(state_dir: Path, source: str) -> Path:
+    return state_dir / "logs" / f"journal-{source}.cursor"
+
+
+def read_cursor(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return ""
+
+
+def write_cursor(path: Path, cursor: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, cursor.encode() + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def journal_args(source: SourceConfig, cursor: str) -> list[str]:
+    args = [*source.journal_command, "--output=json", "--follow", "--no-pager", "--all"]
+    if cursor:
+        args.append(f"--after-cursor={cursor}")
+    elif source.start_at == "end":
+        args.append("--lines=0")
+    else:
+        # First start: the recent past (Loki refuses samples older than its max age anyway).
+        args.append("--since=-1h")
+    for unit in source.journal_units:
+        args.append(f"--unit={unit}")
+    return args
+
+
+class JournalSource:
+    stage: Stage = "source"
+
+    def __init__(self, source: SourceConfig, logs: LogsConfig, ctx: Context) -> None:
+        self.name = f"logs.source.{source.name}"
+        self.ctx = ctx
+        self.rt = ctx.metrics(LogsRuntime)
+        self.m = self.rt.metrics
+        self.source = source
+        self.logs = logs
+        self.parser = build_parser(source, self.m)
+        self.transforms = build_transforms(source, logs, ctx)
+        self.encoder = StreamEncoder(source, logs.loki, self.m)
+        self.cursor_file = cursor_path(ctx.state_dir, source.name)
+        self.restarts = 0
+        self._proc: asyncio.subprocess.Process | None = None
+
+    def reconfigure(self, new: object) -> bool:
+        if not isinstance(new, JournalSource) or new.name != self.name:
+            return False
+        if (new.source.journal_command, new.source.journal_units) != \
+                (self.source.journal_command, self.source.journal_units):
+            return False  # another command line: restart from the cursor
+        self.source, self.logs = new.source, new.logs
+        self.parser, self.transforms = new.parser, new.transforms
+        self.encoder.configure(new.source, new.logs.loki)
+        return True
+
+    def healthcheck(self) -> bool:
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if not await self.rt.wait_sinks(expected_sinks(self.logs), stop):
+            return
+        attempt = 0
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                await self._follow(stop)
+            except OSError as e:
+                log.error("cannot run journalctl", source=self.source.name, command=self.source.journal_command[0],
+                          error=e.strerror or str(e))
+            if stop.is_set():
+                return
+            self.restarts += 1
+            self.m.file_errors.labels(self.source.name, "journalctl_exit").inc()
+            attempt = 0 if time.monotonic() - started > 60 else attempt + 1
+            delay = RESTART_BACKOFF[min(attempt, len(RESTART_BACKOFF) - 1)]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+
+    async def _follow(self, stop: asyncio.Event) -> None:
+        cursor = read_cursor(self.cursor_file)
+        proc = await asyncio.create_subprocess_exec(
+            *journal_args(self.source, cursor), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, limit=4 * 1024 * 1024)
+        self._proc = proc
+        assert proc.stdout is not None and proc.stderr is not None
+        stopper = asyncio.create_task(stop.wait())
+        pending = b""
+        try:
+            while True:
+                reader = asyncio.create_task(proc.stdout.read(256 * 1024))
+                done, _ = await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                if reader not in done:
+                    reader.cancel()
+                    return
+                data = reader.result()
+                if not data:
+                    break
+                buf = pending + data
+                # Gather what arrives within BATCH_WAIT into one batch.
+                while len(buf) < 1024 * 1024:
+                    try:
+                        more = await asyncio.wait_for(proc.stdout.read(256 * 1024), BATCH_WAIT)
+                    except TimeoutError:
+                        break
+                    if not more:
+                        break
+                    buf += more
+                cut = buf.rfind(b"\n")
+                if cut < 0:
+                    pending = buf
+                    continue
+                pending = buf[cut + 1:]
+                lines = [x for x in buf[:cut].split(b"\n") if x]
+                if lines:
+                    await self._ship(lines)
+            err = (await proc.stderr.read(2000)).decode("utf-8", "replace").strip()
+            code = await proc.wait()
+            log.warning("journalctl exited; restarting after the last shipped entry", source=self.source.name,
+                        code=code, stderr=err[:500])
+        finally:
+            stopper.cancel()
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.terminate()
+                try:
+                    await asyncio.wait_for(proc.wait(), 5)
+                except TimeoutError:
+                    with contextlib.suppress(ProcessLookupError):
+                        proc.kill()
+                    await proc.wait()
+            self._proc = None
+
+    async def _ship(self, lines: list[bytes]) -> None:
+        read_ns = time.time_ns()
+        self.m.read_lines.labels(self.source.name).inc(len(lines))
+        self.m.read_bytes.labels(self.source.name).inc(sum(map(len, lines)) + len(lines))
+        cursor = ""
+        for raw in reversed(lines):
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(obj, dict) and isinstance(obj.get("__CURSOR"), str):
+                cursor = obj["__CURSOR"]
+                break
+        batch = self.parser.parse(lines, read_ns)
+        if self.transforms:
+            batch = apply_transforms(self.transforms, batch)
+        payload, n = self.encoder.encode(batch)
+        delivery = Delivery(self.source.name, payload, n, [])
+        if n:
+            for name in expected_sinks(self.logs):
+                sink = self.rt.sinks.get(name)
+                if sink is not None:
+                    await sink.write(delivery)
+        # The sinks' write() returned: the batch is durable (spool fsync) -> move the cursor.
+        if cursor:
+            write_cursor(self.cursor_file, cursor)
