@@ -155,7 +155,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         # One entry at a time, in file order, through the same functions the agent runs.
         batch = parser.parse([line], now + i)
         batch = apply_transforms(chain, batch)
-        payload, n = encoder.encode(batch, now_ns=now)
+        payload, _ = encoder.encode(batch, now_ns=now)
         for labels, entries in decode_push(payload):
             for ts, shipped, meta in entries:
                 out.write(f"\n#{i + 1} {format_ts(ts)} {labels.decode()}\n")
