@@ -51,7 +51,7 @@ class DemoLogWriter:
         customers = [("Siti Rahma", "+62 812-3456-7890", "siti.rahma@example.co.id"),
                      ("John Carter", "(415) 555-0100", "john.carter@example.com")]
         n = 0
-        with open(self.path, "ab", buffering=0) as f:
+        with open(self.path, "ab", buffering=0) as f:  # noqa: ASYNC230 - small appends to a local file
             while not stop.is_set():
                 n += 1
                 action, status = rnd.choice(actions)
@@ -61,7 +61,8 @@ class DemoLogWriter:
                     "level": "ERROR" if status == "failed" else "INFO", "service": rnd.choice(services),
                     "action": action, "request_id": f"req-{rnd.getrandbits(32):08x}",
                     "order_id": f"ORD-{1000 + n % 50}", "file_id": f"F-{rnd.randrange(10000)}",
-                    "duration_ms": rnd.randrange(200, 70000) if action == "preview_generated" else rnd.randrange(5, 900),
+                    "duration_ms": rnd.randrange(200, 70000) if action == "preview_generated"
+                    else rnd.randrange(5, 900),
                     "status": status}
                 if n % 3 == 0:
                     name, phone, email = rnd.choice(customers)

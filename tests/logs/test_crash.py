@@ -28,7 +28,7 @@ BATCH = 256 * 1024
 
 
 async def spawn(cfg: Path, out: Path) -> asyncio.subprocess.Process:
-    fh = open(out, "ab")  # noqa: SIM115 - handed to the child
+    fh = open(out, "ab")  # handed to the child
     try:
         return await asyncio.create_subprocess_exec(sys.executable, "-m", "cflexagent", "run", "-c", str(cfg),
                                                     cwd=ROOT, stdout=fh, stderr=fh)
