@@ -47,7 +47,8 @@ class DemoLogWriter:
         services = ["cflex-api", "cflex-file-processor", "cflex-worker"]
         actions = [("preview_generated", "success"), ("order_created", "success"), ("order_approved", "success"),
                    ("revision_requested", "success"), ("signed_url_issued", "success"),
-                   ("preview_generated", "failed"), ("backup_completed", "success")]
+                   ("preview_generated", "failed"), ("backup_completed", "success"),
+                   ("order_processed", "success"), ("order_rejected", "success")]
         customers = [("Siti Rahma", "+62 812-3456-7890", "siti.rahma@example.co.id"),
                      ("John Carter", "(415) 555-0100", "john.carter@example.com")]
         n = 0
@@ -67,6 +68,12 @@ class DemoLogWriter:
                 if n % 3 == 0:
                     name, phone, email = rnd.choice(customers)
                     rec.update(customer_name=name, phone=phone, email=email)
+                elif n % 5 == 0:  # PII and secrets inside free text: found by the patterns
+                    _, phone, email = rnd.choice(customers)
+                    rec["msg"] = rnd.choice([f"whatsapp notification to {phone} failed, retrying",
+                                             f"invoice mailed to {email}",
+                                             f"download https://files.example/p/{rec['file_id']}.pdf"
+                                             f"?X-Amz-Signature={rnd.getrandbits(64):016x}"])
                 f.write(orjson.dumps(rec) + b"\n")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.interval)
