@@ -59,6 +59,12 @@ def summary(config: Config) -> list[str]:
                      f"{', '.join(s.paths)} -> {' + '.join(sinks)}")
     if not logs.sources and logs.loki is not None:
         lines.append(f"logs       no sources; spool drains to {sinks[0]}")
+    if logs.sources:
+        r = logs.redact
+        lines.append(f"logs       redaction {'on' if r.enabled else 'OFF'}: {len(r.fields)} fields ({r.field_action}), "
+                     f"patterns {', '.join(r.patterns) or 'none'} ({r.pattern_action})"
+                     + (f", {len(r.rules)} extra rules" if r.rules else "")
+                     + (f"; {len(logs.metrics)} metrics from log events" if logs.metrics else ""))
     return lines
 
 
