@@ -138,7 +138,7 @@ def compile_plan(cfg: ProbeConfig) -> HTTPPlan:
 class _Client(asyncio.Protocol):
     """Feeds received bytes to llhttp and resolves ``done`` at the end of the (bounded) response."""
 
-    __slots__ = ("body", "body_bytes", "done", "first_byte", "headers", "keep_body", "last_byte", "limit",
+    __slots__ = ("body", "body_bytes", "done", "first_byte", "framed", "headers", "keep_body", "last_byte", "limit",
                  "parser", "status", "stop_at_headers", "transport", "truncated")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, limit: int, keep_body: bool, head: bool) -> None:
@@ -153,6 +153,7 @@ class _Client(asyncio.Protocol):
         self.first_byte = self.last_byte = 0.0
         self.status = 0
         self.truncated = False
+        self.framed = False  # Content-Length or chunked: the body does not end with the connection
         self.transport: asyncio.Transport | None = None
 
     # asyncio callbacks
@@ -179,7 +180,7 @@ class _Client(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self.done.done():
             return
-        if self.status and exc is None and not self.parser.should_keep_alive():
+        if self.status and exc is None and not self.framed:
             # No Content-Length and not chunked: the body ends with the connection.
             self._finish(None)
         elif exc is not None:
@@ -193,7 +194,10 @@ class _Client(asyncio.Protocol):
         if len(self.headers) >= _MAX_HEADERS:
             self._finish(ProbeFailed("protocol", f"more than {_MAX_HEADERS} response headers"))
             raise _Stop
-        self.headers.append((name.lower(), value))
+        name = name.lower()
+        if name == b"content-length" or name == b"transfer-encoding":
+            self.framed = True
+        self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self.status = self.parser.get_status_code()
@@ -237,42 +241,58 @@ async def _exchange(plan: HTTPPlan, hop: Hop, env: Env, result: Result) -> _Clie
     sock = await connect(env, addrs, result)
     loop = env.loop
     client = _Client(loop, plan.body_limit, plan.keep_body, plan.head)
+    if not hop.https:
+        # Plain HTTP talks to the socket directly: no transport object, and about
+        # half the event-loop iterations per probe (this is the hot path).
+        try:
+            result.phase = "processing"
+            sent = clock()
+            try:
+                await loop.sock_sendall(sock, hop.request)
+                done = client.done
+                while not done.done():
+                    data = await loop.sock_recv(sock, 65536)
+                    if data:
+                        client.data_received(data)
+                    else:
+                        client.connection_lost(None)
+            except OSError as e:
+                client.connection_lost(e)
+            finally:
+                _timing(client, sent, result)
+        finally:
+            sock.close()
+        client.done.result()  # raises the ProbeFailed the parser or the connection produced
+        return client
     transport: asyncio.BaseTransport | None = None
     try:
-        if hop.https:
-            if plan.ssl_context is None:
-                raise ProbeFailed("tls_handshake", plan.ssl_error)
-            result.phase = "tls"
-            result.uses_tls = True
-            t0 = clock()
-            try:
-                transport, _ = await loop.create_connection(lambda: client, sock=sock, ssl=plan.ssl_context,
-                                                            server_hostname=hop.sni,
-                                                            ssl_handshake_timeout=plan.timeout)
-            except (OSError, ssl.SSLError, EOFError) as e:
-                reason, detail = classify(e)
-                raise ProbeFailed(reason, detail) from None
-            finally:
-                result.tls += clock() - t0
-            sslobj = transport.get_extra_info("ssl_object")
-            if sslobj is not None:
-                result.tls_version = tls_version_name(sslobj)
-                result.leaf_expiry, result.chain_expiry = chain_expiries(sslobj)
-                if result.want_chain:
-                    result.chain = chain_details(sslobj)
-        else:
-            transport, _ = await loop.create_connection(lambda: client, sock=sock)
+        if plan.ssl_context is None:
+            raise ProbeFailed("tls_handshake", plan.ssl_error)
+        result.phase = "tls"
+        result.uses_tls = True
+        t0 = clock()
+        try:
+            transport, _ = await loop.create_connection(lambda: client, sock=sock, ssl=plan.ssl_context,
+                                                        server_hostname=hop.sni,
+                                                        ssl_handshake_timeout=plan.timeout)
+        except (OSError, ssl.SSLError, EOFError) as e:
+            reason, detail = classify(e)
+            raise ProbeFailed(reason, detail) from None
+        finally:
+            result.tls += clock() - t0
+        sslobj = transport.get_extra_info("ssl_object")
+        if sslobj is not None:
+            result.tls_version = tls_version_name(sslobj)
+            result.leaf_expiry, result.chain_expiry = chain_expiries(sslobj)
+            if result.want_chain:
+                result.chain = chain_details(sslobj)
         result.phase = "processing"
         sent = clock()
         transport.write(hop.request)  # type: ignore[attr-defined]
         try:
             await client.done
         finally:
-            if client.first_byte:
-                result.processing += client.first_byte - sent
-                result.transfer += (client.last_byte or clock()) - client.first_byte
-            else:
-                result.processing += clock() - sent
+            _timing(client, sent, result)
     except BaseException:
         if transport is not None:
             transport.abort()
@@ -284,6 +304,14 @@ async def _exchange(plan: HTTPPlan, hop: Hop, env: Env, result: Result) -> _Clie
     else:
         transport.close()
     return client
+
+
+def _timing(client: _Client, sent: float, result: Result) -> None:
+    if client.first_byte:
+        result.processing += client.first_byte - sent
+        result.transfer += (client.last_byte or clock()) - client.first_byte
+    else:
+        result.processing += clock() - sent
 
 
 def _header(client: _Client, name: bytes) -> bytes | None:

@@ -144,6 +144,7 @@ class ProbeJob:
         self.last_success_time = 0.0
         self.history: collections.deque[tuple[float, str, str, float]] = collections.deque(maxlen=history)
         self.runs = 0
+        self.skipped = 0
 
     def update(self, cfg: ProbeConfig, metrics: ProbeMetrics, history: int) -> bool:
         """Take a changed config, keep the state. True if the schedule (interval) changed."""
@@ -229,6 +230,7 @@ class ProbeJob:
             "name": self.cfg.name, "type": self.cfg.type, "target": self.plan.target,
             "interval_seconds": float(self.cfg.interval), "timeout_seconds": float(self.cfg.timeout),
             "up": self.up, "consecutive_failures": self.consecutive_failures, "runs": self.runs,
+            "skipped": self.skipped,
             "last_success": self.last_success_time or None,
             "last": {"time": self.last_time, **self.last.as_dict()} if self.last is not None else None,
             "history": [{"time": t, "result": res, "reason": reason, "duration_seconds": round(d, 6)}
@@ -391,6 +393,7 @@ class ProbeScheduler:
             if next_tick <= now:
                 missed = int((now - next_tick) // interval) + 1
                 next_tick += missed * interval
+                job.skipped += missed
                 job.series.skipped.inc(missed)
 
     async def _judge(self, job: ProbeJob, r: Result, env: Env) -> None:

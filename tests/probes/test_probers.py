@@ -117,3 +117,24 @@ async def test_tcp_silent_expect_times_out(probe, raw_server) -> None:
 
 def test_reasons_are_a_closed_set() -> None:
     assert len(set(REASONS)) == len(REASONS)
+
+
+async def short_body(r, w) -> None:
+    await r.readuntil(b"\r\n\r\n")
+    w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..")
+    await w.drain()
+
+
+async def unframed_body(r, w) -> None:
+    await r.readuntil(b"\r\n\r\n")
+    w.write(b"HTTP/1.0 200 OK\r\n\r\nbody ends with the connection")
+    await w.drain()
+
+
+async def test_body_cut_short_is_reset_and_unframed_body_ends_at_close(probe, raw_server) -> None:
+    port = await raw_server(short_body)
+    assert (await probe(url=f"http://127.0.0.1:{port}/")).reason == "reset"
+    port = await raw_server(unframed_body)
+    r = await probe(url=f"http://127.0.0.1:{port}/", expect_body="connection$")
+    assert r.result == "success", r.detail
+    assert r.http_version == 1.0
