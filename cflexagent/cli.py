@@ -69,6 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         text = demo_config_text()
         if args.listen:
             text = text.replace('listen = "127.0.0.1:9087"', f"listen = {args.listen!r}".replace("'", '"'))
+            text = text.replace("127.0.0.1:9087", args.listen)  # the demo probes of the agent follow it
         from .demo import demo_components, demo_config_additions
 
         text += demo_config_additions(demo_state_dir())

@@ -213,3 +213,18 @@ async def test_reload_adds_removes_changes_and_keeps_state(harness: Harness, app
     assert harness.value("probe_success", probe="d", target=d) is None  # series dropped
     await wait_until(lambda: harness.value("probe_success", probe="c", target=c) == 1, what="c probed")
     assert harness.value("cflexagent_probe_total", probe="a", target=a, result="success") >= 2  # type: ignore[operator]
+
+
+async def test_heartbeat_pings_while_healthy_and_skips_when_a_required_probe_is_down(
+        harness: Harness, app: App, free_port_factory: Callable[[], int]) -> None:
+    closed = f"127.0.0.1:{free_port_factory()}"
+    text = (tcp_probe("dead", closed, failure_threshold=1)
+            + f'[[heartbeats]]\nname = "hc"\nurl = "{app.url("/ok")}"\ninterval = "1s"\ntimeout = "800ms"\n'
+            + f'[[heartbeats]]\nname = "gated"\nurl = "{app.url("/ok")}"\ninterval = "1s"\ntimeout = "800ms"\n'
+            + 'require_probes = ["dead"]\n')
+    harness.start(text)
+    await wait_until(lambda: (harness.value("cflexagent_heartbeat_total", heartbeat="hc", result="success") or 0) >= 2
+                     and (harness.value("cflexagent_heartbeat_total", heartbeat="gated", result="skipped") or 0) >= 2,
+                     what="pings and skips")
+    assert harness.value("cflexagent_heartbeat_last_success_timestamp_seconds", heartbeat="hc") > 0  # type: ignore[operator]
+    assert harness.value("cflexagent_heartbeat_total", heartbeat="gated", result="success") == 0
