@@ -324,19 +324,20 @@ class Redactor:
         shape = self._shapes.get(keys)
         if shape is None:
             shape = self._shape(keys)
+        if not shape:
+            return rec  # every key allowlisted: the common case of app logs
         out: dict[str, Any] | None = None
         paths = self._path_actions
         for key, low, action in shape:
             value = rec[key]
-            full = f"{path}.{low}" if path else low
             if paths:
-                action = paths.get(full, action)
+                action = paths.get(f"{path}.{low}" if path else low, action)
             if action is not None:
                 new = self._field_value(action, low, value)
             elif value.__class__ is str:
                 new = self.redact_text(value)
             elif value.__class__ is dict or value.__class__ is list:
-                new = self._walk(value, full)
+                new = self._walk(value, f"{path}.{low}" if path else low)
             else:
                 continue  # numbers, booleans, null: never altered
             if new is value:
