@@ -44,10 +44,33 @@ class ProbeFailed(Exception):
 class Result:
     """One probe run. Phases are seconds; zero means the step did not happen."""
 
-    __slots__ = ("address", "body_bytes", "chain", "chain_expiry", "content_length", "detail", "duration", "finished",
-                 "http_version", "leaf_expiry", "phase", "reason", "redirects", "regex_failed", "resolve",
-                 "connect", "processing", "result", "started", "status_code", "tls", "tls_version", "transfer",
-                 "uses_tls", "want_chain")
+    __slots__ = (
+        "address",
+        "body_bytes",
+        "chain",
+        "chain_expiry",
+        "connect",
+        "content_length",
+        "detail",
+        "duration",
+        "finished",
+        "http_version",
+        "leaf_expiry",
+        "phase",
+        "processing",
+        "reason",
+        "redirects",
+        "regex_failed",
+        "resolve",
+        "result",
+        "started",
+        "status_code",
+        "tls",
+        "tls_version",
+        "transfer",
+        "uses_tls",
+        "want_chain",
+    )
 
     def __init__(self) -> None:
         self.phase = "resolve"

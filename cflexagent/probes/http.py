@@ -264,7 +264,7 @@ async def _exchange(plan: HTTPPlan, hop: Hop, env: Env, result: Result) -> _Clie
             sock.close()
         client.done.result()  # raises the ProbeFailed the parser or the connection produced
         return client
-    transport: asyncio.BaseTransport | None = None
+    transport: asyncio.Transport | None = None
     try:
         if plan.ssl_context is None:
             raise ProbeFailed("tls_handshake", plan.ssl_error)
@@ -288,7 +288,7 @@ async def _exchange(plan: HTTPPlan, hop: Hop, env: Env, result: Result) -> _Clie
                 result.chain = chain_details(sslobj)
         result.phase = "processing"
         sent = clock()
-        transport.write(hop.request)  # type: ignore[attr-defined]
+        transport.write(hop.request)
         try:
             await client.done
         finally:

@@ -105,14 +105,14 @@ class Canaries:
     def __bool__(self) -> bool:
         return bool(self._plans)
 
-    async def offline(self, env: Env, since: float, timeout: float) -> bool:
+    async def offline(self, env: Env, since: float, timeout: float) -> bool:  # noqa: ASYNC109
         current = self._round
         if current is None or current[0] < since:
             fut = asyncio.ensure_future(self._check(env, timeout))
             current = self._round = (clock(), fut)
         return await asyncio.shield(current[1])
 
-    async def _check(self, env: Env, timeout: float) -> bool:
+    async def _check(self, env: Env, timeout: float) -> bool:  # noqa: ASYNC109
         self.rounds += 1
 
         async def one(prober: Prober, plan: Any) -> bool:
@@ -297,7 +297,8 @@ class ProbeScheduler:
             self._running = False
             if self.ctx.routes.get("/api/probes") == self.api:
                 del self.ctx.routes["/api/probes"]
-            tasks = [j.task for j in (*self.jobs.values(), *self.heartbeats.values()) if j.task is not None]
+            tasks = [j.task for j in self.jobs.values() if j.task is not None]
+            tasks += [h.task for h in self.heartbeats.values() if h.task is not None]
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

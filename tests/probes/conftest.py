@@ -183,7 +183,7 @@ async def tls_targets(tmp_path: Path) -> AsyncIterator[TLSTargets]:
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     other = trustme.CA()
-    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=2)
+    past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=2)
     child = ca.create_child_ca()
     certs = {
         "ok": ca.issue_cert("localhost", "127.0.0.1"),
@@ -215,7 +215,8 @@ async def tls_targets(tmp_path: Path) -> AsyncIterator[TLSTargets]:
         await runner.cleanup()
 
 
-async def wait_until(cond: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> None:
+async def wait_until(cond: Callable[[], Any], timeout: float = 30.0,  # noqa: ASYNC109
+                     what: str = "condition") -> None:
     """Poll ``cond`` until it is truthy (probes run on their own schedule)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not cond():

@@ -69,7 +69,8 @@ async def test_probes_run_and_export_blackbox_and_own_series(harness: Harness, a
                   + tcp_probe("closed", closed))
     v = harness.value
     await wait_until(lambda: (v("cflexagent_probe_up", probe="closed", target=closed) == 0
-                              and (v("cflexagent_probe_total", probe="web", target=ok_url, result="success") or 0) >= 2),
+                              and (v("cflexagent_probe_total", probe="web", target=ok_url, result="success")
+                                   or 0) >= 2),
                      what="web up twice, closed down")
     web = {"probe": "web", "target": ok_url}
     assert v("probe_success", **web) == 1

@@ -63,7 +63,7 @@ async def test_tcp_tls(probe, tls_targets: TLSTargets) -> None:
 async def test_chain_expiries_reads_the_presented_chain(tls_targets: TLSTargets) -> None:
     """The private 3.11 chain API: leaf and earliest expiry of leaf + intermediate + root."""
     ctx = tls.client_context(True, tls_targets.ca_file)
-    reader, writer = await asyncio.open_connection("127.0.0.1", tls_targets.chain, ssl=ctx,
+    _reader, writer = await asyncio.open_connection("127.0.0.1", tls_targets.chain, ssl=ctx,
                                                    server_hostname="localhost")
     try:
         sslobj = writer.get_extra_info("ssl_object")
