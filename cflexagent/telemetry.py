@@ -102,7 +102,7 @@ class AgentMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         # ``*_created`` samples double the exposition of every counter and no
         # dashboard of ours reads them (Prometheus 2.42 ignores them in text format).
-        disable_created_metrics()
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         ProcessCollector(registry=registry)
         PlatformCollector(registry=registry)
         self.build_info = Gauge("cflexagent_build_info", "Always 1; the agent's version and Python version.",
