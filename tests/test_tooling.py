@@ -18,3 +18,9 @@ def test_ruff() -> None:
 def test_mypy_strict() -> None:
     r = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_metrics_reference_is_current() -> None:
+    r = subprocess.run([sys.executable, "packaging/metrics_reference.py", "--check"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
