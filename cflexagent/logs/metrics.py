@@ -57,7 +57,7 @@ class LogMetrics:
                                        "Label values cut to label_value_max_bytes.", ["source"], registry=r)
         self.stream_overflow = Counter("cflexagent_log_stream_overflow_lines_total",
                                        "Lines that would have opened a stream beyond max_streams; shipped in "
-                                       "the source's overflow stream (label fields = \"__overflow__\").",
+                                       "the source's overflow stream (its label fields read __overflow__).",
                                        ["source"], registry=r)
         self.streams = Gauge("cflexagent_log_streams", "Distinct Loki streams (label sets) a source has used.",
                              ["source"], registry=r)

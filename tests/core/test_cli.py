@@ -166,6 +166,14 @@ def test_demo_runs(tmp_path: Path) -> None:
         try:
             body = _wait_http(f"http://127.0.0.1:{port}/metrics", proc)
             assert b"cflexagent_build_info" in body
+            # Every capability's series, as the demo exposes them, pass Prometheus' own linter.
+            deadline = time.monotonic() + 30
+            while b"probe_success{" not in body or b"cflexagent_log_read_lines_total{" not in body:
+                assert time.monotonic() < deadline, "demo series did not appear"
+                time.sleep(0.5)
+                body = _wait_http(f"http://127.0.0.1:{port}/metrics", proc)
+            lint = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, timeout=30)
+            assert lint.returncode == 0, lint.stdout + lint.stderr
             proc.send_signal(signal.SIGINT)
             _, err = proc.communicate(timeout=30)
             assert proc.returncode == 0, err
