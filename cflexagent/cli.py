@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .statefile import atomic_write
 
 EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
 
@@ -137,10 +138,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         return fail(f"{target}: already exists (use --force to overwrite)", EXIT_CONFIG)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(example_config_text(), encoding="utf-8")
-        os.chmod(tmp, 0o640)
-        os.replace(tmp, target)
+        atomic_write(target, example_config_text().encode(), mode=0o640)
     except OSError as e:
         return fail(f"{target}: cannot write: {e.strerror or e}", EXIT_RUNTIME)
     print(f"wrote {target}; edit it, then run: cflexagent check -c {target}")

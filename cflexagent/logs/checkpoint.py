@@ -24,6 +24,7 @@ from typing import Any
 
 import msgspec
 
+from ..statefile import atomic_write
 from ..telemetry import get_logger
 from .metrics import LogMetrics
 
@@ -63,22 +64,6 @@ class _File(msgspec.Struct):
     spool_seq: int = 0
     written: float = 0.0
     sources: dict[str, dict[str, FilePos]] = {}
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
 
 
 class CheckpointStore:

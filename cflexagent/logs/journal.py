@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from ..component import Stage
+from ..statefile import atomic_write
 from ..telemetry import get_logger
 from .config import LogsConfig, SourceConfig
 from .parse import apply_transforms, build_parser, build_transforms
@@ -54,14 +54,7 @@ def read_cursor(path: Path) -> str:
 
 def write_cursor(path: Path, cursor: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, cursor.encode() + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    atomic_write(path, cursor.encode() + b"\n")
 
 
 def journal_args(source: SourceConfig, cursor: str) -> list[str]:

@@ -42,8 +42,8 @@ from typing import Any, Literal
 import msgspec
 import orjson
 
-from ..logs.checkpoint import atomic_write
 from ..logs.metrics import LogMetrics
+from ..statefile import atomic_write
 from ..telemetry import get_logger
 
 log = get_logger("logs.spool")

@@ -13,13 +13,14 @@ by ``user@host:port``: pointing the config at another account starts clean.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from ..statefile import atomic_write
 
 FORMAT_VERSION = 1
 
@@ -81,19 +82,7 @@ def save(state_dir: Path, b: LoginBackoff) -> None:
     else:
         targets.pop(b.target, None)
     data = orjson.dumps({"version": FORMAT_VERSION, "targets": targets}, option=orjson.OPT_INDENT_2)
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, p)
-    dfd = os.open(p.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    atomic_write(p, data)
 
 
 def record_failure(state_dir: Path, b: LoginBackoff, base: float, maximum: float, error: str,

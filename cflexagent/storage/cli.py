@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from ..statefile import atomic_write
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -144,14 +145,7 @@ def write_known_hosts(path: Path, host: str, port: int, key: Any) -> None:
                 kept.append(line)
     kept.append(f"{name} {key.export_public_key('openssh').decode().strip()}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        os.write(fd, ("\n".join(kept) + "\n").encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    atomic_write(path, ("\n".join(kept) + "\n").encode(), mode=0o644)
 
 
 def cmd_trust(args: argparse.Namespace) -> int:
