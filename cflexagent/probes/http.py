@@ -27,7 +27,7 @@ import httptools
 from .. import __version__
 from .base import Endpoint, Env, ProbeFailed, Result, clock, connect, resolve
 from .config import ProbeConfig
-from .tls import chain_details, chain_expiries, classify, client_context, tls_version_name
+from .tls import classify, client_context, record_tls
 
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _MAX_HEADERS = 256
@@ -280,12 +280,7 @@ async def _exchange(plan: HTTPPlan, hop: Hop, env: Env, result: Result) -> _Clie
             raise ProbeFailed(reason, detail) from None
         finally:
             result.tls += clock() - t0
-        sslobj = transport.get_extra_info("ssl_object")
-        if sslobj is not None:
-            result.tls_version = tls_version_name(sslobj)
-            result.leaf_expiry, result.chain_expiry = chain_expiries(sslobj)
-            if result.want_chain:
-                result.chain = chain_details(sslobj)
+        record_tls(result, transport.get_extra_info("ssl_object"))
         result.phase = "processing"
         sent = clock()
         transport.write(hop.request)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .base import Endpoint, Env, ProbeFailed, Result, clock, connect, resolve
 from .config import ProbeConfig, check_address
-from .tls import chain_details, chain_expiries, classify, client_context, tls_version_name
+from .tls import classify, client_context, record_tls
 
 _EXPECT_LIMIT = 64 * 1024
 
@@ -73,12 +73,7 @@ async def probe(plan: TCPPlan, env: Env, result: Result) -> None:
                 raise ProbeFailed(reason, detail) from None
             finally:
                 result.tls += clock() - t0
-            sslobj = writer.get_extra_info("ssl_object")
-            if sslobj is not None:
-                result.tls_version = tls_version_name(sslobj)
-                result.leaf_expiry, result.chain_expiry = chain_expiries(sslobj)
-                if result.want_chain:
-                    result.chain = chain_details(sslobj)
+            record_tls(result, writer.get_extra_info("ssl_object"))
         else:
             reader, writer = await asyncio.open_connection(sock=sock)
         result.phase = "processing"

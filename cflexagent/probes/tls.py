@@ -13,7 +13,10 @@ touches it; when it is missing we fall back to the leaf from ``getpeercert()``.
 from __future__ import annotations
 
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import Result
 
 #: OpenSSL X509_V_ERR_* codes that have their own reason.
 _EXPIRED = {10}  # X509_V_ERR_CERT_HAS_EXPIRED
@@ -122,3 +125,13 @@ def chain_details(sslobj: Any) -> list[dict[str, Any]]:
 
 def _name(rdns: Any) -> str:
     return ", ".join(f"{k}={v}" for rdn in rdns for k, v in rdn)
+
+
+def record_tls(result: Result, sslobj: Any) -> None:
+    """Copy what a finished handshake tells (version, leaf and chain expiry) into the probe result."""
+    if sslobj is None:
+        return
+    result.tls_version = tls_version_name(sslobj)
+    result.leaf_expiry, result.chain_expiry = chain_expiries(sslobj)
+    if result.want_chain:
+        result.chain = chain_details(sslobj)
