@@ -53,6 +53,21 @@ def ensure_state_dir(path: str, source: str = "config") -> Path:
     return p
 
 
+def state_dir_problem(path: str) -> str | None:
+    """Why ``run`` could not create or write ``path`` (without creating it), or None."""
+    p = Path(path)
+    while not p.exists():
+        if p.parent == p:
+            return f"cannot create {path}"
+        p = p.parent
+    if not p.is_dir():
+        return f"{p} is not a directory"
+    if not os.access(p, os.W_OK | os.X_OK):
+        where = "" if p == Path(path) else f" (cannot create it in {p})"
+        return f"{p} is not writable by this user (uid {os.getuid()}){where}"
+    return None
+
+
 class Agent:
     def __init__(self, config: Config, source: str = "config",
                  loader: Callable[[], Config] | None = None,
@@ -154,6 +169,7 @@ class Agent:
     def _on_reload_signal(self) -> None:
         task: asyncio.Task[object] = asyncio.get_running_loop().create_task(self.reload(), name="reload")
         self._helpers.append(task)
+        task.add_done_callback(self._helpers.remove)
 
     # -- reload -------------------------------------------------------------
 
@@ -179,6 +195,11 @@ class Agent:
         except (ConfigError, ValueError) as e:
             self.metrics.reload_ok.set(0)
             log.error("config reload rejected; still running the previous config", error=str(e))
+            return False
+        except Exception as e:  # a bug or an I/O error while building: still one reason, never silent
+            self.metrics.reload_ok.set(0)
+            log.exception("config reload failed; still running the previous config",
+                          error=f"{type(e).__name__}: {e}")
             return False
         old = self.config
         if new.server != old.server:

@@ -114,7 +114,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     config, path = load_config(args)
     build_ssl_context(config.server, path)
+    from .agent import state_dir_problem
+    from .components import Problem
+
     problems = check_files(config)
+    state_problem = state_dir_problem(config.agent.state_dir)
+    if state_problem:
+        problems.insert(0, Problem("error", f"agent.state_dir: {state_problem}"))
     errors = [p for p in problems if p.severity == "error"]
     for p in problems:
         print(f"{path}: {p.severity}: {p.message}", file=sys.stderr)

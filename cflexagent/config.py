@@ -94,6 +94,14 @@ class Config(Section):
             if p.name in seen:
                 raise ValueError(f'probes[{i}].name: duplicate probe name "{p.name}"')
             seen.add(p.name)
+        beats: set[str] = set()
+        for i, h in enumerate(self.heartbeats):
+            if h.name in beats:
+                raise ValueError(f'heartbeats[{i}].name: duplicate heartbeat name "{h.name}"')
+            beats.add(h.name)
+            for name in h.require_probes:
+                if name not in seen:
+                    raise ValueError(f'heartbeats[{i}].require_probes: no probe named "{name}"')
 
 
 def _path_of(msg: str) -> tuple[str, str]:

@@ -4,7 +4,9 @@ The bootloader unpacks into ``$TMPDIR/_MEIxxxxxx`` (the systemd unit points
 TMPDIR at ``/var/lib/cflexagent/.runtime`` because /tmp may be noexec and
 ProtectSystem=strict makes most paths read-only). A process killed with
 SIGKILL leaves its folder behind; at start we hold a lock on our own folder
-and remove siblings whose lock nobody holds.
+and remove siblings whose lock nobody holds. Only folders that hold our own
+bundle (``cflexagent/data``) are touched: $TMPDIR may be shared with other
+PyInstaller programs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import time
 from pathlib import Path
 
 _LOCK_NAME = ".cflexagent.lock"
+#: Present in every extraction of our binary (the spec bundles cflexagent/data).
+_MARKER = "cflexagent/data"
 #: A folder without a lock file may belong to a process that is still starting.
 _UNLOCKED_GRACE = 300.0
 _held: list[int] = []
@@ -41,7 +45,7 @@ def remove_stale(parent: Path, keep: Path | None = None, now: float | None = Non
     now = time.time() if now is None else now
     with contextlib.suppress(OSError):
         for d in parent.glob("_MEI*"):
-            if d == keep or not d.is_dir() or d.is_symlink():
+            if d == keep or not d.is_dir() or d.is_symlink() or not (d / _MARKER).is_dir():
                 continue
             lock = d / _LOCK_NAME
             try:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import concurrent.futures
 import hashlib
+import os
 import ssl
 import time
 from collections.abc import Callable
@@ -31,29 +33,55 @@ log = get_logger("server")
 # A valid hash to compare against for unknown users, so their timing matches known ones.
 _DUMMY_HASH = b"$2b$10$kq92gpPKADbWQcAAiYV/a.5YbglV/NcqQ3zKeUB1e2rpeL6DWqg2m"
 _CACHE_MAX = 256
+#: bcrypt runs on its own thread, so a flood of bad credentials can never delay
+#: the spool's fsyncs on the default pool; past this many waiting checks new
+#: ones are refused without hashing.
+_MAX_PENDING_CHECKS = 32
 
 
 def build_ssl_context(section: ServerSection, source: str = "config") -> ssl.SSLContext | None:
     tls = section.tls
     if tls is None:
         return None
+    for key, path in (("cert_file", tls.cert_file), ("key_file", tls.key_file)):
+        problem = unreadable_file(path)
+        if problem:
+            raise ConfigError(f"{source}: server.tls.{key}: {problem}")
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3 if tls.min_version == "TLS13" else ssl.TLSVersion.TLSv1_2
     try:
         ctx.load_cert_chain(tls.cert_file, tls.key_file)
-    except FileNotFoundError as e:
-        raise ConfigError(f"{source}: server.tls: file not found: {e.filename}") from None
-    except PermissionError as e:
-        raise ConfigError(f"{source}: server.tls: file not readable: {e.filename}") from None
-    except ssl.SSLError as e:
-        raise ConfigError(f"{source}: server.tls: cannot use cert_file/key_file: {e.reason or e}") from None
+    except (OSError, ssl.SSLError) as e:
+        reason = getattr(e, "reason", None) or getattr(e, "strerror", None) or str(e)
+        raise ConfigError(f"{source}: server.tls: cannot use cert_file/key_file: {reason}") from None
     return ctx
 
 
+def unreadable_file(path: str) -> str | None:
+    """Why the agent cannot read ``path`` (one phrase), or None when it can."""
+    if not path:
+        return "no file given"
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+    except FileNotFoundError:
+        return f"file not found: {path}"
+    except IsADirectoryError:
+        return f"is a directory, expected a file: {path}"
+    except PermissionError:
+        return f"file not readable by this user (uid {os.getuid()}): {path}"
+    except OSError as e:
+        return f"cannot read {path}: {e.strerror or e}"
+    return None
+
+
 class BasicAuthChecker:
+    _executor: concurrent.futures.ThreadPoolExecutor | None = None
+
     def __init__(self, users: dict[str, str]) -> None:
         self._users = {u: h.encode() for u, h in users.items()}
         self._cache: dict[bytes, bool] = {}
+        self._pending = 0
 
     @property
     def enabled(self) -> bool:
@@ -71,7 +99,16 @@ class BasicAuthChecker:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        ok = await asyncio.to_thread(bcrypt.checkpw, password.encode(), hashed or _DUMMY_HASH)
+        if self._pending >= _MAX_PENDING_CHECKS:
+            return False
+        if BasicAuthChecker._executor is None:
+            BasicAuthChecker._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="bcrypt")
+        self._pending += 1
+        try:
+            ok = await asyncio.get_running_loop().run_in_executor(
+                BasicAuthChecker._executor, bcrypt.checkpw, password.encode(), hashed or _DUMMY_HASH)
+        finally:
+            self._pending -= 1
         ok = ok and hashed is not None
         if len(self._cache) >= _CACHE_MAX:
             self._cache.clear()

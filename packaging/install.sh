@@ -13,6 +13,10 @@ for arg in "$@"; do [ "$arg" = "--no-start" ] && start=0; done
 [ "$(id -u)" -eq 0 ] || { echo "install.sh: run as root" >&2; exit 2; }
 [ -x "$binary" ] || { echo "install.sh: $binary: not an executable (build it with packaging/build.sh)" >&2; exit 2; }
 
+# The one-file binary unpacks itself under $TMPDIR; /tmp may be noexec.
+export TMPDIR=/var/lib/cflexagent/.runtime
+install -d -m 0700 /var/lib/cflexagent "$TMPDIR"
+
 getent group cflexagent >/dev/null || groupadd --system cflexagent
 if ! getent passwd cflexagent >/dev/null; then
   useradd --system --gid cflexagent --home-dir /var/lib/cflexagent --no-create-home \

@@ -89,11 +89,27 @@ def test_missing_config_is_exit_2_never_a_default(tmp_path: Path) -> None:
     assert r.returncode == 2 and "env-missing.toml" in r.stderr
 
 
+def test_state_dir_that_cannot_be_created_fails_check(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    path = tmp_path / "a.toml"
+    path.write_text(f'[agent]\nstate_dir = "{tmp_path}/file/state"\n')
+    r = cli("check", "-c", str(path))
+    assert r.returncode == 2
+    assert f"agent.state_dir: {tmp_path}/file is not a directory" in r.stderr
+    r = cli("run", "-c", str(path))
+    assert r.returncode == 2 and "agent.state_dir: cannot create" in r.stderr
+
+
 def test_unreadable_tls_key_is_exit_2(tmp_path: Path) -> None:
     path = write_config(tmp_path, f'[server.tls]\ncert_file = "{tmp_path}/c.pem"\nkey_file = "{tmp_path}/k.pem"\n')
     r = cli("check", "-c", str(path))
     assert r.returncode == 2
-    assert "server.tls: file not found" in r.stderr
+    assert r.stderr == f"{path}: server.tls.cert_file: file not found: {tmp_path}/c.pem\n"
+    (tmp_path / "c.pem").mkdir()
+    r = cli("run", "-c", str(path))
+    assert r.returncode == 2
+    assert r.stderr == f"{path}: server.tls.cert_file: is a directory, expected a file: {tmp_path}/c.pem\n"
+    (tmp_path / "c.pem").rmdir()
     (tmp_path / "c.pem").write_text("not a cert")
     (tmp_path / "k.pem").write_text("not a key")
     r = cli("run", "-c", str(path))

@@ -50,6 +50,10 @@ def test_empty_config_gives_defaults() -> None:
          "make one with: cflexagent hash-password"),
         ('[server.tls]\ncert_file = "a"\n', "x.toml: server.tls.key_file: required key is missing"),
         ('[server\n', "x.toml: invalid TOML: Expected ']' at the end of a table declaration (at line 1, column 8)"),
+        ('[[heartbeats]]\nname = "a"\nurl = "https://h.example/x"\n[[heartbeats]]\nname = "a"\n'
+         'url = "https://h.example/y"\n', 'x.toml: heartbeats[1].name: duplicate heartbeat name "a"'),
+        ('[[heartbeats]]\nname = "a"\nurl = "https://h.example/x"\nrequire_probes = ["api"]\n',
+         'x.toml: heartbeats[0].require_probes: no probe named "api"'),
     ],
 )
 def test_bad_config_is_one_line_with_key_path(text: str, expected: str) -> None:

@@ -17,16 +17,19 @@ def test_remove_stale(tmp_path: Path) -> None:
     fresh = tmp_path / "_MEIfresh"
     old_nolock = tmp_path / "_MEIold"
     other = tmp_path / "unrelated"
+    foreign = tmp_path / "_MEIforeign"  # another PyInstaller program's folder
     for d in (own, locked, unlocked, fresh, old_nolock, other):
-        d.mkdir()
+        (d / "cflexagent" / "data").mkdir(parents=True)
+    foreign.mkdir()
     (unlocked / _LOCK_NAME).touch()
     fd = os.open(locked / _LOCK_NAME, os.O_CREAT | os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_EX)
     past = time.time() - 3600
     os.utime(old_nolock, (past, past))
+    os.utime(foreign, (past, past))
     try:
         removed = remove_stale(tmp_path, keep=own)
     finally:
         os.close(fd)
     assert sorted(removed) == sorted([unlocked, old_nolock])
-    assert own.exists() and locked.exists() and fresh.exists() and other.exists()
+    assert own.exists() and locked.exists() and fresh.exists() and other.exists() and foreign.exists()

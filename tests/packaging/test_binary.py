@@ -62,7 +62,7 @@ def test_run_reload_and_sigterm_through_bootloader(binary: Path, tmp_path: Path)
     runtime = tmp_path / "runtime"
     runtime.mkdir()
     stale = runtime / "_MEIstale1"
-    (stale / "lib").mkdir(parents=True)
+    (stale / "cflexagent" / "data").mkdir(parents=True)
     old = time.time() - 3600
     os.utime(stale, (old, old))
     port = free_port()
