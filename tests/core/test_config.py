@@ -117,3 +117,38 @@ def test_error_never_contains_traceback_words() -> None:
         parse('[server]\nlisten = ["a"]\n', "x.toml")
     assert not re.search(r"Traceback|File \"", str(exc.value))
     assert str(exc.value).startswith("x.toml: server.listen: ")
+
+
+def _keys(t: object, path: str, seen: frozenset[type]) -> list[str]:
+    """Every key path of the config schema (tables and their keys)."""
+    import msgspec.inspect as mi
+
+    if isinstance(t, mi.UnionType):
+        return [k for s in t.types for k in _keys(s, path, seen)]
+    if isinstance(t, (mi.ListType, mi.VarTupleType)):
+        return _keys(t.item_type, path + "[]", seen)
+    if isinstance(t, mi.DictType):
+        return _keys(t.value_type, path + ".*", seen)
+    if isinstance(t, mi.StructType) and t.cls not in seen:
+        out = []
+        for f in t.fields:
+            p = f"{path}.{f.name}" if path else f.name
+            out += [p, *_keys(f.type, p, seen | {t.cls})]
+        return out
+    return []
+
+
+def test_example_config_documents_every_key() -> None:
+    import msgspec.inspect as mi
+
+    text = EXAMPLE.read_text()
+    missing = []
+    for path in _keys(mi.type_info(Config), "", frozenset()):
+        name = path.rsplit(".", 1)[-1].removesuffix("[]")
+        if name in ("alerts", "render", "*"):
+            continue  # tables with no keys yet
+        written = r"(^|[\s#\[.])" + re.escape(name) + r"\s*(=|\]|\.)"  # key = ..., [table], table.key
+        tabulated = r"^#\s+" + re.escape(name) + r"\s{2,}\S"  # a "#   key   meaning" table row
+        if not re.search(written, text, re.M) and not re.search(tabulated, text, re.M):
+            missing.append(path)
+    assert not missing, f"keys not documented in the example config: {missing}"
