@@ -10,6 +10,11 @@ Two mechanisms, both pure and synchronous (no I/O; the hash key is passed in):
   is scanned for emails, phone numbers, Luhn-valid card numbers, credentials in
   signed URLs and ``Authorization`` headers, IPv4 addresses (only when asked
   for) and user regexes. JSON numbers are never altered.
+- **Query strings** (``?a=1&b=2`` in request lines, URLs, referers): a
+  parameter named like a redacted field (``name``, ``email``, ``phone``, ...)
+  gets that field's action; the other values are URL-decoded and scanned for
+  the patterns, so ``email=a%40b.com`` and ``q=Budi+0812+3456+7890`` do not
+  slip through their encoding.
 
 One combined regex does the scan. It also matches, and gives back unchanged,
 the tokens that look like digits-with-separators but are not personal data
@@ -29,6 +34,7 @@ import hashlib
 import hmac
 import os
 import re
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,6 +67,7 @@ _PHONE_REST = r"[0-9]*(?:(?:[ .\-]|\) ?|\(|[ .\-]\()[0-9]+)*\)?"
 _PHONE = (
     rf"(?<=\+) ?\(?[0-9]{_PHONE_REST}"  # +62 812-3456-7890, +44 (0)20 7946 0958
     rf"|(?<=0)[1-9]{_PHONE_REST}"  # 0812 3456 7890, 06-12345678
+    rf"|(?<=0)0[1-9]{_PHONE_REST}"  # 0044 20 7946 0958, 0062 812 3456 7890 (the "00" international prefix)
     rf"|(?<=\()0[1-9]{_PHONE_REST}"  # (021) 555 1234
     r"|(?<=\()[2-9][0-9]{2}\) ?[0-9]{3}[ .\-][0-9]{4}(?![\w]|[.\-][0-9])"  # (415) 555-0100
     r"|(?<=[2-9])[0-9]{2}(?P<usep>[.\-])[0-9]{3}(?P=usep)[0-9]{4}(?![\w]|[.\-][0-9])"  # 415.555.0100
@@ -74,6 +81,8 @@ _EMAIL = (r"[A-Za-z0-9](?<![A-Za-z0-9._%+\-][A-Za-z0-9])[A-Za-z0-9._%+\-]*"
 _BEARER = re.compile(r"((?i:authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic)\s+|(?i:bearer)\s+)"
                      r"([A-Za-z0-9\-._~+/]{8,}=*)", re.ASCII)
 _SECRET_VALUE = re.compile(r"[^&\s\"'<>#,;\\]+")
+#: The query string of a URL: after "?", up to whitespace, a quote, "<", ">" or "#".
+_QUERY = re.compile(r"\?([^\s\"'<>#?]*=[^\s\"'<>#]*)")
 _PARAM_NAME_REVERSED = re.compile(r"[A-Za-z0-9_\-]{0,64}")
 
 
@@ -161,6 +170,7 @@ class Redactor:
         self._secrets = "secret" in pats
         self._secret_params = frozenset(p.lower() for p in cfg.secret_params)
         self._rules = [(r.regex, self._rule_masker(r.name)) for r in cfg.rules]
+        self._query = bool(self._leaf_actions) or bool(alts) or self._email or bool(self._rules)
 
     # -- masks ---------------------------------------------------------------
 
@@ -216,7 +226,9 @@ class Redactor:
         return m.group(1) + self._mask("secret", m.group(2))
 
     def _phone(self, text: str) -> str:
-        national = text[0] != "+"
+        # Digits before the number proper: the trunk "0" of a national number, the "00" of an
+        # international one (what "+" stands for when dialled), none after a "+".
+        national = 2 if text.startswith("00") else int(text[0] != "+")
         digits = _digits_of(text)
         if text[0] in "(23456789" and len(digits) == 10 and text[1] != "0":
             return self._mask("phone", digits)  # US forms, fully matched by the regex
@@ -262,10 +274,45 @@ class Redactor:
         out.append(s[last:])
         return "".join(out)
 
+    def _redact_query(self, m: re.Match[str]) -> str:
+        """One query string: field actions by parameter name, patterns in the URL-decoded values."""
+        unquote = urllib.parse.unquote_plus
+        parts: list[str] = []
+        changed = False
+        for part in m.group(1).split("&"):
+            name, eq, value = part.partition("=")
+            if not eq or not value:
+                parts.append(part)
+                continue
+            low = unquote(name).lower()
+            action = self._leaf_actions.get(low)
+            if action is not None:
+                changed = True
+                new = self._field_value(action, low, unquote(value))
+                if new is not _DROP:  # dropped: the parameter goes, like a dropped JSON key
+                    parts.append(f"{name}={new}")
+                continue
+            if ("%" in value or "+" in value) and low not in self._allow and low not in self._secret_params:
+                decoded = unquote(value)
+                red = self._scan(decoded)
+                if red is not decoded:
+                    changed = True
+                    value = urllib.parse.quote_plus(red, safe="<>:/@")
+            parts.append(f"{name}={value}")
+        return "?" + "&".join(parts) if changed else m.group()
+
     def redact_text(self, s: str) -> str:
         """``s`` with every pattern match replaced (the same object when nothing matched)."""
         if not self.enabled:
             return s
+        out = s
+        if self._query and "?" in out and "=" in out:
+            out = _QUERY.sub(self._redact_query, out)
+        out = self._scan(out)
+        return s if out == s else out
+
+    def _scan(self, s: str) -> str:
+        """``s`` with every pattern match replaced (``s`` itself when nothing matched)."""
         out = s
         if self._digit_re is not None:
             out = self._digit_re.sub(self._replace_digits, out)

@@ -70,4 +70,11 @@ def check(config: Config) -> list[Problem]:
             path = getattr(q, key)
             if path and not os.access(path, os.R_OK):
                 problems.append(Problem("error", f"storage.cpanel_quota.{key}: cannot read {path}"))
+        if q.ca_file and os.access(q.ca_file, os.R_OK):
+            from .quota import QuotaError, ssl_context
+
+            try:
+                ssl_context(q)
+            except QuotaError as e:
+                problems.append(Problem("error", f"storage.cpanel_quota.ca_file: {e}"))
     return problems

@@ -144,7 +144,10 @@ class QuotaConfig(Section, kw_only=True):
     ca_file: str = ""
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"https://[^/\s]+/?", self.url):
+        if "@" in self.url:
+            # Never echoed: it would print a password. The token goes in token_file.
+            raise ValueError("url: must not contain user:password@ (the API token goes in token_file)")
+        if not re.fullmatch(r"https://[^/\s?#]+/?", self.url):
             raise ValueError(f'url: expected "https://host:port" (no path), got "{self.url}"')
         if not self.username:
             raise ValueError("username: must not be empty")

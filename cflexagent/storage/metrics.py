@@ -170,8 +170,9 @@ class StorageMetrics:
         self.scans = Counter("cflexagent_storage_scans_total", "Scans finished, by result (success, failure).",
                              ["result"], registry=registry)
         self.scan_errors = Counter("cflexagent_storage_scan_errors_total",
-                                   "Failed scans and unlistable area paths by reason (auth, host_key, connect, "
-                                   "timeout, disconnected, protocol, area_path).", ["reason"], registry=registry)
+                                   "Failed scans and unlistable area paths by reason (auth, auth_backoff, host_key, "
+                                   "connect, timeout, disconnected, protocol, config, internal, area_path).",
+                                   ["reason"], registry=registry)
         self.scans_skipped = Counter("cflexagent_storage_scans_skipped_total",
                                      "Scheduled scans not started, by reason (auth_backoff, overlap).",
                                      ["reason"], registry=registry)
@@ -185,8 +186,11 @@ class StorageMetrics:
         self.backoff_until = Gauge("cflexagent_storage_login_backoff_until_timestamp_seconds",
                                    "Unix time before which no SFTP login is attempted after an authentication "
                                    "failure; 0 when none.", registry=registry)
+        self.backoff_write_errors = Counter("cflexagent_storage_backoff_write_errors_total",
+                                            "Login backoff changes that could not be written to the state dir "
+                                            "(kept in memory instead).", registry=registry)
         self.quota_errors = Counter("cflexagent_storage_quota_errors_total",
                                     "Failed cPanel UAPI quota queries by reason (http, auth, api, parse, "
-                                    "connect, timeout, token_file).", ["reason"], registry=registry)
+                                    "connect, timeout, token_file, config).", ["reason"], registry=registry)
         for r in ("success", "failure"):
             self.scans.labels(r)

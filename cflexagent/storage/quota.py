@@ -67,9 +67,16 @@ def parse_quota(doc: Any) -> dict[str, float]:
 
 
 def ssl_context(cfg: QuotaConfig) -> ssl.SSLContext:
+    """The client TLS context; a ca_file that cannot be loaded is QuotaError("config")."""
     ctx = ssl.create_default_context()
     if cfg.ca_file:
-        ctx.load_verify_locations(cfg.ca_file)
+        try:
+            ctx.load_verify_locations(cfg.ca_file)
+        except ssl.SSLError as e:
+            raise QuotaError("config", f"ca_file {cfg.ca_file} holds no usable PEM certificate "
+                                       f"({e.reason or e})") from None
+        except OSError as e:
+            raise QuotaError("config", f"cannot read ca_file {cfg.ca_file}: {e.strerror or e}") from None
     return ctx
 
 
@@ -84,13 +91,14 @@ async def fetch_quota(cfg: QuotaConfig, session: Any = None) -> dict[str, float]
                                        f"{getattr(e, 'strerror', None) or e}") from None
     if not token:
         raise QuotaError("token_file", f"token_file {cfg.token_file} is empty")
+    context = await asyncio.to_thread(ssl_context, cfg)
     url = cfg.url.rstrip("/") + "/execute/Quota/get_quota_info"
     headers = {"Authorization": f"cpanel {cfg.username}:{token}", "Accept": "application/json"}
     own = session is None
     if own:
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=float(cfg.timeout)))
     try:
-        async with session.get(url, headers=headers, ssl=ssl_context(cfg), allow_redirects=False) as resp:
+        async with session.get(url, headers=headers, ssl=context, allow_redirects=False) as resp:
             if resp.status in (401, 403):
                 raise QuotaError("auth", f"cPanel refused the API token (HTTP {resp.status})")
             if resp.status != 200:

@@ -131,8 +131,18 @@ async def connect(cfg: SFTPConfig) -> Any:
                         f"{getattr(e, 'strerror', None) or getattr(e, 'reason', None) or e}") from None
 
 
+def load_backoff(cfg: SFTPConfig, state_dir: Path) -> backoff.LoginBackoff:
+    return backoff.load(state_dir, backoff.target_of(cfg.username, cfg.host, cfg.port), float(cfg.auth_backoff))
+
+
+def _log_save_error(b: backoff.LoginBackoff) -> None:
+    if b.save_error:
+        log.error("cannot save the login backoff; it is kept in memory until the agent restarts",
+                  target=b.target, error=b.save_error)
+
+
 def check_backoff(cfg: SFTPConfig, state_dir: Path, force: bool) -> backoff.LoginBackoff:
-    b = backoff.load(state_dir, backoff.target_of(cfg.username, cfg.host, cfg.port))
+    b = load_backoff(cfg, state_dir)
     if b.active(time.time()) and not force:
         until = datetime.datetime.fromtimestamp(b.until).astimezone().isoformat(timespec="seconds")
         raise ScanError("auth_backoff", f"login to {b.target} paused until {until} after {b.failures} "
@@ -166,11 +176,13 @@ async def scan(cfg: SFTPConfig, state_dir: Path, *, force: bool = False, progres
                                                 float(cfg.auth_backoff_max), str(e))
                     until = datetime.datetime.fromtimestamp(b.until).astimezone().isoformat(timespec="seconds")
                     e.args = (f"{e}; no further login before {until}",)
+                    _log_save_error(b)
                     if on_login:
                         on_login(b)
                 raise
             if b.failures:
                 await asyncio.to_thread(backoff.clear, state_dir, b)
+                _log_save_error(b)
             if on_login:
                 on_login(b)
             try:
@@ -294,15 +306,7 @@ class StorageScanner:
         try:
             while not stop.is_set():
                 now = self.clock()
-                due = self._due(now)
-                b = backoff.load(self.ctx.state_dir, backoff.target_of(self.cfg.username, self.cfg.host,
-                                                                        self.cfg.port))
-                if b.active(now):
-                    due = max(due, b.until)
-                if self._connect_failures:
-                    retry = self._last_attempt + min(3600.0, float(self.cfg.connect_backoff)
-                                                     * 2 ** (self._connect_failures - 1))
-                    due = min(due, retry)
+                due = self.next_scan(now)
                 if due > now:
                     self._wake.clear()
                     wake = asyncio.ensure_future(self._wake.wait())
@@ -315,12 +319,27 @@ class StorageScanner:
         finally:
             self.ctx.routes.pop("/api/storage/snapshots", None)
 
+    def next_scan(self, now: float) -> float:
+        """When the next scan may start: the schedule, sooner after connection failures, never
+        inside a login backoff (which wins over everything else: it protects the IP from a ban)."""
+        due = self._due(now)
+        if self._connect_failures:
+            retry = self._last_attempt + min(3600.0, float(self.cfg.connect_backoff)
+                                             * 2 ** (self._connect_failures - 1))
+            due = min(due, retry)
+        b = load_backoff(self.cfg, self.ctx.state_dir)
+        if b.active(now):
+            due = max(due, b.until)
+        return due
+
     def _show_backoff(self) -> None:
-        b = backoff.load(self.ctx.state_dir, backoff.target_of(self.cfg.username, self.cfg.host, self.cfg.port))
+        b = load_backoff(self.cfg, self.ctx.state_dir)
         self.metrics.auth_failures.set(b.failures)
         self.metrics.backoff_until.set(b.until if b.active(time.time()) else 0)
 
     def _on_login(self, b: backoff.LoginBackoff) -> None:
+        if b.save_error:
+            self.metrics.backoff_write_errors.inc()
         self.metrics.auth_failures.set(b.failures)
         self.metrics.backoff_until.set(b.until if b.failures else 0)
 
@@ -345,9 +364,12 @@ class StorageScanner:
             except ScanError as e:
                 m.scans.labels("failure").inc()
                 m.scan_errors.labels(e.reason).inc()
-                if e.reason == "auth_backoff":
-                    m.scans_skipped.labels("auth_backoff").inc()
-                elif e.reason != "auth":
+                if e.reason in ("auth", "auth_backoff"):
+                    # The login backoff now decides; a connect retry must not wake the scanner inside it.
+                    self._connect_failures = 0
+                    if e.reason == "auth_backoff":
+                        m.scans_skipped.labels("auth_backoff").inc()
+                else:
                     self._connect_failures += 1
                 log.error("storage scan failed; the last complete scan stays published", reason=e.reason,
                           error=str(e), duration_seconds=round(time.monotonic() - started, 3))

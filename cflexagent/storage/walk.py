@@ -386,41 +386,54 @@ async def walk(sftp: Any, areas: Sequence[tuple[AreaWalk, bytes]], max_concurren
         if outstanding == 0:
             all_done.set()
 
-    async def worker() -> None:
+    async def list_one(area: AreaWalk, path: bytes, depth: int, group: bytes) -> bool:
+        """List one queued directory; False when the whole scan must stop."""
         nonlocal outstanding
-        while True:
-            area, path, depth, group = await queue.get()
-            progress.in_flight += 1
-            try:
-                names = await lister.list(path)
-            except ScanAborted as e:
+        progress.in_flight += 1
+        try:
+            names = await lister.list(path)
+        except ScanAborted as e:
+            fatal.append(e)
+            return False
+        except (asyncssh.Error, OSError) as e:
+            reason = classify(e)
+            if reason is None:
                 fatal.append(e)
+                return False
+            if depth == 0:
+                root_errors[area.name] = e
+            else:
+                area.skipped[reason] += 1
+            finish_one(area)
+            return True
+        finally:
+            progress.in_flight -= 1
+        area.directory_listed(depth, group)
+        progress.directories += 1
+        subdirs = area.add_listing(names, path, depth, group, progress)
+        if after_listing is not None:
+            await after_listing(path)
+        for sub, d, g in subdirs:
+            pending[area.name] += 1
+            outstanding += 1
+            queue.put_nowait((area, sub, d, g))
+        finish_one(area)
+        return True
+
+    async def worker() -> None:
+        while True:
+            item = await queue.get()
+            try:
+                go_on = await list_one(*item)
+            except Exception as e:
+                # Anything unforeseen (a bug, an odd answer) voids the scan at once: a
+                # silently ended worker would leave its directory outstanding forever and
+                # the scan would hang until storage.sftp.timeout.
+                fatal.append(e)
+                go_on = False
+            if not go_on:
                 all_done.set()
                 return
-            except (asyncssh.Error, OSError) as e:
-                reason = classify(e)
-                if reason is None:
-                    fatal.append(e)
-                    all_done.set()
-                    return
-                if depth == 0:
-                    root_errors[area.name] = e
-                else:
-                    area.skipped[reason] += 1
-                finish_one(area)
-                continue
-            finally:
-                progress.in_flight -= 1
-            area.directory_listed(depth, group)
-            progress.directories += 1
-            subdirs = area.add_listing(names, path, depth, group, progress)
-            if after_listing is not None:
-                await after_listing(path)
-            for sub, d, g in subdirs:
-                pending[area.name] += 1
-                outstanding += 1
-                queue.put_nowait((area, sub, d, g))
-            finish_one(area)
 
     workers = [asyncio.create_task(worker(), name=f"sftp-lister-{i}") for i in range(max(1, max_concurrency))]
     try:
@@ -433,7 +446,9 @@ async def walk(sftp: Any, areas: Sequence[tuple[AreaWalk, bytes]], max_concurren
         e = fatal[0]
         if isinstance(e, ScanAborted):
             raise e
-        raise ScanAborted("disconnected", f"connection lost during the scan: {e}") from e
+        if isinstance(e, (asyncssh.Error, OSError)):
+            raise ScanAborted("disconnected", f"connection lost during the scan: {e}") from e
+        raise ScanAborted("internal", f"scan stopped by an unexpected error: {type(e).__name__}: {e}") from e
     await lister.drain()
     now = time.time()
     results: dict[str, AreaResult] = {}

@@ -94,3 +94,12 @@ group_depth = 1
     assert lines[0].startswith("day,area,group") and f",tree,,{want['files']},{want['bytes']}," in lines[1]
     assert cli.main(["storage", "report", "-c", str(conf)]) == 0
     assert "(total)" in capsys.readouterr().out
+
+
+def test_quota_url_with_credentials_is_refused_without_echoing_them() -> None:
+    text = ('[storage.cpanel_quota]\nurl = "https://cflex:hunter2@cpanel.example.com:2083"\nusername = "cflex"\n'
+            'token_file = "/etc/cflexagent/cpanel_token"\n')
+    with pytest.raises(ConfigError) as ei:
+        parse(text, "x.toml")
+    assert str(ei.value) == "x.toml: storage.cpanel_quota.url: must not contain user:password@ (the API token goes " \
+                            "in token_file)"

@@ -1,14 +1,17 @@
 """Scans against the real OpenSSH sshd: totals, odd names, symlinks, denied and vanishing entries,
-host-key pinning, login backoff, a server killed mid-scan, cancellation."""
+host-key pinning, login backoff (also with a damaged or unwritable state file, and after connection
+failures), a server killed mid-scan, an unexpected error mid-walk, cancellation."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import shutil
+import time
 from pathlib import Path
 
 import asyncssh
+import orjson
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
@@ -17,7 +20,8 @@ from cflexagent.configtypes import Duration
 from cflexagent.storage import backoff
 from cflexagent.storage.config import AreaConfig, StorageConfig
 from cflexagent.storage.localsshd import LocalSSHD
-from cflexagent.storage.sftp import ScanError, StorageScanner, scan
+from cflexagent.storage.sftp import ScanError, StorageScanner, load_backoff, scan
+from tests.conftest import free_port
 
 from .conftest import local_totals, sftp_config
 
@@ -96,7 +100,7 @@ async def test_wrong_key_one_attempt_then_persisted_backoff(sshd: LocalSSHD, tre
     with pytest.raises(ScanError) as ei:
         await scan(cfg, state)
     assert ei.value.reason == "auth"
-    b = backoff.load(state, backoff.target_of(cfg.username, cfg.host, cfg.port))
+    b = backoff.load(state, backoff.target_of(cfg.username, cfg.host, cfg.port), 900.0)
     assert b.failures == 1 and b.until > 0
     # The next scans (the agent after a restart, the CLI) do not even connect.
     for _ in range(3):
@@ -109,12 +113,12 @@ async def test_wrong_key_one_attempt_then_persisted_backoff(sshd: LocalSSHD, tre
     # --force with the wrong key again: one more attempt, and the backoff doubles.
     with pytest.raises(ScanError):
         await scan(cfg, state, force=True)
-    b2 = backoff.load(state, b.target)
+    b2 = backoff.load(state, b.target, 900.0)
     assert b2.failures == 2 and b2.until - b2.last_failure == pytest.approx(1800.0)
     # The right key with --force logs in and clears the backoff.
     good = sftp_config(sshd, tree)
     await scan(good, state, force=True)
-    assert backoff.load(state, b.target).failures == 0
+    assert backoff.load(state, b.target, 900.0).failures == 0
 
 
 def _ctx(tmp_path: Path) -> Context:
@@ -183,3 +187,91 @@ async def test_shutdown_cancels_a_running_scan_quickly(sshd: LocalSSHD, tree: Pa
     await asyncio.wait_for(task, 10)
     assert scanner.metrics.published.areas == {}
     assert "/api/storage/snapshots" not in ctx.routes
+
+
+async def test_an_unexpected_error_mid_walk_fails_the_scan_at_once(sshd: LocalSSHD, tree: Path,
+                                                                  tmp_path: Path) -> None:
+    async def broken(path: bytes) -> None:
+        if path.endswith(b"/alpha"):
+            raise RuntimeError("bug while listing")
+
+    # A worker that died silently used to leave the scan waiting for storage.sftp.timeout.
+    cfg = sftp_config(sshd, tree, timeout=Duration(900.0))
+    with pytest.raises(ScanError) as ei:
+        await asyncio.wait_for(scan(cfg, tmp_path, after_listing=broken), 60)
+    assert ei.value.reason == "internal"
+    assert "RuntimeError: bug while listing" in str(ei.value)
+
+
+def _wrong_key(tmp_path: Path) -> str:
+    wrong = tmp_path / "wrong_key"
+    wrong.write_bytes(asyncssh.generate_private_key("ssh-ed25519").export_private_key())
+    return str(wrong)
+
+
+async def test_auth_failure_after_connection_failures_waits_out_the_login_backoff(
+        sshd: LocalSSHD, tree: Path, tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    key = _wrong_key(tmp_path)
+    down = sftp_config(sshd, tree, port=free_port(), key_file=key, connect_backoff=Duration(60.0))
+    scanner = StorageScanner(StorageConfig(sftp=down), ctx)
+    await scanner._scan_once(asyncio.Event())
+    assert ctx.registry.get_sample_value("cflexagent_storage_scan_errors_total", {"reason": "connect"}) == 1
+    # The server is reachable again (the config now names it) and refuses the key.
+    up = sftp_config(sshd, tree, key_file=key, connect_backoff=Duration(60.0), auth_backoff=Duration(900.0))
+    assert scanner.reconfigure(StorageScanner(StorageConfig(sftp=up), ctx))
+    await scanner._scan_once(asyncio.Event())
+    assert ctx.registry.get_sample_value("cflexagent_storage_scan_errors_total", {"reason": "auth"}) == 1
+    b = load_backoff(up, ctx.state_dir)
+    now = time.time()
+    assert b.active(now)
+    # The connect retry (one minute) must not wake the scanner inside the 15-minute login backoff.
+    assert scanner.next_scan(now) >= b.until
+
+
+async def test_an_unreadable_backoff_file_pauses_logins(sshd: LocalSSHD, tree: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    cfg = sftp_config(sshd, tree, auth_backoff=Duration(900.0))
+    p = backoff.path_for(state)
+    p.parent.mkdir(parents=True)
+    p.write_bytes(b'{"version": 1, "targets": {\x00 damaged')
+    log_start = len(sshd.log_file.read_text())
+    with pytest.raises(ScanError) as ei:
+        await scan(cfg, state)
+    assert ei.value.reason == "auth_backoff" and "unreadable backoff state" in str(ei.value)
+    assert "Connection from" not in sshd.log_file.read_text()[log_start:]
+    b = load_backoff(cfg, state)
+    assert b.until == pytest.approx(p.stat().st_mtime + 900.0)
+    # A malformed entry for this target is no unlock either.
+    p.write_bytes(orjson.dumps({"version": 1, "targets": {b.target: "x"}}))
+    assert load_backoff(cfg, state).active(time.time())
+    # Once auth_backoff has passed since the damage, one login goes ahead; its success rewrites the file.
+    past = time.time() - 3600
+    os.utime(p, (past, past))
+    await scan(cfg, state)
+    assert load_backoff(cfg, state).failures == 0
+    assert orjson.loads(p.read_bytes()) == {"version": 1, "targets": {}}
+    assert sshd.log_file.read_text()[log_start:].count("Connection from 127.0.0.1") == 1
+
+
+async def test_a_backoff_that_cannot_be_written_is_kept_in_memory_and_counted(
+        sshd: LocalSSHD, tree: Path, tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    # A non-empty directory where the state file belongs: reading and renaming over it both fail.
+    p = backoff.path_for(ctx.state_dir)
+    (p / "in-the-way").mkdir(parents=True)
+    past = time.time() - 86400
+    os.utime(p, (past, past))
+    cfg = sftp_config(sshd, tree, key_file=_wrong_key(tmp_path), auth_backoff=Duration(900.0))
+    log_start = len(sshd.log_file.read_text())
+    scanner = StorageScanner(StorageConfig(sftp=cfg), ctx)
+    await scanner._scan_once(asyncio.Event())  # used to raise the OSError and crash the component
+    v = ctx.registry.get_sample_value
+    assert v("cflexagent_storage_scan_errors_total", {"reason": "auth"}) == 1
+    assert v("cflexagent_storage_backoff_write_errors_total") == 1
+    assert v("cflexagent_storage_login_backoff_until_timestamp_seconds") > time.time()  # type: ignore[operator]
+    # A restarted component, or the CLI in this process, still waits.
+    with pytest.raises(ScanError) as ei:
+        await scan(cfg, ctx.state_dir)
+    assert ei.value.reason == "auth_backoff"
+    assert sshd.log_file.read_text()[log_start:].count("Connection from 127.0.0.1") == 1

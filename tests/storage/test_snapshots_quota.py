@@ -170,3 +170,50 @@ async def test_quota_over_https(tmp_path: Path, tls: tuple[ssl.SSLContext, str])
         assert ei.value.reason in ("connect", "http")
     finally:
         await runner.cleanup()
+
+
+async def test_a_bad_ca_file_is_a_config_error_not_a_crash(tmp_path: Path, tls: tuple[ssl.SSLContext, str]) -> None:
+    from cflexagent.config import parse
+    from cflexagent.storage import check
+
+    server_ctx, _ = tls
+    hits: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(body=orjson.dumps(DOCUMENTED), content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/execute/Quota/get_quota_info", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    token = tmp_path / "token"
+    token.write_text("ABCDEF123\n")
+    not_pem = tmp_path / "not-a-ca.pem"
+    not_pem.write_text("this is no certificate\n")
+    registry = CollectorRegistry(auto_describe=True)
+    ctx = Context(registry=registry, state_dir=tmp_path)
+    try:
+        for ca_file, words in ((not_pem, "no usable PEM certificate"), (tmp_path, "cannot read ca_file")):
+            cfg = QuotaConfig(url=f"https://127.0.0.1:{port}", username="cflex", token_file=str(token),
+                              ca_file=str(ca_file), timeout=Duration(20.0))
+            with pytest.raises(QuotaError) as ei:
+                await fetch_quota(cfg)
+            assert ei.value.reason == "config" and words in str(ei.value)
+            # The poller counts and logs it, and keeps running (it used to crash-loop with a traceback).
+            poller = QuotaPoller(cfg, ctx)
+            assert not await poller.poll_once()
+        assert registry.get_sample_value("cflexagent_storage_quota_errors_total", {"reason": "config"}) == 2
+        assert hits == []
+    finally:
+        await runner.cleanup()
+    # `cflexagent check` reports a readable file that is no CA bundle.
+    config = parse(f'[storage.cpanel_quota]\nurl = "https://127.0.0.1:{port}"\nusername = "cflex"\n'
+                   f'token_file = "{token}"\nca_file = "{not_pem}"\n', "x.toml")
+    problems = check(config)
+    errors = [p.message for p in problems if p.severity == "error"]
+    assert errors == [f"storage.cpanel_quota.ca_file: ca_file {not_pem} holds no usable PEM certificate "
+                      "(NO_CERTIFICATE_OR_CRL_FOUND)"]
