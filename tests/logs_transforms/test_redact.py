@@ -36,6 +36,9 @@ REDACTED = [
     ("phone", "+49 30 12345678", "<redacted:phone>"),
     ("phone", "06 12 34 56 78", "<redacted:phone>"),
     ("phone", "(021) 555 1234", "<redacted:phone>"),
+    ("phone", "tel 0044 20 7946 0958 ok", "tel <redacted:phone> ok"),
+    ("phone", "0062 812-3456-7890", "<redacted:phone>"),
+    ("phone", "wa 00628123456789012", "wa <redacted:phone>"),
     ("phone", "/api/users/081234567890/orders", "/api/users/<redacted:phone>/orders"),
     ("phone", "phone=081234567890&x=1", "phone=<redacted:phone>&x=1"),
     ("phone", "+62 812 3456 7890 2026 items", "<redacted:phone> 2026 items"),
@@ -59,7 +62,7 @@ UNTOUCHED = [
     "1.24.3", "v2.10.100", "192.168.1.10:8080", "10.0.0.1", "duration=0.00012345s", "took 44231 ms",
     "bytes=52428800", "port 5432", "1732600000", "1732600000123456789", "count 12345678",
     "card 4111 1111 1111 1112", "the bearer of news", "key: value", "monkey=1", "api=1&page=3",
-    "user@localhost", "3.14159265358979", "0.812345678901", "exit code 0", "pid 0812",
+    "user@localhost", "3.14159265358979", "0.812345678901", "exit code 0", "pid 0812", "00:15:00", "0000123456",
 ]
 
 
@@ -136,6 +139,41 @@ def test_pattern_hash_mode() -> None:
     assert a[3:] == b[5:]
 
 
+QUERIES = [
+    # (text, expected): parameters named like a redacted field get its action, other values are
+    # URL-decoded before the patterns look at them.
+    ('"GET /api/customers?name=Budi+Santoso&phone=0812-3456-7890&email=a%40b.com HTTP/1.1" 200',
+     '"GET /api/customers?name=<redacted:name>&phone=<redacted:phone>&email=<redacted:email> HTTP/1.1" 200'),
+    ("/search?q=budi%40example.com&page=2", "/search?q=<redacted:email>&page=2"),
+    ("/s?q=call+0812+3456+7890", "/s?q=call+<redacted:phone>"),
+    ("https://x.example/?Customer_Name=Budi&id=ORD-1001", "https://x.example/?Customer_Name=<redacted:customer_name>"
+     "&id=ORD-1001"),
+    ("/api?e%6Dail=a@b.co", "/api?e%6Dail=<redacted:email>"),
+]
+QUERIES_UNTOUCHED = [
+    "/api/orders?page=2&sort=name+asc&id=ORD-1001&from=2026-11-26+10%3A15%3A00",
+    "/dl/F-9983.pdf?v=1.24.3&size=52428800", "what? x=1", "a?b", "/x?name=",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), QUERIES)
+def test_query_strings_redacted(redactor: Redactor, text: str, expected: str) -> None:
+    assert redactor.redact_text(text) == expected
+
+
+@pytest.mark.parametrize("text", QUERIES_UNTOUCHED)
+def test_query_strings_without_pii_untouched(redactor: Redactor, text: str) -> None:
+    assert redactor.redact_text(text) is text
+    assert redactor.counts == {}
+
+
+def test_query_field_actions_drop_and_hash_match_json_fields() -> None:
+    r = Redactor(cfg(field_action="hash", field_actions={"address": "drop"}), key=b"x" * 32)
+    out = r.redact_text("/c?email=Budi%40Example.com&address=Jl.+X+1&page=2")
+    token = r.redact_record({"email": "budi@example.com"})["email"]
+    assert out == f"/c?email={token}&page=2"  # the same token as the JSON field: lines correlate
+
+
 def test_ip_only_when_configured() -> None:
     text = "client 203.0.113.9 port 443"
     assert Redactor(RedactConfig()).redact_text(text) == text
@@ -189,7 +227,7 @@ _filler = st.lists(_words, min_size=0, max_size=6).map(" ".join)
 
 @st.composite
 def phones(draw: st.DrawFn) -> str:
-    form = draw(st.integers(0, 5))
+    form = draw(st.integers(0, 6))
     d = lambda n: "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=n, max_size=n)))  # noqa: E731
     sep = draw(st.sampled_from(["", " ", "-", "."]))
     if form == 0:  # E.164
@@ -203,7 +241,11 @@ def phones(draw: st.DrawFn) -> str:
         return draw(st.sampled_from([f"({area}) {d(3)}-{d(4)}", f"{area}.{d(3)}.{d(4)}", f"{area}-{d(3)}-{d(4)}"]))
     if form == 4:  # European national
         return f"0{draw(st.sampled_from('123456789'))}{d(1)}{sep}{d(4)}{sep}{d(4)}"
-    return f"+{draw(st.sampled_from(['33', '49', '31', '44']))} {d(2)} {d(4)} {d(4)}"
+    if form == 5:  # European, international
+        return f"+{draw(st.sampled_from(['33', '49', '31', '44']))} {d(2)} {d(4)} {d(4)}"
+    # The "00" international prefix (what "+" stands for when dialled)
+    cc = draw(st.sampled_from(["33", "49", "31", "44", "62"]))
+    return f"00{cc}{sep or ' '}{draw(st.sampled_from('123456789'))}{d(2)}{sep}{d(4)}{sep}{d(draw(st.integers(3, 4)))}"
 
 
 @st.composite
@@ -259,6 +301,17 @@ def test_url_secrets_never_survive(pre: str, sv: tuple[str, str]) -> None:
     url, value = sv
     out = Redactor(RedactConfig()).redact_text(f"{pre} GET {url} HTTP/1.1")
     assert f"={value}" not in out
+
+
+@PROPS
+@given(pii=st.one_of(phones(), cards(), emails), param=st.sampled_from(["q", "to", "ref", "email", "contact"]),
+       plus=st.booleans())
+def test_pii_never_survives_url_encoded_in_a_query(pii: str, param: str, plus: bool) -> None:
+    from urllib.parse import quote, quote_plus
+
+    encoded = quote_plus(pii) if plus else quote(pii, safe="")
+    out = Redactor(RedactConfig()).redact_text(f'"GET /api/x?id=ORD-1&{param}={encoded}&page=2 HTTP/1.1"')
+    assert pii not in out and encoded not in out and "&page=2 HTTP/1.1" in out
 
 
 @PROPS

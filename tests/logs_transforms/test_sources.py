@@ -108,7 +108,7 @@ def nginx_line(i: int, path: str, status: int, rt: float) -> str:
 async def test_nginx_source_redacts_and_derives(tmp_path: Path, loki: LokiDouble, start_agent) -> None:
     log = tmp_path / "access.log"
     lines = [nginx_line(i, p, s, rt) for i, (p, s, rt) in enumerate([
-        ("/api/orders?email=budi%40example.com&phone=081234567890", 200, 0.120),
+        ("/api/orders?name=Budi+Santoso&email=budi%40example.com&phone=081234567890", 200, 0.120),
         ("/dl/F-1.pdf?X-Amz-Signature=abcdef0123&X-Amz-Credential=AKIA1", 200, 0.050),
         ("/api/approvals", 502, 3.500),
         ("/health", 404, 0.001),
@@ -125,6 +125,8 @@ async def test_nginx_source_redacts_and_derives(tmp_path: Path, loki: LokiDouble
     joined = "\n".join(shipped)
     assert "081234567890" not in joined and "abcdef0123" not in joined and "AKIA1" not in joined
     assert "phone=<redacted:phone>" in joined and "X-Amz-Signature=<redacted:secret>" in joined
+    assert "Budi" not in joined and "budi%40example.com" not in joined  # query strings: fields and %-encoding
+    assert "?name=<redacted:name>&email=<redacted:email>&" in joined
     assert "/api/approvals" in joined and "203.0.113.2" in joined  # IPs kept by default
     assert any('status_class="5xx"' in k for k in by_stream(loki))
     v = agent.value
