@@ -46,7 +46,7 @@ def summary(config: Config) -> list[str]:
     lines = []
     sinks = []
     if logs.loki is not None:
-        sinks.append(f"loki {logs.loki.url} ({logs.loki.encoding})")
+        sinks.append(f"loki {logs.loki.safe_url} ({logs.loki.encoding})")
     if logs.console is not None:
         sinks.append("console")
     for s in logs.sources:

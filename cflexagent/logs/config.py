@@ -7,6 +7,7 @@ loader without importing the tailing or pushing machinery.
 from __future__ import annotations
 
 import re
+import urllib.parse
 from typing import Literal
 
 import msgspec
@@ -48,7 +49,11 @@ class LokiSink(Section):
 
     def __post_init__(self) -> None:
         if not re.match(r"https?://[^/\s]+", self.url):
-            raise ValueError(f'url: expected an http:// or https:// URL, got "{self.url}"')
+            raise ValueError(f'url: expected an http:// or https:// URL, got "{self.safe_url}"')
+        if "@" in urllib.parse.urlsplit(self.url).netloc:
+            # check prints the URL and every retry logs it: a password there would leak.
+            raise ValueError("url: no user:password@ in the URL (it would be printed and logged); "
+                             "use basic_auth_user and basic_auth_password_file")
         if self.basic_auth_password_file and not self.basic_auth_user:
             raise ValueError("basic_auth_password_file: needs basic_auth_user")
         if self.bearer_token_file and self.basic_auth_user:
@@ -63,6 +68,12 @@ class LokiSink(Section):
             raise ValueError("timeout: must be positive")
         if self.min_backoff <= 0 or self.max_backoff < self.min_backoff:
             raise ValueError("max_backoff: must be >= min_backoff > 0")
+
+    @property
+    def safe_url(self) -> str:
+        """The URL to print and log: without user info, query string or fragment (they may hold secrets)."""
+        u = urllib.parse.urlsplit(self.url)
+        return urllib.parse.urlunsplit((u.scheme, u.netloc.rpartition("@")[2], u.path, "", ""))
 
 
 class ConsoleSink(Section):

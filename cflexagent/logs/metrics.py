@@ -30,7 +30,8 @@ class LogMetrics:
         self.shipped_bytes = Counter("cflexagent_log_shipped_bytes_total",
                                      "Uncompressed protobuf bytes of the batches Loki accepted.", registry=r)
         self.push_requests = Counter("cflexagent_log_push_requests_total",
-                                     "Push requests to Loki by HTTP status code, or timeout / connection_error.",
+                                     "Push requests to Loki by HTTP status code, or timeout / connection_error / "
+                                     "credentials_error (a credentials file unreadable: nothing sent, retried).",
                                      ["status_code"], registry=r)
         self.push_retries = Counter("cflexagent_log_push_retries_total",
                                     "Push attempts that failed with a retryable outcome (429, 5xx, timeout, "

@@ -25,6 +25,13 @@ Delivery rules:
 
 ``GET /ready`` is asked once at start (``check_ready``): the answer is logged
 and exported as ``cflexagent_log_loki_ready``; pushing starts either way.
+
+Credentials (``basic_auth_password_file``, ``bearer_token_file``) are read
+when the first request needs them and again after a reload. A file that
+cannot be read is a retryable failure (``status_code="credentials_error"``):
+nothing is sent without the credentials the config asks for, and the next
+attempt reads the file again. Logs name the URL without user info or query
+string (``LokiSink.safe_url``).
 """
 
 from __future__ import annotations
@@ -110,6 +117,7 @@ class LokiSinkComponent:
         return True
 
     def _build_headers(self) -> dict[str, str]:
+        """Every header of a push; raises OSError when a credentials file cannot be read."""
         c = self.cfg
         h = {"Content-Type": "application/x-protobuf" if c.encoding == "protobuf" else "application/json",
              "User-Agent": "cflexagent"}
@@ -121,7 +129,10 @@ class LokiSinkComponent:
             pw = Path(c.basic_auth_password_file).read_text().strip() if c.basic_auth_password_file else ""
             h["Authorization"] = "Basic " + base64.b64encode(f"{c.basic_auth_user}:{pw}".encode()).decode()
         elif c.bearer_token_file:
-            h["Authorization"] = "Bearer " + Path(c.bearer_token_file).read_text().strip()
+            token = Path(c.bearer_token_file).read_text().strip()
+            if not token:  # an empty file (being rewritten?) is no token: do not send "Bearer "
+                raise OSError(f"{c.bearer_token_file} is empty")
+            h["Authorization"] = "Bearer " + token
         return h
 
     async def _client(self) -> aiohttp.ClientSession:
@@ -180,9 +191,11 @@ class LokiSinkComponent:
 
     async def _check_ready(self) -> None:
         url = self.cfg.url.split("/loki/api/", 1)[0].rstrip("/") + "/ready"
+        shown = self.cfg.safe_url.split("/loki/api/", 1)[0].rstrip("/") + "/ready"
         try:
+            headers = self._hdrs()
             session = await self._client()
-            async with session.get(url, headers={k: v for k, v in self._hdrs().items()
+            async with session.get(url, headers={k: v for k, v in headers.items()
                                                  if k in ("Authorization", "X-Scope-OrgID")}) as r:
                 ok = r.status == 200
                 text = (await r.text())[:200]
@@ -190,19 +203,16 @@ class LokiSinkComponent:
             ok, text = False, f"{type(e).__name__}: {e}"
         self.m.loki_ready.set(1 if ok else 0)
         if ok:
-            log.info("Loki is ready", url=url)
+            log.info("Loki is ready", url=shown)
         else:
-            log.warning("Loki is not ready; lines are spooled and pushed once it answers", url=url,
+            log.warning("Loki is not ready; lines are spooled and pushed once it answers", url=shown,
                         answer=text.strip())
 
     def _hdrs(self) -> dict[str, str]:
+        """The push headers, built once per config; raises OSError while a credentials file is unreadable
+        (not cached: the next attempt reads it again)."""
         if not self._headers:
-            try:
-                self._headers = self._build_headers()
-            except OSError as e:
-                log.error("cannot read the Loki credentials file", error=e.strerror or str(e))
-                self._headers = {"Content-Type": "application/x-protobuf" if self.cfg.encoding == "protobuf"
-                                 else "application/json"}
+            self._headers = self._build_headers()
         return self._headers
 
     async def _push_loop(self, stop: asyncio.Event) -> None:
@@ -274,19 +284,28 @@ class LokiSinkComponent:
 
     async def _post(self, body: bytes) -> str:
         """One attempt: "ok", "retry" or "drop:<reason>"."""
+        try:
+            headers = self._hdrs()
+        except OSError as e:
+            # Never push without the credentials the config asks for (and never with half the
+            # headers: no tenant or gzip header means the wrong tenant or a 400): retry later.
+            self.m.push_requests.labels("credentials_error").inc()
+            log.error("cannot read the Loki credentials file; retrying", url=self.cfg.safe_url,
+                      error=e.strerror or str(e), file=getattr(e, "filename", None) or "")
+            return "retry"
         t0 = time.perf_counter()
         try:
             session = await self._client()
-            async with session.post(self.cfg.url, data=body, headers=self._hdrs()) as r:
+            async with session.post(self.cfg.url, data=body, headers=headers) as r:
                 status = r.status
                 text = await r.text(errors="replace") if status >= 300 else ""
         except TimeoutError:
             self.m.push_requests.labels("timeout").inc()
-            log.warning("Loki push timed out; retrying", url=self.cfg.url)
+            log.warning("Loki push timed out; retrying", url=self.cfg.safe_url)
             return "retry"
         except (aiohttp.ClientError, OSError) as e:
             self.m.push_requests.labels("connection_error").inc()
-            log.warning("Loki push failed; retrying", url=self.cfg.url, error=f"{type(e).__name__}: {e}")
+            log.warning("Loki push failed; retrying", url=self.cfg.safe_url, error=f"{type(e).__name__}: {e}")
             return "retry"
         finally:
             self._stage["push"].inc(time.perf_counter() - t0)

@@ -55,6 +55,7 @@ CREATION_GRACE_NS = 600 * 10**9
 MAX_BEHIND_NS = 3600 * 10**9
 
 _NAME_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_RECORDED_HEADERS = ("Authorization", "X-Scope-OrgID", "Content-Encoding", "Content-Type", "User-Agent")
 
 
 class BadLabels(ValueError):
@@ -227,6 +228,8 @@ class LokiDouble:
     statuses: Counter[int] = field(default_factory=Counter)
     requests: int = 0
     content_types: Counter[str] = field(default_factory=Counter)
+    #: The auth, tenant and encoding headers of every push request, in arrival order.
+    request_headers: list[dict[str, str]] = field(default_factory=list)
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -325,6 +328,7 @@ class LokiDouble:
 
     async def _push(self, request: web.Request) -> web.StreamResponse:
         self.requests += 1
+        self.request_headers.append({k: v for k in _RECORDED_HEADERS if (v := request.headers.get(k)) is not None})
         body = await request.read()
         if self.mode == "hang":
             await self._unhang.wait()

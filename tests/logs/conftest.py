@@ -34,6 +34,16 @@ def source_section(name: str, glob: str, **extra: str) -> str:
     return f'[[logs.sources]]\nname = "{name}"\npaths = ["{glob}"]\n' + "".join(f"{k} = {v}\n" for k, v in opts.items())
 
 
+async def eventually(predicate: Callable[[], bool], within: float = 60.0) -> None:
+    """Wait until ``predicate()`` holds (checked every 50 ms), for conditions nothing signals (metrics, files)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {within}s")
+        await asyncio.sleep(0.05)
+
+
 class Running:
     def __init__(self, agent: Agent, task: asyncio.Task[int]) -> None:
         self.agent = agent
