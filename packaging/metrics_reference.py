@@ -23,7 +23,8 @@ SECTIONS = [
      "Process CPU and memory come from prometheus-client's process collector (`process_*`, `python_info`)."),
     ("Uptime probes", ProbeMetrics,
      "blackbox_exporter's names are kept so existing dashboards and alerts work; every series carries "
-     "`probe` (the probe's name) and `target` (its URL or address), both bounded by the config. "
+     "`probe` (the probe's name) and `target` (its URL without query string or fragment, so tokens in "
+     "query values stay out of it, or its address), both bounded by the config. "
      "Alert on `cflexagent_probe_up == 0`: it already waits for `failure_threshold` conclusive failures."),
     ("Log pipeline", LogMetrics,
      "`source` is a `[[logs.sources]]` name, `sink` is `loki` or `console`; `reason`, `stage`, `status_code` "

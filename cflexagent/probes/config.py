@@ -22,21 +22,51 @@ _STATUS_CLASS = re.compile(r"[1-5]xx")
 _NAME_MAX = 128
 
 
-def check_url(url: str, key: str) -> None:
-    """Raise ``ValueError("key: ...")`` unless ``url`` is an absolute http(s) URL with a host."""
+_USERINFO_HINT = 'send credentials with headers = { Authorization = "Basic ..." }'
+
+
+def check_url(url: str, key: str, userinfo_hint: str = _USERINFO_HINT) -> None:
+    """Raise ``ValueError("key: ...")`` unless ``url`` is an absolute http(s) URL with a host.
+
+    The messages never repeat the URL: it may be a secret (a heartbeat URL is
+    one), and the key path already says which one is wrong.
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as e:
-        raise ValueError(f'{key}: invalid URL "{url}": {e}') from None
+        what = "a malformed [IPv6] host" if "IPv6" in str(e) else "a port that is not a number 1-65535"
+        raise ValueError(f"{key}: invalid URL ({what})") from None
     if parts.scheme not in ("http", "https"):
-        raise ValueError(f'{key}: expected an http:// or https:// URL, got "{url}"')
-    if not parts.hostname:
-        raise ValueError(f'{key}: URL has no host: "{url}"')
-    if port == 0:
-        raise ValueError(f'{key}: URL port must be 1-65535: "{url}"')
+        shown = f'"{parts.scheme}://"' if parts.scheme.isalnum() and "://" in url else "none"
+        raise ValueError(f"{key}: expected an http:// or https:// URL, got scheme {shown}")
     if any(c in url for c in " \r\n\t"):
-        raise ValueError(f'{key}: URL must not contain spaces or line breaks: "{url}"')
+        raise ValueError(f"{key}: URL must not contain spaces or line breaks")
+    if "@" in parts.netloc:
+        # It would end up in the `target` label, /api/probes and log lines.
+        raise ValueError(f"{key}: URL must not contain user:password@; {userinfo_hint}")
+    if not parts.hostname:
+        raise ValueError(f"{key}: URL has no host")
+    if port == 0:
+        raise ValueError(f"{key}: URL port must be 1-65535")
+
+
+def display_url(url: str) -> str:
+    """``url`` as labels, /api/probes, logs and error details show it: no query, no fragment, no userinfo.
+
+    Query values often carry tokens (signed URLs, ``?key=...``); dropping the
+    query also keeps the ``target`` label stable.
+    """
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return url.split("?", 1)[0].split("#", 1)[0]
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
+def check_headers(headers: dict[str, str], key: str = "headers") -> None:
+    for k, v in headers.items():
+        if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", k) or any(c in v for c in "\r\n"):
+            raise ValueError(f'{key}: invalid header "{k}"')
 
 
 def check_address(text: str, key: str) -> HostPort:
@@ -68,7 +98,7 @@ class ProbeDefaults(Section):
     def __post_init__(self) -> None:
         for i, c in enumerate(self.canaries):
             if "://" in c:
-                check_url(c, f"canaries[{i}]")
+                check_url(c, f"canaries[{i}]", "a canary only needs to be reachable")
             else:
                 check_address(c, f"canaries[{i}]")
         if self.max_concurrency < 1:
@@ -152,9 +182,7 @@ class ProbeConfig(Section):
                         raise ValueError(f"expect_status[{i}]: expected a status code 100-599, got {s}")
                 elif not _STATUS_CLASS.fullmatch(s):
                     raise ValueError(f'expect_status[{i}]: expected a code like 200 or a class like "2xx", got "{s}"')
-            for k, v in self.headers.items():
-                if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", k) or any(c in v for c in "\r\n"):
-                    raise ValueError(f'headers: invalid header "{k}"')
+            check_headers(self.headers)
             if not 0 <= self.max_redirects <= 100:
                 raise ValueError("max_redirects: must be between 0 and 100")
         else:
@@ -175,6 +203,8 @@ class HeartbeatConfig(Section):
     interval: Duration = Duration(60.0)
     timeout: Duration = Duration(10.0)
     method: Literal["GET", "POST", "HEAD"] = "GET"
+    #: Extra request headers, e.g. ``{ Authorization = "Basic ..." }`` (never in the URL).
+    headers: dict[str, str] = {}
     #: Probes that must be up for the ping to go out (empty: the agent running is enough).
     require_probes: list[str] = []
 
@@ -182,6 +212,7 @@ class HeartbeatConfig(Section):
         if not self.name.strip() or len(self.name) > _NAME_MAX:
             raise ValueError(f"name: must be 1-{_NAME_MAX} characters")
         check_url(self.url, "url")
+        check_headers(self.headers)
         if self.timeout <= 0 or self.timeout >= self.interval:
             raise ValueError("timeout: must be greater than 0s and shorter than interval")
 

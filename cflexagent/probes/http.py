@@ -26,7 +26,7 @@ import httptools
 
 from .. import __version__
 from .base import Endpoint, Env, ProbeFailed, Result, clock, connect, resolve
-from .config import ProbeConfig
+from .config import ProbeConfig, display_url
 from .tls import classify, client_context, record_tls
 
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
@@ -68,6 +68,8 @@ class HTTPPlan:
     body_limit: int
     keep_body: bool
     head: bool
+    #: False for heartbeats: their URL is the secret, so failure details name no URL at all.
+    show_urls: bool = True
 
 
 def _statuses(spec: list[int | str]) -> frozenset[int]:
@@ -123,7 +125,7 @@ def compile_plan(cfg: ProbeConfig) -> HTTPPlan:
     except (OSError, ssl.SSLError) as e:
         ssl_error = f"cannot set up TLS: {getattr(e, 'strerror', None) or e}"
     return HTTPPlan(
-        name=cfg.name, target=cfg.url, timeout=float(cfg.timeout),
+        name=cfg.name, target=display_url(cfg.url), timeout=float(cfg.timeout),
         max_duration=float(cfg.max_duration or 0.0),
         first=_hop(cfg.url, cfg.method, headers, body, cfg.ip_family, cfg.server_name),
         method=cfg.method, headers=headers, body=body, ip_family=cfg.ip_family, server_name=cfg.server_name,
@@ -316,6 +318,16 @@ def _header(client: _Client, name: bytes) -> bytes | None:
     return None
 
 
+def _where(plan: HTTPPlan, url: str) -> str:
+    """A redirect target for a failure detail: without query or userinfo, and for heartbeats not at all."""
+    if not plan.show_urls:
+        return ""
+    try:
+        return f" {display_url(url)[:200]}"
+    except ValueError:
+        return " (a malformed URL)"
+
+
 async def probe(plan: HTTPPlan, env: Env, result: Result) -> None:
     hop = plan.first
     while True:
@@ -324,13 +336,13 @@ async def probe(plan: HTTPPlan, env: Env, result: Result) -> None:
         if plan.follow_redirects and status in _REDIRECTS:
             location = _header(client, b"location")
             if location:
-                if result.redirects >= plan.max_redirects:
-                    raise ProbeFailed("redirects", f"more than {plan.max_redirects} redirects (last to "
-                                      f"{location.decode('latin-1')[:200]})")
-                result.redirects += 1
                 url = urljoin(hop.url, location.decode("latin-1"))
+                where = _where(plan, url)
+                if result.redirects >= plan.max_redirects:
+                    raise ProbeFailed("redirects", f"more than {plan.max_redirects} redirects (the last to{where})")
+                result.redirects += 1
                 if urlsplit(url).scheme not in ("http", "https"):
-                    raise ProbeFailed("redirects", f"redirect to a non-HTTP URL: {url[:200]}")
+                    raise ProbeFailed("redirects", f"redirect to a non-HTTP URL{where}")
                 method, body = plan.method, plan.body
                 if status == 303 or (status in (301, 302) and method == "POST"):
                     method, body = "GET", b""

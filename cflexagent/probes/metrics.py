@@ -1,9 +1,10 @@
 """Probe metric families (blackbox_exporter's names plus ours) and per-probe cached children.
 
-Labels are ``probe`` (the probe's configured name) and ``target`` (its URL or
-address), both from the config, so cardinality is bounded by the number of
-configured probes. Extra labels are closed sets: ``phase`` (5), ``result`` (3),
-``reason`` (REASONS), ``version`` (TLS versions). Children are created once per
+Labels are ``probe`` (the probe's configured name) and ``target`` (its URL
+without query string or fragment, which may carry tokens, or its address), both
+from the config, so cardinality is bounded by the number of configured probes.
+Extra labels are closed sets: ``phase`` (5), ``result`` (3), ``reason``
+(REASONS), ``version`` (TLS versions). Children are created once per
 probe (``ProbeSeries``) so the hot path does no label lookups, and removed when
 a reload drops the probe.
 """

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import time
 import zlib
 from collections.abc import Awaitable, Callable
@@ -42,7 +43,7 @@ from ..configtypes import Duration
 from ..telemetry import get_logger
 from . import http, tcp
 from .base import Env, ProbeFailed, Result, clock, timeout_reason
-from .config import HeartbeatConfig, ProbeConfig
+from .config import HeartbeatConfig, ProbeConfig, display_url
 from .metrics import ProbeMetrics, ProbeSeries
 
 log = get_logger("probes")
@@ -148,11 +149,11 @@ class ProbeJob:
 
     def update(self, cfg: ProbeConfig, metrics: ProbeMetrics, history: int) -> bool:
         """Take a changed config, keep the state. True if the schedule (interval) changed."""
-        old = self.cfg
+        old, old_target = self.cfg, self.plan.target
         self.cfg = cfg
         self.prober = PROBERS[cfg.type]
         self.plan = self.prober.compile(cfg)
-        if (old.type, old.url, old.address) != (cfg.type, cfg.url, cfg.address):
+        if (old.type, old_target) != (cfg.type, self.plan.target):
             self.series.remove()
             self.series = ProbeSeries(metrics, cfg.name, self.plan.target, cfg.type == "http")
             self._restore_series()
@@ -241,9 +242,10 @@ class ProbeJob:
 class HeartbeatJob:
     def __init__(self, cfg: HeartbeatConfig, metrics: ProbeMetrics) -> None:
         self.cfg = cfg
-        probe_cfg = ProbeConfig(name=cfg.name, type="http", url=cfg.url, method=cfg.method,
+        probe_cfg = ProbeConfig(name=cfg.name, type="http", url=cfg.url, method=cfg.method, headers=cfg.headers,
                                 interval=cfg.interval, timeout=cfg.timeout)
-        self.plan = http.compile_plan(probe_cfg)
+        # The URL is the secret of a dead-man's switch: no part of it in details or logs.
+        self.plan = dataclasses.replace(http.compile_plan(probe_cfg), target="", show_urls=False)
         self.counters = {r: metrics.heartbeats.labels(cfg.name, r) for r in ("success", "failure", "skipped")}
         self.last_success = metrics.heartbeat_last.labels(cfg.name)
         self.task: asyncio.Task[None] | None = None
@@ -454,5 +456,5 @@ class ProbeScheduler:
                "heartbeats": [{"name": h.cfg.name, "host": h.plan.first.endpoint.host,
                                "last_error": h.last_reason or None}
                               for h in self.heartbeats.values()],
-               "canaries": self.canaries.targets}
+               "canaries": [display_url(t) if "://" in t else t for t in self.canaries.targets]}
         return web.Response(body=orjson.dumps(doc, option=orjson.OPT_INDENT_2), content_type="application/json")

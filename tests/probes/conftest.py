@@ -20,11 +20,15 @@ import msgspec
 import pytest
 import trustme
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 
+from cflexagent.component import Context
+from cflexagent.config import parse
 from cflexagent.configtypes import dec_hook
 from cflexagent.probes.base import Env, Result
 from cflexagent.probes.config import ProbeConfig
-from cflexagent.probes.scheduler import PROBERS, run_once
+from cflexagent.probes.scheduler import PROBERS, ProbeScheduler, run_once
+from cflexagent.telemetry import LoopMonitor
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -230,3 +234,29 @@ def free_port_factory() -> Callable[[], int]:
     from tests.conftest import free_port
 
     return free_port
+
+
+class Harness:
+    def __init__(self, tmp_path: Path) -> None:
+        self.registry = CollectorRegistry()
+        self.ctx = Context(registry=self.registry, state_dir=tmp_path, loop_monitor=LoopMonitor())
+        self.stop = asyncio.Event()
+        self.scheduler: ProbeScheduler | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def start(self, text: str) -> ProbeScheduler:
+        self.scheduler = ProbeScheduler(parse(text, "test.toml"), self.ctx)
+        self.tasks.append(asyncio.create_task(self.scheduler.run(self.stop)))
+        self.tasks.append(asyncio.create_task(self.ctx.loop_monitor.run(self.stop)))
+        return self.scheduler
+
+    def value(self, name: str, **labels: str) -> float | None:
+        return self.registry.get_sample_value(name, labels)
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    h = Harness(tmp_path)
+    yield h
+    h.stop.set()
+    await asyncio.wait_for(asyncio.gather(*h.tasks), 10)

@@ -1,10 +1,11 @@
-"""The probes component: schedule, state and hysteresis, canaries, stalls, reload, metrics, /api/probes."""
+"""The probes component: schedule, state and hysteresis, canaries, stalls, the global concurrency cap, reload,
+metrics, /api/probes."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from cflexagent.probes.metrics import ProbeMetrics
 from cflexagent.probes.scheduler import ProbeJob, ProbeScheduler
 from cflexagent.telemetry import LoopMonitor
 
-from .conftest import App, probe_config, silent, wait_until
+from .conftest import App, Harness, probe_config, silent, wait_until
 
 
 def http_probe(name: str, url: str, **extra: Any) -> str:
@@ -33,32 +34,6 @@ def tcp_probe(name: str, address: str, **extra: Any) -> str:
     lines = [f'[[probes]]\nname = "{name}"\ntype = "tcp"\naddress = "{address}"\ninterval = "1s"\ntimeout = "800ms"']
     lines += [f"{k} = {orjson.dumps(v).decode()}" for k, v in extra.items()]
     return "\n".join(lines) + "\n"
-
-
-class Harness:
-    def __init__(self, tmp_path: Path) -> None:
-        self.registry = CollectorRegistry()
-        self.ctx = Context(registry=self.registry, state_dir=tmp_path, loop_monitor=LoopMonitor())
-        self.stop = asyncio.Event()
-        self.scheduler: ProbeScheduler | None = None
-        self.tasks: list[asyncio.Task[None]] = []
-
-    def start(self, text: str) -> ProbeScheduler:
-        self.scheduler = ProbeScheduler(parse(text, "test.toml"), self.ctx)
-        self.tasks.append(asyncio.create_task(self.scheduler.run(self.stop)))
-        self.tasks.append(asyncio.create_task(self.ctx.loop_monitor.run(self.stop)))
-        return self.scheduler
-
-    def value(self, name: str, **labels: str) -> float | None:
-        return self.registry.get_sample_value(name, labels)
-
-
-@pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    h = Harness(tmp_path)
-    yield h
-    h.stop.set()
-    await asyncio.wait_for(asyncio.gather(*h.tasks), 10)
 
 
 async def test_probes_run_and_export_blackbox_and_own_series(harness: Harness, app: App,
@@ -229,3 +204,39 @@ async def test_heartbeat_pings_while_healthy_and_skips_when_a_required_probe_is_
                      what="pings and skips")
     assert harness.value("cflexagent_heartbeat_last_success_timestamp_seconds", heartbeat="hc") > 0  # type: ignore[operator]
     assert harness.value("cflexagent_heartbeat_total", heartbeat="gated", result="success") == 0
+
+
+@pytest.mark.parametrize("cap", [2, 64])
+async def test_max_concurrency_caps_probes_in_flight(harness: Harness, raw_server, cap: int) -> None:
+    """[probe_defaults] max_concurrency bounds the probes running at once across all probes."""
+    state = {"now": 0, "max": 0}
+
+    async def held(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        state["now"] += 1
+        state["max"] = max(state["max"], state["now"])
+        try:
+            await r.readuntil(b"\r\n\r\n")
+            await asyncio.sleep(0.4)  # the target's own slowness, so probes overlap
+        finally:
+            # Counted down before answering: the probe's slot is released only after the answer,
+            # so this count never runs ahead of the probes really in flight.
+            state["now"] -= 1
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await w.drain()
+
+    port = await raw_server(held)
+    url = f"http://127.0.0.1:{port}/"
+    names = [f"p{i}" for i in range(6)]
+    harness.start(f"[probe_defaults]\nmax_concurrency = {cap}\n"
+                  + "".join(http_probe(n, url) for n in names))
+
+    def runs() -> float:
+        return sum(harness.value("cflexagent_probe_total", probe=n, target=url, result="success") or 0
+                   for n in names)
+
+    await wait_until(lambda: runs() >= 12, timeout=60, what="a dozen probe runs")
+    if cap == 2:
+        assert state["max"] == 2
+    else:
+        # Six probes each holding a connection 0.4 s of every 1 s average 2.4 in flight: some instant has 3.
+        assert state["max"] >= 3
