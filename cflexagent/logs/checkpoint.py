@@ -121,6 +121,10 @@ class CheckpointStore:
     def get(self, source: str) -> dict[str, FilePos]:
         return self.sources.get(source, {})
 
+    def knows(self, source: str) -> bool:
+        """Whether this source ran before (it has a table, possibly empty): ``start_at`` applies only if not."""
+        return source in self.sources
+
     def update(self, source: str, positions: list[FilePos], seq: int = 0) -> None:
         table = self.sources.setdefault(source, {})
         for p in positions:

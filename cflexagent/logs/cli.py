@@ -1,22 +1,25 @@
 """``cflexagent logs preview``: show what the agent would ship for the first lines of a file.
 
 For each entry: the Loki labels, the timestamp, the structured metadata and the
-line after redaction. It runs the pipeline's own functions -- the source's
-parser, the redaction transform, the stream encoder -- and prints the decoded
-push request, so preview and shipping cannot diverge. The tool to tune
-``[logs.redact]`` with.
+line after redaction. It runs the pipeline's own functions -- the tailer (line
+splitting, ``max_line_bytes`` / ``long_lines``, UTF-8 repair, multiline
+joining), the source's parser, the redaction transform, the stream encoder --
+and prints the decoded push request, so preview and shipping cannot diverge.
+The tool to tune ``[logs.redact]`` with. Reads at most ``PREVIEW_MAX_BYTES`` of
+the file, so a huge file or one endless line cannot hang it.
 """
 
 from __future__ import annotations
 
 import argparse
 import fnmatch
-import glob
 import os
 import sys
 from typing import Any
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
+#: Bytes of the file preview reads at most (a 10 MB line in truncate mode is read to its end to be skipped).
+PREVIEW_MAX_BYTES = 64 * 1024 * 1024
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -27,7 +30,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Print, for the first lines of a file, the labels, timestamp, structured metadata and the "
                     "redacted line exactly as the agent would ship them to Loki. Uses the source settings and "
                     "[logs.redact] of the config (-c) when there is one, else the defaults.")
-    p.add_argument("path", nargs="?", metavar="PATH", help="the file (default: the first file of --source)")
+    p.add_argument("path", nargs="?", metavar="PATH",
+                   help="the file (default: the first file of --source, else of the first source with one)")
     p.add_argument("--source", metavar="NAME", help="use this configured source's format, labels and fields")
     p.add_argument("--lines", type=int, default=20, metavar="N", help="how many lines (default 20)")
     p.add_argument("--format", choices=("json", "raw", "nginx_access", "nginx_error", "syslog", "journal"),
@@ -57,6 +61,12 @@ def _pick_source(config: Any, args: argparse.Namespace) -> Any:
             if s.name == args.source:
                 return s
         raise ConfigError(f'no source named "{args.source}" in [[logs.sources]]')
+    if args.path is None:
+        # No PATH: the first file source with a file to show (else the first, which says so).
+        files = [s for s in sources if s.paths]
+        if not files:
+            raise ConfigError("no PATH given and the config has no [[logs.sources]] reading files: give a PATH")
+        return next((s for s in files if _files_of(s)), files[0])
     if args.path:
         real = os.path.abspath(args.path)
         for s in sources:
@@ -74,29 +84,37 @@ def _pick_source(config: Any, args: argparse.Namespace) -> Any:
     return SourceConfig(name="preview", paths=[os.path.abspath(args.path)], format=fmt)
 
 
-def read_lines(path: str, n: int, source: Any) -> list[bytes]:
-    """The first ``n`` entries of ``path`` as the tailer hands them out (multiline joined)."""
-    out: list[bytes] = []
-    with open(path, "rb") as f:
-        for raw in f:
-            line = raw.rstrip(b"\r\n") if raw.endswith(b"\r\n") else raw.rstrip(b"\n")
-            if line:
-                out.append(line)
-            if len(out) >= n * (source.multiline.max_lines if source.multiline else 1):
-                break
-    if source.multiline is not None:
-        from .formats import MultilineSplitter
+def _files_of(source: Any) -> list[str]:
+    from prometheus_client import CollectorRegistry
 
-        events, held = MultilineSplitter(source.multiline.start, source.multiline.max_lines).split(out)
-        out = [*events, b"\n".join(held)] if held else events
-    fixed = []
-    for line in out[:n]:
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            line = line.decode("utf-8", "replace").encode()
-        fixed.append(line)
-    return fixed
+    from .metrics import LogMetrics
+    from .tail import Tailer
+
+    return Tailer(source, LogMetrics(CollectorRegistry()), {}, fresh=False).matching_paths()
+
+
+def read_lines(path: str, n: int, source: Any, metrics: Any,
+               max_bytes: int = PREVIEW_MAX_BYTES) -> tuple[list[bytes], int]:
+    """The first ``n`` entries of ``path`` exactly as the source's tailer hands them out, and the
+    bytes read; reads at most about ``max_bytes``. Raises OSError / ValueError (not a regular file)."""
+    from .tail import Tailer
+
+    tailer = Tailer(source, metrics, {}, fresh=False)
+    tailer.follow(path)
+    out: list[bytes] = []
+    total = 0
+    try:
+        while len(out) < n and total < max_bytes:
+            lines, _, consumed = tailer.read(int(source.read_chunk))
+            out.extend(lines)
+            total += consumed
+            if not consumed:
+                break
+        if len(out) < n:  # the end of the file: its last line needs no newline to be shown
+            out.extend(tailer.flush())
+    finally:
+        tailer.close_all()
+    return out[:n], total
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -120,17 +138,22 @@ def cmd_preview(args: argparse.Namespace) -> int:
     source = _pick_source(config, args)
     path = args.path
     if path is None:
-        files = sorted({p for pat in source.paths for p in glob.glob(pat)})
+        files = _files_of(source)
         if not files:
             print(f"cflexagent: source {source.name}: no file matches {', '.join(source.paths) or '(none)'}; "
                   "give a PATH", file=sys.stderr)
             return EXIT_USAGE
         path = files[0]
+    registry = CollectorRegistry()
+    metrics = LogMetrics(registry)
     try:
-        lines = read_lines(path, args.lines, source)
+        lines, read = read_lines(path, args.lines, source, metrics)
     except OSError as e:
         print(f"cflexagent: {path}: {e.strerror or e}", file=sys.stderr)
         return EXIT_RUNTIME
+    except ValueError as e:
+        print(f"cflexagent: {path}: {e}", file=sys.stderr)
+        return EXIT_USAGE
 
     rcfg = config.logs.redact if config is not None else RedactConfig()
     key = b""
@@ -142,7 +165,6 @@ def cmd_preview(args: argparse.Namespace) -> int:
         except OSError:
             note = f"(hash key {kp} not readable: hashes below differ from the agent's)"
     redactor = Redactor(rcfg, key=key)
-    metrics = LogMetrics(CollectorRegistry())
     parser = build_parser(source, metrics)
     chain = [redact_transform(redactor)] if rcfg.enabled else []
     # No Loki section: no age limits, so old files preview too.
@@ -165,4 +187,11 @@ def cmd_preview(args: argparse.Namespace) -> int:
                 out.write("  " + shipped.decode("utf-8", "replace").replace("\n", "\n  ") + "\n")
     counts = ", ".join(f"{k}={v}" for k, v in sorted(redactor.counts.items())) or "none"
     out.write(f"\n# {len(lines)} entries; redactions: {counts}\n")
+    cut = [f"{action} {int(v)}" for action in ("truncated", "split")
+           if (v := registry.get_sample_value("cflexagent_log_long_lines_total",
+                                              {"source": source.name, "action": action}))]
+    if cut:
+        out.write(f"# lines over max_line_bytes ({int(source.max_line_bytes)}): {', '.join(cut)}\n")
+    if len(lines) < args.lines and read >= PREVIEW_MAX_BYTES:
+        out.write(f"# stopped after reading {read} bytes (at most {PREVIEW_MAX_BYTES})\n")
     return EXIT_OK

@@ -137,7 +137,9 @@ class LogSource:
             return
         cps = self.rt.checkpoints(self.ctx.state_dir)
         if self.tailer is None:
-            self.tailer = Tailer(self.source, self.m, cps.get(self.source.name))
+            fresh = not cps.knows(self.source.name)
+            self.tailer = Tailer(self.source, self.m, cps.get(self.source.name), fresh=fresh)
+            cps.update(self.source.name, [])  # known from now on, even while no file matches
         tailer = self.tailer
         next_scan = 0.0
         clock = time.perf_counter

@@ -77,13 +77,19 @@ class TailedFile:
 class Tailer:
     """The files of one source. Not thread-safe; driven by the source's loop."""
 
-    def __init__(self, source: SourceConfig, metrics: LogMetrics, known: dict[str, FilePos]) -> None:
+    def __init__(self, source: SourceConfig, metrics: LogMetrics, known: dict[str, FilePos],
+                 fresh: bool = True) -> None:
+        """``fresh``: the checkpoint store has never seen this source (its first run ever, or a source
+        just added): only then does ``start_at = "end"`` apply, to the files of the first scan. A
+        restart is not fresh: a file new to it (rotated in while the agent was down) is read from 0."""
         self.m = metrics
         self.files: dict[str, TailedFile] = {}
         self.known = dict(known)          # checkpointed positions by key (open or not)
-        self.released: list[FilePos] = []  # positions of files closed since the last take_released()
+        #: Positions to checkpoint that no delivery carries: files closed, and files placed at
+        #: their end by start_at = "end" (so a restart does not read them from 0).
+        self.released: list[FilePos] = []
         self._warned: set[str] = set()
-        self._first_scan = True
+        self._start_at_end = fresh and source.start_at == "end"
         self.configure(source)
 
     def configure(self, source: SourceConfig) -> None:
@@ -110,7 +116,8 @@ class Tailer:
 
     # -- discovery ---------------------------------------------------------------
 
-    def _paths(self) -> list[str]:
+    def matching_paths(self) -> list[str]:
+        """The files the source's globs match now, minus ``exclude``, sorted."""
         seen: dict[str, None] = {}
         for pattern in self.source.paths:
             for p in glob.glob(pattern):
@@ -131,7 +138,7 @@ class Tailer:
         """Match the globs again: open new files, notice rotated, deleted and truncated ones."""
         now = time.monotonic()
         present: set[str] = set()
-        for path in self._paths():
+        for path in self.matching_paths():
             try:
                 st = os.stat(path)
             except OSError:
@@ -150,10 +157,21 @@ class Tailer:
             if pos is not None and not pos.closed and st.st_size == pos.offset and pos.path == path:
                 continue  # fully read and idle: no descriptor needed until it grows
             self._open(path, st, pos, now)
-        self._first_scan = False
+        self._start_at_end = False
         for f in list(self.files.values()):
             self._check(f, f.key in present, now)
         self._files_open.set(len(self.files))
+
+    def follow(self, path: str) -> None:
+        """Tail one named file from its start, as a file new to the source (``logs preview``).
+
+        Raises OSError when it cannot be opened, ValueError when it is not a regular file.
+        """
+        st = os.stat(path)
+        if not _is_regular(st.st_mode):
+            raise ValueError("not a regular file (the agent tails regular files only)")
+        os.close(os.open(path, os.O_RDONLY | os.O_CLOEXEC))  # the error, if any, as an exception
+        self._open(path, st, None, time.monotonic())
 
     def _open(self, path: str, st: os.stat_result, pos: FilePos | None, now: float) -> None:
         try:
@@ -179,13 +197,15 @@ class Tailer:
             self._truncations.inc()
             log.info("file shorter than its checkpoint (truncated); reading it from the start",
                      source=self.source.name, path=path)
-        elif self._first_scan and self.source.start_at == "end":
+        elif self._start_at_end:
             offset = fst.st_size
         f = TailedFile(fst.st_dev, fst.st_ino, path, fd, offset, offset, size=fst.st_size)
         if offset:
             f.fp_len, f.fp_crc = fingerprint(fd, offset)
         self.files[f.key] = f
         self.known[f.key] = f.position()
+        if offset and pos is None:  # placed at its end: checkpoint that, no line will carry it
+            self.released.append(self.known[f.key])
 
     def _check(self, f: TailedFile, present: bool, now: float) -> None:
         try:
@@ -279,13 +299,7 @@ class Tailer:
         if not data:
             if f.pending and (now - f.pending_since >= self._grace or
                               (f.gone_since is not None and now - f.last_growth >= src.rotate_wait)):
-                line, f.pending = f.pending, b""
-                if self._multiline is not None:
-                    line = line.rstrip(b"\n")
-                f.offset = f.read_pos
-                n = self._emit([line], out)
-                self._update_fp(f)
-                return n or len(line)
+                return self._flush_pending(f, out)
             return -1
         f.read_pos += len(data)
         if f.read_pos > f.size:
@@ -327,6 +341,25 @@ class Tailer:
             self._overlong_pending(f, out)
         self._update_fp(f)
         return len(data)
+
+    def _flush_pending(self, f: TailedFile, out: list[bytes]) -> int:
+        """Hand out the partial last line (or held multiline event) as it is; bytes it represents."""
+        line, f.pending = f.pending, b""
+        if self._multiline is not None:
+            line = line.rstrip(b"\n")
+        f.offset = f.read_pos
+        n = self._emit([line], out)
+        self._update_fp(f)
+        return n or len(line)
+
+    def flush(self) -> list[bytes]:
+        """Every file's partial last line now, for a reader that knows its input ended (``logs preview``)
+        instead of waiting ``partial_line_grace``."""
+        out: list[bytes] = []
+        for f in self.files.values():
+            if f.pending:
+                self._flush_pending(f, out)
+        return out
 
     def _overlong_pending(self, f: TailedFile, out: list[bytes]) -> None:
         """A partial line already over the limit: ship what the policy keeps, don't buffer more."""
