@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-import orjson
+from .accel import hot
 
 if TYPE_CHECKING:
     from ..component import Context
@@ -184,56 +184,22 @@ class JSONParser:
         self._ts_fallback = metrics.timestamp_fallback.labels(source.name)
 
     def parse(self, lines: list[bytes], read_ns: int) -> ParsedBatch:
-        loads = orjson.loads
-        err = orjson.JSONDecodeError
-        tsf = self.ts_field
-        conv = rfc3339_ns
-        sc_get = _SECOND_CACHE.get
-        records: list[dict[str, Any] | None] = []
-        stamps: list[int] = []
-        rec_append = records.append
-        ts_append = stamps.append
-        bad = fallback = 0
-        ts_ns: int | None
-        i = read_ns - 1
-        for line in lines:
-            i += 1
-            try:
-                rec = loads(line)
-            except err:
-                rec = None
-            if type(rec) is not dict:
-                bad += 1
-                rec_append(None)
-                ts_append(i)
-                continue
-            rec_append(rec)
-            if not tsf:
-                ts_append(i)
-                continue
-            v = rec.get(tsf)
-            if type(v) is str:
-                # Inlined fast path of rfc3339_ns for "YYYY-MM-DDTHH:MM:SS.ffffffZ" (microseconds, UTC).
-                base = sc_get(v[:19])
-                if base is not None and len(v) == 27 and v[26] == "Z" and v[19] == ".":
-                    frac = v[20:26]
-                    if frac.isdigit():
-                        ts_append(base + int(frac) * 1000)
-                        continue
-                ts_ns = conv(v)
-            elif type(v) is int or type(v) is float:
-                ts_ns = _epoch_ns(v)
-            else:
-                ts_ns = None
-            if ts_ns is None:
-                fallback += 1
-                ts_ns = i
-            ts_append(ts_ns)
+        records, stamps, bad, fallback = hot.parse_json_lines(lines, read_ns, self.ts_field, _SECOND_CACHE,
+                                                              timestamp_ns)
         if bad:
             self._unparsed.inc(bad)
         if fallback:
             self._ts_fallback.inc(fallback)
         return ParsedBatch(self.name, lines, records, stamps, json_lines=True)
+
+
+def timestamp_ns(v: Any) -> int | None:
+    """A timestamp field's value -> Unix ns: RFC 3339 strings, epoch numbers (s, ms, us or ns)."""
+    if type(v) is str:
+        return rfc3339_ns(v)
+    if type(v) is int or type(v) is float:
+        return _epoch_ns(v)
+    return None
 
 
 def _epoch_ns(v: float) -> int | None:

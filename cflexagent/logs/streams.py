@@ -20,14 +20,12 @@ the future (Loki's creation grace period).
 from __future__ import annotations
 
 import time
-from operator import itemgetter
 from typing import Any
 
 import orjson
 
-from ..sinks.protobuf import _UV_LOW14 as LOW14
-from ..sinks.protobuf import _UV_TABLE as UV
 from ..sinks.protobuf import uvarint
+from .accel import hot
 from .config import LokiSink, SourceConfig
 from .metrics import LogMetrics
 from .parse import ParsedBatch
@@ -75,10 +73,9 @@ class StreamEncoder:
         self._layout = layout
         self.source = source
         self.static = source.static_labels
-        self.label_fields = tuple(source.label_fields)
+        self.label_fields = list(source.label_fields)
         # LabelPairAdapter{name=1, value=2}: the name part is the same on every line.
-        heads = [b"\x0a" + uvarint(len(f.encode())) + f.encode() + b"\x12" for f in source.metadata_fields]
-        self.meta_fields = [(f, h, len(h)) for f, h in zip(source.metadata_fields, heads, strict=True)]
+        self.meta_fields = [hot.metadata_field(f) for f in source.metadata_fields]
         self.level_idx = self.label_fields.index("level") if "level" in self.label_fields else -1
         self.max_streams = source.max_streams
         self.max_value = source.label_value_max_bytes
@@ -127,102 +124,18 @@ class StreamEncoder:
 
     def encode(self, batch: ParsedBatch, now_ns: int | None = None) -> tuple[bytes, int]:
         """The batch as PushRequest bytes and the number of entries in it."""
-        now_ns = now_ns or time.time_ns()
-        oldest_ok = now_ns - self.max_age_ns if self.max_age_ns else 0
-        newest_ok = now_ns + FUTURE_GRACE_NS
-        behind = self.max_behind_ns
-        fields = self.label_fields
-        nf = len(fields)
-        level_idx = self.level_idx
-        meta_fields = self.meta_fields
-        uv = uvarint
-        dumps = orjson.dumps
-        per_stream: dict[int, list[bytes]] = {}
-        newest = self._newest
-        stream_cache: dict[Any, int] = self._streams
-        sec_cache: dict[int, bytes] = {}
-        too_old = too_new = too_behind = 0
-        entries_n = 0
-        empty_key: tuple[Any, ...] = (None,) * nf
-        unknown_key: tuple[Any, ...] = tuple(UNKNOWN_LEVEL if i == level_idx else None for i in range(nf))
-        getter = itemgetter(*fields) if nf > 1 else None
-        for line, rec, ts in zip(batch.lines, batch.records, batch.timestamps, strict=True):
-            if not oldest_ok <= ts <= newest_ok:
-                if ts < oldest_ok:
-                    too_old += 1
-                else:
-                    too_new += 1
-                continue
-            # -- stream
-            sid: int | None
-            if rec is None or not nf:
-                key = unknown_key if rec is None else empty_key
-                sid = stream_cache.get(key)
-            else:
-                try:
-                    key = getter(rec) if getter is not None else (rec[fields[0]],)
-                    sid = stream_cache.get(key)
-                except (KeyError, TypeError):  # a field missing, or an object / list value
-                    key = tuple(v if v is None or isinstance(v, str | int | float) else dumps(v).decode()
-                                for v in map(rec.get, fields))
-                    sid = None
-                if sid is None and level_idx >= 0 and key[level_idx] is None:
-                    key = (*key[:level_idx], UNKNOWN_LEVEL, *key[level_idx + 1:])
-            if sid is None:
-                sid = self._stream_for(key)
-            if behind:
-                top = newest[sid]
-                if ts > top:
-                    newest[sid] = ts
-                elif ts < top - behind:
-                    too_behind += 1
-                    continue
-            # -- entry: Timestamp{seconds=1, nanos=2}, line=2, structuredMetadata=3, as one
-            # StreamAdapter.entries element (tag 0x12 + length) built with as few copies as possible.
-            sec = ts // 1_000_000_000
-            nanos = ts - sec * 1_000_000_000
-            tsb = sec_cache.get(sec)
-            if tsb is None:
-                tsb = sec_cache[sec] = b"\x08" + uv(sec)
-            if nanos:
-                # uvarint(nanos) inlined: 14-bit table lookups (nanos < 2**30 always).
-                if nanos < 16384:
-                    nb = b"\x10" + UV[nanos]
-                elif nanos < 268435456:
-                    nb = b"\x10%b%b" % (LOW14[nanos & 0x3FFF], UV[nanos >> 14])
-                else:
-                    nb = b"\x10%b%b%b" % (LOW14[nanos & 0x3FFF], LOW14[(nanos >> 14) & 0x3FFF], UV[nanos >> 28])
-            else:
-                nb = b""
-            tl = len(tsb) + len(nb)
-            n = len(line)
-            ul = UV[n] if n < 16384 else uv(n)
-            if meta_fields and rec is not None:
-                parts = [b"", tsb, nb, b"\x12", ul, line]
-                size = 3 + tl + len(ul) + n
-                for name, head, hl in meta_fields:
-                    v = rec.get(name)
-                    if v is None:
-                        continue
-                    bv = v.encode() if type(v) is str else dumps(v)
-                    lv = len(bv)
-                    if lv < 100:  # one-byte lengths: the common case
-                        pb = b"\x1a%c%b%c%b" % (hl + 1 + lv, head, lv, bv)
-                    else:
-                        pb = b"\x1a%b%b%b%b" % (uv(hl + len(uv(lv)) + lv), head, uv(lv), bv)
-                    parts.append(pb)
-                    size += len(pb)
-                parts[0] = b"\x12%b\x0a%c" % (UV[size] if size < 16384 else uv(size), tl)
-                entry = b"".join(parts)
-            else:
-                size = 3 + tl + len(ul) + n
-                entry = b"\x12%b\x0a%c%b%b\x12%b%b" % (UV[size] if size < 16384 else uv(size), tl, tsb, nb, ul,
-                                                        line)
-            lst = per_stream.get(sid)
-            if lst is None:
-                lst = per_stream[sid] = []
-            lst.append(entry)
-            entries_n += 1
+        bodies, n = self.encode_streams(batch, now_ns or time.time_ns())
+        return self.assemble([bodies]), n
+
+    def encode_streams(self, batch: ParsedBatch, now_ns: int) -> tuple[list[tuple[int, bytes]], int]:
+        """The batch's entries as (stream id, entries bytes) in order of first appearance, and their count.
+
+        Parts of one delivery encoded one after the other go to ``assemble`` together.
+        """
+        bodies, entries_n, too_old, too_new, too_behind = hot.encode_entries(
+            batch.lines, batch.records, batch.timestamps, self.label_fields, self.level_idx, self.meta_fields,
+            self._streams, self._stream_for, self._newest, self.max_behind_ns,
+            now_ns - self.max_age_ns if self.max_age_ns else 0, now_ns + FUTURE_GRACE_NS)
         m = self.m.dropped_lines
         if too_old:
             m.labels("greater_than_max_sample_age").inc(too_old)
@@ -230,12 +143,24 @@ class StreamEncoder:
             m.labels("too_far_in_future").inc(too_new)
         if too_behind:
             m.labels("too_far_behind").inc(too_behind)
-        out = []
+        return bodies, entries_n
+
+    def assemble(self, parts: list[list[tuple[int, bytes]]]) -> bytes:
+        """One PushRequest from ``encode_streams`` results: one StreamAdapter per stream, its
+        entries in the order of ``parts``, streams in order of first appearance."""
+        by_stream: dict[int, list[bytes]] = {}
+        for bodies in parts:
+            for sid, body in bodies:
+                lst = by_stream.get(sid)
+                if lst is None:
+                    by_stream[sid] = [body]
+                else:
+                    lst.append(body)
+        out: list[bytes] = []
         labels = self._labels
-        for sid, entries in per_stream.items():
+        for sid, chunks in by_stream.items():
             lb = labels[sid]
-            head = b"\x0a" + uv(len(lb)) + lb
-            size = len(head) + sum(map(len, entries))
-            out.append(b"\x0a" + uv(size) + head)
-            out.extend(entries)
-        return b"".join(out), entries_n
+            head = b"\x0a" + uvarint(len(lb)) + lb
+            out.append(b"\x0a" + uvarint(len(head) + sum(map(len, chunks))) + head)
+            out.extend(chunks)
+        return b"".join(out)

@@ -329,13 +329,15 @@ class Tailer:
             events, held = self._multiline.split(complete.split(b"\n"))
             if held:  # the last event may still grow: it waits like a partial line
                 rest = b"\n".join(held) + b"\n" + rest
+            whole = None
         else:
             events = complete.split(b"\n")
+            whole = complete
         f.pending = rest
         f.pending_since = now
         f.offset = f.read_pos - len(rest)
         if events:
-            self._emit(events, out, len(complete), continued=f.splitting)
+            self._emit(events, out, len(complete), continued=f.splitting, whole=whole)
         f.splitting = False
         if len(rest) > src.max_line_bytes:
             self._overlong_pending(f, out)
@@ -380,15 +382,23 @@ class Tailer:
         if f.fp_len < FP_BYTES and f.offset > f.fp_len:
             f.fp_len, f.fp_crc = fingerprint(f.fd, f.offset)
 
-    def _emit(self, lines: list[bytes], out: list[bytes], total: int = -1, continued: bool = False) -> int:
-        """Validate and append lines (UTF-8, length, empties). Returns bytes represented."""
+    def _emit(self, lines: list[bytes], out: list[bytes], total: int = -1, continued: bool = False,
+              whole: bytes | None = None) -> int:
+        """Validate and append lines (UTF-8, length, empties). Returns bytes represented.
+
+        ``whole``: the lines joined by newlines, when the caller has it (saves a copy).
+        """
         if total < 0:
             total = sum(map(len, lines))
         limit = self.source.max_line_bytes
         if total > limit and max(map(len, lines)) > limit:
             lines = self._cut_long(lines, limit, continued)
+            whole = None
+        if whole is None:
+            whole = b"\n".join(lines)
         try:
-            b"\n".join(lines).decode("utf-8")
+            if not whole.isascii():  # ASCII is valid UTF-8; the check needs no decoded copy
+                whole.decode("utf-8")
         except UnicodeDecodeError:
             fixed = []
             bad = 0

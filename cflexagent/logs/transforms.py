@@ -43,6 +43,7 @@ def redact_transform(redactor: Redactor) -> Transform:
     redact_record = redactor.redact_record
     redact_fields = redactor.redact_record_uncounted
     redact_text = redactor.redact_text
+    candidates = redactor.candidates
     dumps = orjson.dumps
 
     def redact(batch: ParsedBatch) -> ParsedBatch:
@@ -51,7 +52,9 @@ def redact_transform(redactor: Redactor) -> Transform:
         json_lines = batch.json_lines
         new_lines: list[bytes] | None = None
         new_records: list[dict[str, Any] | None] | None = None
-        for i, rec in enumerate(records):
+        # JSON lines: records with only allowlisted keys are shipped as they are; skip them.
+        for i in candidates(records) if json_lines else range(len(records)):
+            rec = records[i]
             if rec is not None:
                 red = redact_record(rec) if json_lines else redact_fields(rec)
                 if red is not rec:

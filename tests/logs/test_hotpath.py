@@ -1,0 +1,124 @@
+"""The logs hot path: the mypyc-compiled module gives exactly what the pure Python one gives.
+
+``setup.py`` compiles ``cflexagent/logs/hotpath.py`` with mypyc (``pip install -e .``);
+``accel.py`` picks the compiled copy only when it was built from the current source.
+These tests check that choice and compare the two implementations on a corpus of
+ordinary and malformed lines, and check the PushRequest bytes against the
+protobuf decoder.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import orjson
+import pytest
+
+from cflexagent.logs import accel, hotpath
+from cflexagent.logs.parse import _SECOND_CACHE, timestamp_ns
+from cflexagent.sinks.protobuf import decode_push
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def corpus() -> list[bytes]:
+    rnd = random.Random(3)
+    lines = []
+    for i in range(3000):
+        rec: dict[str, Any] = {
+            "ts": f"2025-08-22T12:{i // 600 % 60:02d}:{i // 10 % 60:02d}.{rnd.randrange(10**6):06d}Z",
+            "level": rnd.choice(["INFO", "WARN", None, 3]), "service": rnd.choice(["api", "worker", "é"]),
+            "request_id": f"req-{i:06x}", "order_id": rnd.choice([f"ORD-{i}", 17, None, "x" * 150])}
+        if i % 7 == 0:
+            del rec["service"]
+        if i % 11 == 0:
+            rec["ts"] = rnd.choice([1755864000, 1755864000123, 1755864000.25, "2025-08-22T19:00:00+07:00",
+                                    "2025-08-22T12:00:00.12345¹Z", "2025-08-22T12:00:00Z", "garbage", None, True])
+        if i % 13 == 0:
+            rec["service"] = {"nested": [1, 2]}
+        lines.append(orjson.dumps(rec))
+    lines += [b"not json", b"[1,2]", b'"text"', b"{}", b'{"ts":"2025-08-22T12:00:00.123456789Z"}',
+              orjson.dumps({"service": "big", "level": "INFO", "request_id": "r" * 20000})]
+    return lines
+
+
+def run(mod: ModuleType, lines: list[bytes]) -> tuple[Any, ...]:
+    _SECOND_CACHE.clear()
+    records, stamps, bad, fallback = mod.parse_json_lines(lines, 1_755_864_100 * 10**9, "ts", _SECOND_CACHE,
+                                                          timestamp_ns)
+    streams: dict[tuple[Any, ...], int] = {}
+
+    def stream_for(key: tuple[Any, ...]) -> int:
+        if len(streams) >= 4:
+            return streams.setdefault(("__overflow__", "__overflow__"), len(streams))
+        return streams.setdefault(key, len(streams))
+
+    newest = [0] * 8
+    meta = [mod.metadata_field(f) for f in ("request_id", "order_id")]
+    encoded = mod.encode_entries(lines, records, stamps, ["service", "level"], 1, meta, streams, stream_for,
+                                 newest, 30 * 10**9, 1_755_864_000 * 10**9 + 1, 1_755_866_000 * 10**9)
+    return records, stamps, bad, fallback, encoded, streams, newest
+
+
+def test_pure_hot_path_entries_decode_to_lines_timestamps_and_metadata() -> None:
+    lines = corpus()
+    records, stamps, bad, fallback, (bodies, n, old, new, behind), *_ = run(hotpath, lines)
+    assert bad == 3 and fallback > 0 and old > 0 and behind > 0 and n == len(lines) - old - new - behind
+    index = {line: i for i, line in enumerate(lines)}
+    assert len(index) == len(lines)
+    shipped = set()
+    assert len({sid for sid, _ in bodies}) == len(bodies) > 1
+    for _sid, body in bodies:
+        [(_, entries)] = decode_push(_stream(b"abc", body))
+        for ts, line, meta in entries:
+            i = index[line]
+            assert ts == stamps[i]
+            rec = records[i] or {}
+            want = [(k.encode(), v.encode() if isinstance(v, str) else orjson.dumps(v))
+                    for k in ("request_id", "order_id") if (v := rec.get(k)) is not None]
+            assert meta == want
+            shipped.add(i)
+    assert len(shipped) == n
+
+
+def _stream(labels: bytes, body: bytes) -> bytes:
+    from cflexagent.sinks.protobuf import uvarint
+
+    inner = b"\x0a" + uvarint(len(labels)) + labels + body
+    return b"\x0a" + uvarint(len(inner)) + inner
+
+
+def compiled() -> ModuleType:
+    mod = accel.compiled_module()
+    if mod is None:
+        pytest.skip("the mypyc build of cflexagent/logs/hotpath.py is absent or stale (pip install -e .)")
+    return mod
+
+
+def test_compiled_hot_path_gives_exactly_what_the_pure_one_gives() -> None:
+    mod = compiled()
+    lines = corpus()
+    assert run(mod, lines) == run(hotpath, lines)
+
+
+def test_compiled_module_is_used_only_when_current(monkeypatch: pytest.MonkeyPatch) -> None:
+    mod = compiled()
+    assert mod.SOURCE_SHA256 == accel.source_digest()
+    assert accel.IMPLEMENTATION == ("python" if os.environ.get("CFLEXAGENT_PURE_PYTHON") else "mypyc")
+    # A stale build (hotpath.py edited since) is ignored: its stamp no longer matches.
+    monkeypatch.setattr(accel, "source_digest", lambda: "0" * 64)
+    assert accel.compiled_module() is None
+
+
+def test_pure_python_can_be_forced() -> None:
+    env = dict(os.environ, CFLEXAGENT_PURE_PYTHON="1")
+    code = "import cflexagent.logs.accel as a, cflexagent.logs.hotpath as h; print(a.IMPLEMENTATION, a.hot is h)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.stdout.split() == ["python", "True"], out.stderr
