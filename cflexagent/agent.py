@@ -105,7 +105,10 @@ class Agent:
     async def startup(self) -> None:
         ensure_state_dir(self.config.agent.state_dir, self.source)
         ssl_context = build_ssl_context(self.config.server, self.source)
-        components = build_components(self.config, self.ctx) + self._extra
+        try:
+            components = build_components(self.config, self.ctx) + self._extra
+        except ConfigError as e:  # a file the config names cannot be used: one line naming the config
+            raise ConfigError(f"{self.source}: {e}") from None
         try:
             await self.server.start(ssl_context)
         except OSError as e:

@@ -93,9 +93,43 @@ def check(config: Config) -> list[Problem]:
                 out.append(Problem("warning", f"logs.sources {s.name}: directory {parent} is not readable"))
         if not matched:
             out.append(Problem("warning", f"logs.sources {s.name}: no file matches {', '.join(s.paths)} yet"))
+    key_problem = _hash_key_problem(config)
+    if key_problem:
+        out.append(Problem("error", f"logs.redact.hash_key_file: {key_problem}"))
     if logs.loki is not None:
         for key in ("basic_auth_password_file", "bearer_token_file", "ca_file"):
             path = getattr(logs.loki, key)
             if path and not os.access(path, os.R_OK):
                 out.append(Problem("error", f"logs.loki.{key}: {path} is not readable"))
     return out
+
+
+def _hash_key_problem(config: Config) -> str | None:
+    """Why the agent could not read or create the redaction hash key, or None (without creating it)."""
+    import tempfile
+    from pathlib import Path
+
+    from .redact import key_path
+    from .transforms import uses_hash
+
+    r = config.logs.redact
+    if not (config.logs.sources and r.enabled and uses_hash(r) and r.hash_key_file):
+        return None  # the default key lives in agent.state_dir, checked on its own
+    path = key_path(r, config.agent.state_dir)
+    if path.exists():
+        if not path.is_file():
+            return f"{path} is not a file"
+        return None if os.access(path, os.R_OK) else f"{path} is not readable by this user (uid {os.getuid()})"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"cannot create {path}: {parent} is not a directory"
+    # Write access as the kernel sees it (root passes os.access on /proc, yet cannot create files there).
+    try:
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".cflexagent-check-")
+        os.close(fd)
+        Path(probe).unlink()
+    except OSError as e:
+        return f"cannot create {path}: {e.strerror or e}"
+    return None

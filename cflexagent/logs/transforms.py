@@ -34,7 +34,14 @@ def build_redactor(source: str, cfg: RedactConfig, ctx: Context | None) -> Redac
     """The source's redactor; the hash key is read (or created, 0600) only when a rule hashes."""
     key = b""
     if uses_hash(cfg) and ctx is not None:
-        key = load_or_create_key(key_path(cfg, ctx.state_dir))
+        path = key_path(cfg, ctx.state_dir)
+        try:
+            key = load_or_create_key(path)
+        except OSError as e:
+            from ..config import ConfigError
+
+            raise ConfigError(f"logs.redact.hash_key_file: cannot create or read {path}: "
+                              f"{e.strerror or e}") from None
     counts = ctx.metrics(RedactMetrics).counts_for(source) if ctx is not None else None
     return Redactor(cfg, key=key, counts=counts)
 
