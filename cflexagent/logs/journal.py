@@ -6,6 +6,12 @@ after it). The cursor of the last entry of a batch is the checkpoint: written
 (temp file, fsync, rename) only once the batch is durable in the spool, so a
 crash re-sends at most the batch in flight, with the same timestamps
 (``__REALTIME_TIMESTAMP``) and lines (``MESSAGE``): Loki discards the replay.
+The cursor file is versioned JSON (``{"version": 1, "cursor": "..."}``); the
+bare cursor text of earlier versions is still read.
+
+journalctl's stderr is read while it runs: a stream nobody reads is buffered up
+to twice its limit (8 MiB here), then the pipe fills and journalctl blocks. Only
+its last ``STDERR_KEEP`` bytes are kept, and logged when it exits.
 
 Everything between reading and the sinks is the file sources' machinery:
 ``JournalParser`` -> the transform chain (redact, derive) -> ``StreamEncoder``
@@ -17,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
 import orjson
 
 from ..component import Stage
@@ -39,6 +47,14 @@ log = get_logger("logs.journal")
 #: How long a partial batch waits for more entries before it is shipped.
 BATCH_WAIT = 0.25
 RESTART_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+#: Bytes of journalctl's stderr kept (the newest) for the log line when it exits.
+STDERR_KEEP = 2000
+CURSOR_VERSION = 1
+
+
+class _CursorFile(msgspec.Struct):
+    version: int
+    cursor: str
 
 
 def cursor_path(state_dir: Path, source: str) -> Path:
@@ -46,15 +62,41 @@ def cursor_path(state_dir: Path, source: str) -> Path:
 
 
 def read_cursor(path: Path) -> str:
+    """The saved cursor, or "" (none yet, or a damaged file: moved aside, the source starts afresh)."""
     try:
-        return path.read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, UnicodeDecodeError):
+        raw = path.read_bytes().strip()
+    except FileNotFoundError:
+        return ""
+    except OSError as e:
+        log.error("cannot read the journal cursor; starting without it", path=str(path), error=e.strerror or str(e))
+        return ""
+    try:
+        if not raw.startswith(b"{"):
+            return raw.decode("utf-8")  # the bare cursor written by earlier versions
+        doc = msgspec.json.decode(raw, type=_CursorFile)
+        if doc.version != CURSOR_VERSION:
+            raise ValueError(f"unsupported version {doc.version}")
+        return doc.cursor
+    except (msgspec.DecodeError, UnicodeDecodeError, ValueError) as e:
+        bad = path.with_name(path.name + ".corrupt")
+        with contextlib.suppress(OSError):
+            os.replace(path, bad)
+        log.error("journal cursor file unreadable; moved aside, starting without it", path=str(path),
+                  moved_to=str(bad), error=str(e))
         return ""
 
 
 def write_cursor(path: Path, cursor: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    atomic_write(path, cursor.encode() + b"\n")
+    atomic_write(path, msgspec.json.encode(_CursorFile(version=CURSOR_VERSION, cursor=cursor)) + b"\n")
+
+
+async def _drain(stream: asyncio.StreamReader) -> bytes:
+    """Read ``stream`` to its end, keeping only the newest ``STDERR_KEEP`` bytes."""
+    tail = b""
+    while chunk := await stream.read(65536):
+        tail = (tail + chunk)[-STDERR_KEEP:]
+    return tail
 
 
 def journal_args(source: SourceConfig, cursor: str) -> list[str]:
@@ -129,6 +171,7 @@ class JournalSource:
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, limit=4 * 1024 * 1024)
         self._proc = proc
         assert proc.stdout is not None and proc.stderr is not None
+        stderr = asyncio.create_task(_drain(proc.stderr))
         stopper = asyncio.create_task(stop.wait())
         pending = b""
         try:
@@ -159,12 +202,17 @@ class JournalSource:
                 lines = [x for x in buf[:cut].split(b"\n") if x]
                 if lines:
                     await self._ship(lines)
-            err = (await proc.stderr.read(2000)).decode("utf-8", "replace").strip()
             code = await proc.wait()
+            try:  # EOF once journalctl is gone (unless a child of it still holds the pipe)
+                tail = await asyncio.wait_for(asyncio.shield(stderr), 2.0)
+            except TimeoutError:
+                tail = b""
+            err = tail.decode("utf-8", "replace").strip()
             log.warning("journalctl exited; restarting after the last shipped entry", source=self.source.name,
-                        code=code, stderr=err[:500])
+                        code=code, stderr=err[-500:])
         finally:
             stopper.cancel()
+            stderr.cancel()
             if proc.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     proc.terminate()

@@ -4,6 +4,9 @@ Usage: journal_replay.py RECORDED [journalctl args...]. Honours
 ``--after-cursor=C`` (prints the entries after the one whose __CURSOR is C) and
 ``--unit=U`` (only entries of those units); then follows: waits until killed,
 or exits with status 1 when the file ``RECORDED.die`` exists (a journalctl crash).
+``--stderr-bytes=N`` (not a journalctl option) first writes N bytes of warnings to
+stderr, ending with "journal_replay: last warning", as a journalctl with a broken
+journal file does.
 """
 
 import json
@@ -14,6 +17,11 @@ import time
 recorded, args = sys.argv[1], sys.argv[2:]
 after = next((a.split("=", 1)[1] for a in args if a.startswith("--after-cursor=")), "")
 units = {a.split("=", 1)[1] for a in args if a.startswith("--unit=")}
+noise = int(next((a.split("=", 1)[1] for a in args if a.startswith("--stderr-bytes=")), "0"))
+if noise:
+    warning = b"journal_replay: warning: /var/log/journal/x/system.journal corrupted or uncleanly shut down\n"
+    sys.stderr.buffer.write(warning * (noise // len(warning) + 1) + b"journal_replay: last warning\n")
+    sys.stderr.flush()
 with open(recorded + ".args", "a") as f:
     f.write(" ".join(args) + "\n")
 skipping = bool(after)

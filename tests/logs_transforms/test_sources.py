@@ -4,8 +4,11 @@ journalctl output), nginx access with redaction and derived metrics, multiline e
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.fakes.loki import LokiDouble, by_stream
 from tests.logs.conftest import loki, loki_section, source_section, start_agent
@@ -96,6 +99,50 @@ async def test_journal_units_and_crash_restart(tmp_path: Path, loki: LokiDouble,
     assert loki.accepted == 10 and loki.replays == 0
     assert agent.value("cflexagent_log_file_errors_total", {"source": "j", "reason": "journalctl_exit"}) >= 1
     await agent.stop()
+
+
+async def test_journalctl_stderr_is_drained_and_its_end_logged(tmp_path: Path, loki: LokiDouble, start_agent,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    import time
+
+    base_us = time.time_ns() // 1000 - 60_000_000
+    rec = tmp_path / "j.json"
+    entries = journal_entries(20)
+    for e in entries:
+        e["__REALTIME_TIMESTAMP"] = str(base_us + int(str(e["__REALTIME_TIMESTAMP"])) % 10**9)
+    rec.write_text("".join(json.dumps(e) + "\n" for e in entries))
+    # 12 MiB of warnings before the first entry: more than asyncio buffers for a stream nobody reads
+    # (twice its 4 MiB limit) plus the pipe (64 KiB); past that, an unread stderr blocks journalctl.
+    cmd = json.dumps([sys.executable, str(REPLAY), str(rec), f"--stderr-bytes={12 * 1024 * 1024}"])
+    text = loki_section(loki.url) + f'[[logs.sources]]\nname = "j"\nformat = "journal"\njournal_command = {cmd}\n'
+    with caplog.at_level(logging.WARNING, logger="cflexagent.logs.journal"):
+        agent = await start_agent(text)
+        await loki.wait_for(lambda: loki.accepted >= 20, within=60)
+        (tmp_path / "j.json.die").touch()
+        await eventually(lambda: any(r.getMessage().startswith("journalctl exited") for r in caplog.records))
+        await agent.stop()
+    exited = next(r for r in caplog.records if r.getMessage().startswith("journalctl exited"))
+    fields = exited.fields  # type: ignore[attr-defined]
+    assert fields["code"] == 1 and fields["stderr"].endswith("journal_replay: last warning")
+    assert len(fields["stderr"]) <= 500
+
+
+def test_journal_cursor_file_is_versioned_and_reads_the_old_format(tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    from cflexagent.logs.journal import read_cursor, write_cursor
+
+    path = tmp_path / "logs" / "journal-j.cursor"
+    write_cursor(path, "s=1;i=2")
+    assert json.loads(path.read_text()) == {"version": 1, "cursor": "s=1;i=2"}
+    assert read_cursor(path) == "s=1;i=2"
+    path.write_text("s=0123;i=31;b=boot\n")  # the bare cursor of earlier versions
+    assert read_cursor(path) == "s=0123;i=31;b=boot"
+    path.write_text('{"version": 99, "cursor": "x"}')
+    with caplog.at_level(logging.ERROR):
+        assert read_cursor(path) == ""
+    assert not path.exists() and path.with_name(path.name + ".corrupt").exists()
+    assert any("unsupported version 99" in str(getattr(r, "fields", {})) for r in caplog.records)
+    assert read_cursor(tmp_path / "none.cursor") == ""
 
 
 def nginx_line(i: int, path: str, status: int, rt: float) -> str:
