@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 DROP_REASONS = (
     "empty_line", "spool_full", "greater_than_max_sample_age", "too_far_behind", "too_far_in_future",
     "line_too_long", "invalid_labels", "max_label_names_per_series", "duplicate_label_names",
-    "label_name_too_long", "label_value_too_long", "missing_labels", "rejected_other",
+    "label_name_too_long", "label_value_too_long", "missing_labels", "rejected_other", "console_backlog",
 )
 STAGES = ("read", "parse", "transform", "encode", "spool", "compress", "push")
 
@@ -87,6 +87,9 @@ class LogMetrics:
                                   registry=r)
         self.spool_corrupt = Counter("cflexagent_log_spool_corrupt_records_total",
                                      "Spool records found torn or failing their checksum; skipped.", registry=r)
+        self.spool_write_errors = Counter("cflexagent_log_spool_write_errors_total",
+                                          "Spool group writes that failed (disk full, I/O error); cut back and "
+                                          "written again a second later.", registry=r)
         self.spool_full = Gauge("cflexagent_log_spool_full",
                                 "1 while the spool is at spool_max_bytes or the disk below spool_min_free_disk.",
                                 registry=r)

@@ -12,7 +12,11 @@ accepted (``acked_through``) and what was dropped out of order
 
 Appends are group-committed: whatever is queued while an fsync runs goes
 out with the next single write + fsync, and ``append`` returns only once its
-record is on disk. A torn record (crash mid-write) or a checksum mismatch is
+record is on disk. A failed write or fsync (ENOSPC, EIO) cuts the segment files
+back to where the group began (no torn or doubled record stays behind), is
+counted (``cflexagent_log_spool_write_errors_total``) and the whole group is
+written again a second later; its ``append`` calls keep waiting. A torn
+record (crash mid-write) or a checksum mismatch is
 counted (``cflexagent_log_spool_corrupt_records_total``), skipped, and the
 reader resynchronises on the next magic; a torn tail is cut off.
 
@@ -301,10 +305,14 @@ class Spool:
         while self._queue:
             batch, self._queue = self._queue, []
             touched: list[int] = []
+            #: Each segment this group writes to, with its size and last seq before the group.
+            marks: list[tuple[Segment, int, int]] = []
             try:
                 placed = []
                 for p in batch:
                     seg = self._segment_for(len(p.data), p.seq)
+                    if not marks or marks[-1][0] is not seg:
+                        marks.append((seg, seg.size, seg.last_seq))
                     off = seg.size
                     _write_all(self._write_fd, p.data)
                     seg.size += len(p.data)
@@ -314,12 +322,15 @@ class Spool:
                     placed.append((p, seg, off))
                 await asyncio.to_thread(_fsync_all, touched)
             except OSError as e:
+                # Nothing of the group is acknowledged: cut what reached the files (whole or torn
+                # records) so the retry writes each record exactly once.
+                self.m.spool_write_errors.inc()
                 log.error("spool write failed; retrying", error=str(e), dir=str(self.dir))
+                self._rewind(marks)
                 self._queue = batch + self._queue
                 await asyncio.sleep(1.0)
                 continue
-            finally:
-                self._queued_bytes -= sum(len(p.data) for p in batch)
+            self._queued_bytes -= sum(len(p.data) for p in batch)
             for p, seg, off in placed:
                 rec = Record(p.seq, seg, off, p.meta_len, p.payload_len, p.crc, p.lines, p.created_ns)
                 self.records.append(rec)
@@ -329,6 +340,16 @@ class Spool:
                     p.future.set_result(p.seq)
             self._data.set()
             self._update_metrics()
+
+    def _rewind(self, marks: list[tuple[Segment, int, int]]) -> None:
+        for seg, size, last_seq in marks:
+            try:
+                os.truncate(seg.path, size)
+            except OSError as e:
+                log.error("cannot cut a failed spool write off its segment; the reader will skip it",
+                          segment=seg.path.name, error=e.strerror or str(e))
+                continue
+            seg.size, seg.last_seq = size, last_seq
 
     def _segment_for(self, size: int, seq: int) -> Segment:
         seg = self.segments[-1] if self.segments and self._write_fd >= 0 else None
