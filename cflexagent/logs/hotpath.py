@@ -27,10 +27,12 @@ from typing import Any
 
 import orjson
 
-from ..sinks.protobuf import _UV_LOW14, _UV_TABLE, uvarint
+from ..sinks.protobuf import _UV_TABLE, uvarint
 
 #: ``0x12`` + varint(n) for n < 16384: the tag and length of an entry or of its line, in one lookup.
 _TAG12: list[bytes] = [b"\x12" + v for v in _UV_TABLE]
+#: A varint's 7-bit group with the continuation bit set.
+_MORE7: list[bytes] = [bytes((0x80 | n,)) for n in range(128)]
 #: ``0x0a`` + the length of a Timestamp message (always < 128 bytes).
 _TAG0A: list[bytes] = [bytes((0x0A, n)) for n in range(128)]
 
@@ -123,7 +125,7 @@ def encode_entries(lines: list[bytes], records: list[dict[str, Any] | None], sta
     dumps = orjson.dumps
     t12 = _TAG12
     uv_t = _UV_TABLE
-    low14 = _UV_LOW14
+    more7 = _MORE7
     nf = len(fields)
     f0 = fields[0] if nf else ""
     f1 = fields[1] if nf > 1 else ""
@@ -192,17 +194,22 @@ def encode_entries(lines: list[bytes], records: list[dict[str, Any] | None], sta
         if parts is None:
             parts = parts_of[sid] = []
         # -- Timestamp{seconds=1, nanos=2}: everything up to the nanos varint is cached per second
-        # and varint length; the nanos varint itself is 1-3 table lookups (nanos < 2**30).
+        # and varint length (k bytes, nanos < 2**30); the varint is written 7 bits at a time from
+        # two 128-entry tables, which stay in the CPU cache (a 16384-entry table would miss).
         sec = ts // 1_000_000_000
         nanos = ts - sec * 1_000_000_000
         if nanos == 0:
             k = 0
+        elif nanos < 128:
+            k = 1
         elif nanos < 16384:
-            k = len(uv_t[nanos])
+            k = 2
+        elif nanos < 2097152:
+            k = 3
         elif nanos < 268435456:
-            k = 2 + len(uv_t[nanos >> 14])
+            k = 4
         else:
-            k = 4 + len(uv_t[nanos >> 28])
+            k = 5
         if sec != heads_sec:
             heads_sec = sec
             tsb = b"\x08" + uv(sec)
@@ -216,15 +223,10 @@ def encode_entries(lines: list[bytes], records: list[dict[str, Any] | None], sta
         parts.append(b"")  # the entry's tag and length, known once the metadata is in
         parts.append(head)
         if k:
-            if nanos < 16384:
-                parts.append(uv_t[nanos])
-            elif nanos < 268435456:
-                parts.append(low14[nanos & 0x3FFF])
-                parts.append(uv_t[nanos >> 14])
-            else:
-                parts.append(low14[nanos & 0x3FFF])
-                parts.append(low14[(nanos >> 14) & 0x3FFF])
-                parts.append(uv_t[nanos >> 28])
+            while nanos >= 128:
+                parts.append(more7[nanos & 0x7F])
+                nanos >>= 7
+            parts.append(uv_t[nanos])
         parts.append(ul)
         parts.append(line)
         if rec is not None:
