@@ -2,9 +2,19 @@
 # Builds the one-file binary dist/cflexagent with PyInstaller and smoke-tests it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The mypyc build of the logs hot path, fresh for this source (the binary ships no .py to check it against).
-python3 setup.py -q build_ext --inplace
-python3 -c 'import cflexagent.logs.accel as a; print("logs hot path:", a.IMPLEMENTATION)'
+# The mypyc build of the logs hot path, fresh for this source (the binary ships no .py to check it
+# against): pip builds a wheel in an isolated environment (pyproject.toml's build requirements) and
+# its compiled modules go next to hotpath.py; the installed package is left alone.
+rm -rf build/wheel
+python3 -m pip wheel -q --disable-pip-version-check --no-deps -w build/wheel .
+python3 -c '
+import glob, zipfile
+with zipfile.ZipFile(glob.glob("build/wheel/cflexagent-*.whl")[0]) as whl:
+    for name in whl.namelist():
+        if name.startswith("cflexagent/logs/_hotpath_compiled"):
+            whl.extract(name, ".")
+'
+PYTHONPATH=. python3 -c 'import cflexagent.logs.accel as a; print("logs hot path:", a.IMPLEMENTATION)'
 python3 -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath dist --workpath build/pyinstaller packaging/cflexagent.spec
 ls -l dist/cflexagent
