@@ -82,7 +82,10 @@ _EMAIL = (r"[A-Za-z0-9](?<![A-Za-z0-9._%+\-][A-Za-z0-9])[A-Za-z0-9._%+\-]*"
           r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![\w\-])")
 _BEARER = re.compile(r"((?i:authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic)\s+|(?i:bearer)\s+)"
                      r"([A-Za-z0-9\-._~+/]{8,}=*)", re.ASCII)
-_SECRET_VALUE = re.compile(r"[^&\s\"'<>#,;\\]+")
+#: A credential's value, up to the next delimiter. Earlier passes may already have masked part
+#: of it (a signature starting with 10 digits looks like a phone number): such a mask is taken in
+#: too, so no tail of the secret survives next to it.
+_SECRET_VALUE = re.compile(r"(?:<[a-z_]+:[0-9a-z_]+>|[^&\s\"'<>#,;\\])+")
 #: The query string of a URL: after "?", up to whitespace, a quote, "<", ">" or "#".
 _QUERY = re.compile(r"\?([^\s\"'<>#?]*=[^\s\"'<>#]*)")
 _PARAM_NAME_REVERSED = re.compile(r"[A-Za-z0-9_\-]{0,64}")
