@@ -266,8 +266,8 @@ class Redactor:
         rev = s[::-1]  # the parameter name before an "=" is one regex match on the reversed text
         n = len(s)
         i = s.find("=")
-        while i > 0:
-            found = _PARAM_NAME_REVERSED.match(rev, n - i)
+        while i >= 0:  # an "=" at 0 has no name before it, but the ones after it still count
+            found = _PARAM_NAME_REVERSED.match(rev, n - i) if i else None
             name = found.group() if found else ""
             if name and name[::-1].lower() in params:
                 m = _SECRET_VALUE.match(s, i + 1)

@@ -50,6 +50,7 @@ REDACTED = [
      "GET /f.pdf?X-Amz-Credential=<redacted:secret>&X-Amz-Signature=<redacted:secret>&id=5"),
     ("secret", "/dl?sig=abc&token=xyz&page=2", "/dl?sig=<redacted:secret>&token=<redacted:secret>&page=2"),
     ("secret", "?KEY=s3cr3t", "?KEY=<redacted:secret>"),
+    ("secret", "=x token=abc", "=x token=<redacted:secret>"),
     ("secret", "/p.pdf?X-Amz-Signature=0123456789abcdef", "/p.pdf?X-Amz-Signature=<redacted:secret>"),
     ("secret", "?access_token=eyJ.abc", "?access_token=<redacted:secret>"),
     ("secret", "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig", "Authorization: Bearer <redacted:secret>"),
