@@ -31,13 +31,11 @@ from typing import TYPE_CHECKING
 import msgspec
 import orjson
 
-from ..component import Stage
 from ..statefile import atomic_write
 from ..telemetry import get_logger
 from .config import LogsConfig, SourceConfig
-from .parse import apply_transforms, build_parser, build_transforms
-from .pipeline import Delivery, LogsRuntime, expected_sinks
-from .streams import StreamEncoder
+from .parse import apply_transforms
+from .pipeline import Delivery, SourceBase, expected_sinks
 
 if TYPE_CHECKING:
     from ..component import Context
@@ -113,19 +111,9 @@ def journal_args(source: SourceConfig, cursor: str) -> list[str]:
     return args
 
 
-class JournalSource:
-    stage: Stage = "source"
-
+class JournalSource(SourceBase):
     def __init__(self, source: SourceConfig, logs: LogsConfig, ctx: Context) -> None:
-        self.name = f"logs.source.{source.name}"
-        self.ctx = ctx
-        self.rt = ctx.metrics(LogsRuntime)
-        self.m = self.rt.metrics
-        self.source = source
-        self.logs = logs
-        self.parser = build_parser(source, self.m)
-        self.transforms = build_transforms(source, logs, ctx)
-        self.encoder = StreamEncoder(source, logs.loki, self.m)
+        super().__init__(source, logs, ctx)
         self.cursor_file = cursor_path(ctx.state_dir, source.name)
         self.restarts = 0
         self._proc: asyncio.subprocess.Process | None = None
@@ -136,9 +124,7 @@ class JournalSource:
         if (new.source.journal_command, new.source.journal_units) != \
                 (self.source.journal_command, self.source.journal_units):
             return False  # another command line: restart from the cursor
-        self.source, self.logs = new.source, new.logs
-        self.parser, self.transforms = new.parser, new.transforms
-        self.encoder.configure(new.source, new.logs.loki)
+        self.take_settings(new)
         return True
 
     def healthcheck(self) -> bool:

@@ -97,7 +97,9 @@ def expected_sinks(logs: LogsConfig) -> list[str]:
     return (["loki"] if logs.loki is not None else []) + (["console"] if logs.console is not None else [])
 
 
-class LogSource:
+class SourceBase:
+    """What every log source shares: its parser, transform chain and stream encoder, built from config."""
+
     stage: Stage = "source"
 
     def __init__(self, source: SourceConfig, logs: LogsConfig, ctx: Context) -> None:
@@ -110,6 +112,17 @@ class LogSource:
         self.parser = build_parser(source, self.m)
         self.transforms: list[Transform] = build_transforms(source, logs, ctx)
         self.encoder = StreamEncoder(source, logs.loki, self.m)
+
+    def take_settings(self, new: SourceBase) -> None:
+        """SIGHUP: adopt ``new``'s settings; streams (and whatever the subclass holds) are kept."""
+        self.source, self.logs = new.source, new.logs
+        self.parser, self.transforms = new.parser, new.transforms
+        self.encoder.configure(new.source, new.logs.loki)
+
+
+class LogSource(SourceBase):
+    def __init__(self, source: SourceConfig, logs: LogsConfig, ctx: Context) -> None:
+        super().__init__(source, logs, ctx)
         self.tailer: Tailer | None = None
         self._inflight: asyncio.Task[None] | None = None
         self._stage = {s: self.m.stage_seconds.labels(s) for s in ("read", "parse", "transform", "encode")}
@@ -118,9 +131,7 @@ class LogSource:
         """SIGHUP: take the new settings, keep open files, offsets and streams."""
         if not isinstance(new, LogSource) or new.name != self.name:
             return False
-        self.source, self.logs = new.source, new.logs
-        self.parser, self.transforms = new.parser, new.transforms
-        self.encoder.configure(new.source, new.logs.loki)
+        self.take_settings(new)
         if self.tailer is not None:
             self.tailer.configure(new.source)
         return True
