@@ -29,6 +29,7 @@ from .accel import hot
 from .config import LokiSink, SourceConfig
 from .metrics import LogMetrics
 from .parse import ParsedBatch
+from .tail import cut_utf8
 
 OVERFLOW = "__overflow__"
 UNKNOWN_LEVEL = "unknown"
@@ -42,16 +43,6 @@ def escape_label_value(v: str) -> str:
 def labels_text(labels: dict[str, str]) -> str:
     """Loki's label string: ``{a="x", b="y"}``, names sorted (one canonical form per stream)."""
     return "{" + ", ".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(labels.items())) + "}"
-
-
-def _cut_utf8(b: bytes, limit: int) -> bytes:
-    """``b`` cut to at most ``limit`` bytes on a UTF-8 character boundary."""
-    if len(b) <= limit:
-        return b
-    cut = limit
-    while cut > 0 and (b[cut] & 0xC0) == 0x80:
-        cut -= 1
-    return b[:cut]
 
 
 class StreamEncoder:
@@ -106,7 +97,7 @@ class StreamEncoder:
             b = s.encode()
             if len(b) > self.max_value and s != OVERFLOW:
                 self._truncated.inc()
-                s = _cut_utf8(b, self.max_value).decode()
+                s = cut_utf8(b, self.max_value).decode()
             labels[name] = s
         if not labels:
             labels = {"job": self.source.name}

@@ -409,7 +409,7 @@ class Tailer:
                     line = line.decode("utf-8", "replace").encode("utf-8")
                     bad += 1
                     if len(line) > limit:  # replacement characters are 3 bytes
-                        line = _cut_utf8(line, limit)
+                        line = cut_utf8(line, limit)
                 fixed.append(line)
             lines = fixed
             self._utf8.inc(bad)
@@ -432,18 +432,19 @@ class Tailer:
                     self._long_split.inc()
                 pos = 0
                 while pos < len(line):
-                    piece = _cut_utf8(line[pos:pos + limit], limit) if len(line) - pos > limit else line[pos:]
+                    piece = cut_utf8(line[pos:pos + limit], limit) if len(line) - pos > limit else line[pos:]
                     if not piece:  # no character boundary found: cut raw, the UTF-8 check repairs it
                         piece = line[pos:pos + limit]
                     out.append(piece)
                     pos += len(piece)
             else:
                 self._long_trunc.inc()
-                out.append(_cut_utf8(line, limit) or line[:limit])
+                out.append(cut_utf8(line, limit) or line[:limit])
         return out
 
 
-def _cut_utf8(b: bytes, limit: int) -> bytes:
+def cut_utf8(b: bytes, limit: int) -> bytes:
+    """``b`` cut to at most ``limit`` bytes on a UTF-8 character boundary."""
     if len(b) <= limit:
         return b
     cut = limit
