@@ -27,7 +27,7 @@ import httptools
 from .. import __version__
 from .base import Endpoint, Env, ProbeFailed, Result, clock, connect, resolve
 from .config import ProbeConfig, display_url
-from .tls import classify, client_context, record_tls
+from .tls import client_context, handshake, record_tls
 
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _MAX_HEADERS = 256
@@ -268,20 +268,11 @@ async def _exchange(plan: HTTPPlan, hop: Hop, env: Env, result: Result) -> _Clie
         return client
     transport: asyncio.Transport | None = None
     try:
-        if plan.ssl_context is None:
-            raise ProbeFailed("tls_handshake", plan.ssl_error)
-        result.phase = "tls"
-        result.uses_tls = True
-        t0 = clock()
-        try:
-            transport, _ = await loop.create_connection(lambda: client, sock=sock, ssl=plan.ssl_context,
-                                                        server_hostname=hop.sni,
-                                                        ssl_handshake_timeout=plan.timeout)
-        except (OSError, ssl.SSLError, EOFError) as e:
-            reason, detail = classify(e)
-            raise ProbeFailed(reason, detail) from None
-        finally:
-            result.tls += clock() - t0
+        opened: tuple[asyncio.Transport, _Client] = await handshake(
+            result, plan.ssl_context, plan.ssl_error, lambda: loop.create_connection(
+                lambda: client, sock=sock, ssl=plan.ssl_context, server_hostname=hop.sni,
+                ssl_handshake_timeout=plan.timeout))
+        transport = opened[0]
         record_tls(result, transport.get_extra_info("ssl_object"))
         result.phase = "processing"
         sent = clock()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .base import Endpoint, Env, ProbeFailed, Result, clock, connect, resolve
 from .config import ProbeConfig, check_address
-from .tls import classify, client_context, record_tls
+from .tls import client_context, handshake, record_tls
 
 _EXPECT_LIMIT = 64 * 1024
 
@@ -58,24 +58,14 @@ async def probe(plan: TCPPlan, env: Env, result: Result) -> None:
         return
     writer: asyncio.StreamWriter | None = None
     try:
+        opened: tuple[asyncio.StreamReader, asyncio.StreamWriter]
         if plan.tls:
-            if plan.ssl_context is None:
-                raise ProbeFailed("tls_handshake", plan.ssl_error)
-            result.phase = "tls"
-            result.uses_tls = True
-            t0 = clock()
-            try:
-                reader, writer = await asyncio.open_connection(sock=sock, ssl=plan.ssl_context,
-                                                               server_hostname=plan.sni,
-                                                               ssl_handshake_timeout=plan.timeout)
-            except (OSError, ssl.SSLError, EOFError) as e:
-                reason, detail = classify(e)
-                raise ProbeFailed(reason, detail) from None
-            finally:
-                result.tls += clock() - t0
-            record_tls(result, writer.get_extra_info("ssl_object"))
+            opened = await handshake(result, plan.ssl_context, plan.ssl_error, lambda: asyncio.open_connection(
+                sock=sock, ssl=plan.ssl_context, server_hostname=plan.sni, ssl_handshake_timeout=plan.timeout))
+            record_tls(result, opened[1].get_extra_info("ssl_object"))
         else:
-            reader, writer = await asyncio.open_connection(sock=sock)
+            opened = await asyncio.open_connection(sock=sock)
+        reader, writer = opened
         result.phase = "processing"
         t0 = clock()
         try:

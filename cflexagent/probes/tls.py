@@ -13,10 +13,12 @@ touches it; when it is missing we fall back to the leaf from ``getpeercert()``.
 from __future__ import annotations
 
 import ssl
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-if TYPE_CHECKING:
-    from .base import Result
+from .base import ProbeFailed, Result, clock
+
+T = TypeVar("T")
 
 #: OpenSSL X509_V_ERR_* codes that have their own reason.
 _EXPIRED = {10}  # X509_V_ERR_CERT_HAS_EXPIRED
@@ -135,3 +137,21 @@ def record_tls(result: Result, sslobj: Any) -> None:
     result.leaf_expiry, result.chain_expiry = chain_expiries(sslobj)
     if result.want_chain:
         result.chain = chain_details(sslobj)
+
+
+async def handshake(result: Result, context: ssl.SSLContext | None, context_error: str,
+                    open_tls: Callable[[], Awaitable[T]]) -> T:
+    """Run ``open_tls`` (a TLS handshake over the connected socket), timed as the "tls" phase;
+    a failure becomes a ProbeFailed with its TLS reason."""
+    if context is None:
+        raise ProbeFailed("tls_handshake", context_error)
+    result.phase = "tls"
+    result.uses_tls = True
+    t0 = clock()
+    try:
+        return await open_tls()
+    except (OSError, ssl.SSLError, EOFError) as e:
+        reason, detail = classify(e)
+        raise ProbeFailed(reason, detail) from None
+    finally:
+        result.tls += clock() - t0
