@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import socket
-
-import pytest
+import subprocess
+import time
+import urllib.request
 
 
 def free_port() -> int:
@@ -13,7 +14,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def state_dir(tmp_path):
-    d = tmp_path / "state"
-    return d
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> bytes:
+    """The body of ``url`` once the process ``proc`` serves it; fails if the process exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"exited early with {proc.returncode}"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return bytes(r.read())
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer")
+

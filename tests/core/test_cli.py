@@ -8,14 +8,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from cflexagent.cli import build_parser
 
-from ..conftest import free_port
+from ..conftest import free_port, wait_http
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "configs" / "cflexagent.example.toml"
 
@@ -138,25 +137,12 @@ def test_port_in_use_is_exit_1(tmp_path: Path) -> None:
     assert r.stderr.strip().endswith(f"server.listen: 127.0.0.1:{port} is already in use")
 
 
-def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> bytes:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"agent exited early: {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                return bytes(r.read())
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer")
-
-
 def test_run_serves_and_sigterm_exits_0(tmp_path: Path) -> None:
     port = free_port()
     with subprocess.Popen([sys.executable, "-m", "cflexagent", "run", "-c", str(write_config(tmp_path, port=port))],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         try:
-            body = _wait_http(f"http://127.0.0.1:{port}/metrics", proc)
+            body = wait_http(f"http://127.0.0.1:{port}/metrics", proc)
             assert b"cflexagent_build_info" in body
             assert (tmp_path / "state").stat().st_mode & 0o777 == 0o700
             proc.send_signal(signal.SIGTERM)
@@ -180,14 +166,14 @@ def test_demo_runs(tmp_path: Path) -> None:
     with subprocess.Popen([sys.executable, "-m", "cflexagent", "run", "--demo", "--listen", f"127.0.0.1:{port}"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
         try:
-            body = _wait_http(f"http://127.0.0.1:{port}/metrics", proc)
+            body = wait_http(f"http://127.0.0.1:{port}/metrics", proc)
             assert b"cflexagent_build_info" in body
             # Every capability's series, as the demo exposes them, pass Prometheus' own linter.
             deadline = time.monotonic() + 30
             while b"probe_success{" not in body or b"cflexagent_log_read_lines_total{" not in body:
                 assert time.monotonic() < deadline, "demo series did not appear"
                 time.sleep(0.5)
-                body = _wait_http(f"http://127.0.0.1:{port}/metrics", proc)
+                body = wait_http(f"http://127.0.0.1:{port}/metrics", proc)
             lint = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, timeout=30)
             assert lint.returncode == 0, lint.stdout + lint.stderr
             proc.send_signal(signal.SIGINT)

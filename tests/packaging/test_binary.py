@@ -13,13 +13,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ..conftest import free_port
+from ..conftest import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,18 +33,6 @@ def binary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = out / "cflexagent"
     assert path.stat().st_size < 40 * 1024 * 1024
     yield path
-
-
-def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> bytes:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"exited early with {proc.returncode}"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                return bytes(r.read())
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer")
 
 
 def test_version_and_check(binary: Path) -> None:
@@ -72,7 +59,7 @@ def test_run_reload_and_sigterm_through_bootloader(binary: Path, tmp_path: Path)
     with subprocess.Popen([binary, "run", "-c", cfg], env=env, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE) as proc:
         try:
-            body = _wait_http(f"http://127.0.0.1:{port}/metrics", proc)
+            body = wait_http(f"http://127.0.0.1:{port}/metrics", proc)
             assert b"cflexagent_build_info" in body
             extracted = [p for p in runtime.iterdir() if p.name.startswith("_MEI")]
             assert stale not in extracted, "stale extraction folder was not removed"
@@ -82,7 +69,7 @@ def test_run_reload_and_sigterm_through_bootloader(binary: Path, tmp_path: Path)
             proc.send_signal(signal.SIGHUP)
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
-                if b"cflexagent_config_last_reload_successful 0.0" in _wait_http(
+                if b"cflexagent_config_last_reload_successful 0.0" in wait_http(
                         f"http://127.0.0.1:{port}/metrics", proc):
                     break
                 time.sleep(0.2)
