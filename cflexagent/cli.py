@@ -41,9 +41,10 @@ def demo_config_text() -> str:
     return text.replace("@STATE_DIR@", str(demo_state_dir()))
 
 
-def fail(message: str, code: int = EXIT_CONFIG) -> int:
-    print(f"cflexagent: {message}" if not message.startswith(("/", ".", "<")) and ": " not in message[:60]
-          else message, file=sys.stderr)
+def fail(message: str, code: int = EXIT_CONFIG, *, names_file: bool = False) -> int:
+    """One line on stderr. A message that starts with the file it is about (config errors) is printed
+    as is; any other is prefixed with the program's name."""
+    print(message if names_file else f"cflexagent: {message}", file=sys.stderr)
     return code
 
 
@@ -100,9 +101,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(main())
     except ConfigError as e:
-        return fail(str(e), EXIT_CONFIG)
+        return fail(str(e), EXIT_CONFIG, names_file=True)
     except StartupError as e:
-        return fail(str(e), e.exit_code)
+        return fail(str(e), e.exit_code, names_file=True)
     except Exception as e:  # pragma: no cover - last resort, still one structured line
         get_logger("agent").exception("agent failed", error=f"{type(e).__name__}: {e}")
         return EXIT_RUNTIME
@@ -141,12 +142,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     target = Path(args.path or resolve_path(getattr(args, "config", None)))
     if target.exists() and not args.force:
-        return fail(f"{target}: already exists (use --force to overwrite)", EXIT_CONFIG)
+        return fail(f"{target}: already exists (use --force to overwrite)", EXIT_CONFIG, names_file=True)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(target, example_config_text().encode(), mode=0o640)
     except OSError as e:
-        return fail(f"{target}: cannot write: {e.strerror or e}", EXIT_RUNTIME)
+        return fail(f"{target}: cannot write: {e.strerror or e}", EXIT_RUNTIME, names_file=True)
     print(f"wrote {target}; edit it, then run: cflexagent check -c {target}")
     return EXIT_OK
 
@@ -215,6 +216,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ConfigError as e:
-        return fail(str(e), EXIT_CONFIG)
+        return fail(str(e), EXIT_CONFIG, names_file=True)
     except KeyboardInterrupt:
         return 130

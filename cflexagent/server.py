@@ -130,10 +130,6 @@ class Server:
     def set_auth(self, section: ServerSection) -> None:
         self._auth = BasicAuthChecker(section.basic_auth.users if section.basic_auth else {})
 
-    @property
-    def section(self) -> ServerSection:
-        return self._section
-
     def _app(self) -> web.Application:
         app = web.Application(middlewares=[self._auth_middleware], client_max_size=16 * 1024 * 1024)
         app.router.add_get("/", self._index)

@@ -49,10 +49,6 @@ class Supervisor:
         self._running[component.name] = run
         run.task = asyncio.create_task(self._guard(run), name=f"component:{component.name}")
 
-    def replace(self, old_name: str, new: Component) -> None:
-        """Swap the component object kept for ``old_name`` (after an in-place reconfigure)."""
-        self._running[old_name].component = new
-
     def not_ready(self) -> list[str]:
         """Components not started yet, failed, or whose healthcheck says no."""
         bad = []

@@ -127,9 +127,6 @@ class JournalSource(SourceBase):
         self.take_settings(new)
         return True
 
-    def healthcheck(self) -> bool:
-        return True
-
     async def run(self, stop: asyncio.Event) -> None:
         if not await self.rt.wait_sinks(expected_sinks(self.logs), stop):
             return

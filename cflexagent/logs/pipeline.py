@@ -136,9 +136,6 @@ class LogSource(SourceBase):
             self.tailer.configure(new.source)
         return True
 
-    def healthcheck(self) -> bool:
-        return True
-
     def _budget(self) -> int:
         b = int(self.source.read_chunk)
         if self.logs.loki is not None:

@@ -108,9 +108,6 @@ class StreamEncoder:
         self._streams_gauge.set(len(self._labels))
         return idx
 
-    def labels_of(self, idx: int) -> bytes:
-        return self._labels[idx]
-
     # -- encoding --------------------------------------------------------------
 
     def encode(self, batch: ParsedBatch, now_ns: int | None = None) -> tuple[bytes, int]:
