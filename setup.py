@@ -30,7 +30,7 @@ MYPY_CONFIG = """\
 [mypy]
 strict = True
 follow_imports = skip
-[mypy-orjson.*]
+[mypy-msgspec.*]
 follow_imports = normal
 [mypy-cflexagent.sinks.protobuf]
 follow_imports = normal

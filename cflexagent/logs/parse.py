@@ -47,7 +47,7 @@ class ParsedBatch:
     time in Unix nanoseconds, fixed now and never recomputed (a re-send must be
     byte-identical). ``json_lines`` says that ``lines[i]`` is the JSON text of
     ``records[i]``: a transform that changes a record must re-serialise the
-    line (``orjson.dumps``).
+    line (``hot.json_bytes``).
     """
 
     source: str
@@ -172,7 +172,7 @@ class RawParser:
 
 
 class JSONParser:
-    """One JSON object per line (orjson); the timestamp from ``timestamp_field`` (RFC 3339 or epoch).
+    """One JSON object per line (msgspec); the timestamp from ``timestamp_field`` (RFC 3339 or epoch).
 
     A line that is not a JSON object is kept raw (``records[i] is None``) and counted.
     """

@@ -22,8 +22,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import orjson
-
 from ..sinks.protobuf import uvarint
 from .accel import hot
 from .config import LokiSink, SourceConfig
@@ -93,7 +91,7 @@ class StreamEncoder:
         for name, v in zip(self.label_fields, key, strict=True):
             if v is None or v == "":
                 continue
-            s = v if isinstance(v, str) else orjson.dumps(v).decode()
+            s = v if isinstance(v, str) else hot.json_text(v)
             b = s.encode()
             if len(b) > self.max_value and s != OVERFLOW:
                 self._truncated.inc()

@@ -4,7 +4,7 @@
 unredacted reaches labels, structured metadata, derived-metric labels, the
 spool or Loki; derived metrics read the redacted records.
 
-A record that redaction changed is re-serialised (``orjson.dumps``) when the
+A record that redaction changed is re-serialised (msgspec, ``hot.json_bytes``) when the
 shipped line is the record's JSON text; otherwise the original bytes are
 shipped untouched. Text lines (nginx, syslog, raw, and JSON lines that did not
 parse) are redacted as text.
@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
+from .accel import hot
 from .derive import DerivedMetrics, deriver
 from .parse import ParsedBatch, Transform
 from .redact import RedactMetrics, Redactor, key_path, load_or_create_key
@@ -51,7 +50,7 @@ def redact_transform(redactor: Redactor) -> Transform:
     redact_fields = redactor.redact_record_uncounted
     redact_text = redactor.redact_text
     candidates = redactor.candidates
-    dumps = orjson.dumps
+    dumps = hot.json_bytes
 
     def redact(batch: ParsedBatch) -> ParsedBatch:
         lines = batch.lines

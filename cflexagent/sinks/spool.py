@@ -8,7 +8,12 @@ accepted (``acked_through``) and what was dropped out of order
     header  <4s B B H I I I Q Q>  magic "CFSP", version, flags, 0, meta_len, payload_len,
                                    crc32(meta + payload), seq, created (Unix ns)
     meta    JSON: source name, line count, the file positions its lines end at
-    payload a serialized logproto.PushRequest (uncompressed protobuf)
+            (``raw_bytes``: the payload's uncompressed size, when compressed)
+    payload the writer's bytes; for the Loki sink a serialized logproto.PushRequest,
+            snappy block-compressed when ``flags & FLAG_SNAPPY``
+
+Version 2 records carry flags; version 1 records (no flags, uncompressed) are
+still read.
 
 Appends are group-committed: whatever is queued while an fsync runs goes
 out with the next single write + fsync, and ``append`` returns only once its
@@ -19,6 +24,10 @@ written again a second later; its ``append`` calls keep waiting. A torn
 record (crash mid-write) or a checksum mismatch is
 counted (``cflexagent_log_spool_corrupt_records_total``), skipped, and the
 reader resynchronises on the next magic; a torn tail is cut off.
+
+Payloads of records not yet pushed stay in memory too, up to ``cache_bytes``
+in all, so the pusher reads the disk (and checks the CRC again) only for
+records spooled while Loki was away.
 
 Bounds: ``max_bytes`` limits the bytes of records not yet accepted by Loki;
 below ``min_free`` free space on the file system the spool counts as full too.
@@ -53,7 +62,12 @@ from ..telemetry import get_logger
 log = get_logger("logs.spool")
 
 MAGIC = b"CFSP"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+#: Record flag: the payload is snappy block-compressed; ``raw_len`` (meta ``raw_bytes``) is its size before.
+FLAG_SNAPPY = 1
+#: Default bound of the payloads kept in memory for the pusher.
+CACHE_BYTES = 8 * 1024 * 1024
 ACK_VERSION = 1
 HEADER = struct.Struct("<4sBBHIIIQQ")
 MAX_META = 16 * 1024 * 1024
@@ -91,6 +105,9 @@ class Record:
     crc: int
     lines: int
     created_ns: int
+    flags: int = 0
+    raw_len: int = 0
+    data: bytes | None = None    # the payload, while it is in the memory cache
 
     @property
     def size(self) -> int:
@@ -106,12 +123,14 @@ class _AckFile(msgspec.Struct):
 @dataclass
 class _Pending:
     seq: int
-    data: bytes
-    meta_len: int
-    payload_len: int
+    head: bytes
+    meta: bytes
+    payload: bytes
     crc: int
     lines: int
     created_ns: int
+    flags: int
+    raw_len: int
     future: asyncio.Future[int] = field(repr=False)
 
 
@@ -119,7 +138,7 @@ class Spool:
     def __init__(self, directory: Path, max_bytes: int, min_free: float,
                  when_full: Literal["block", "drop_oldest"], metrics: LogMetrics,
                  persisted_seq: Callable[[], int] = lambda: 1 << 62,
-                 segment_bytes: int | None = None) -> None:
+                 segment_bytes: int | None = None, cache_bytes: int = CACHE_BYTES) -> None:
         self.dir = directory
         self.max_bytes = max_bytes
         self.min_free = min_free
@@ -127,6 +146,8 @@ class Spool:
         self.m = metrics
         self.persisted_seq = persisted_seq
         self.segment_bytes = segment_bytes or max(256 * 1024, min(16 * 1024 * 1024, max_bytes // 8))
+        self.cache_bytes = cache_bytes
+        self._cached = 0
         self.segments: list[Segment] = []
         self.records: collections.deque[Record] = collections.deque()
         self.inflight = 0           # head records handed to the pusher
@@ -193,9 +214,9 @@ class Spool:
         good_end = 0
         n = len(data)
         while pos + HEADER.size <= n:
-            magic, ver, _flags, _r, meta_len, payload_len, crc, seq, created = HEADER.unpack_from(data, pos)
+            magic, ver, flags, _r, meta_len, payload_len, crc, seq, created = HEADER.unpack_from(data, pos)
             end = pos + HEADER.size + meta_len + payload_len
-            if magic != MAGIC or ver != RECORD_VERSION or meta_len > MAX_META or payload_len > MAX_PAYLOAD:
+            if magic != MAGIC or ver not in READABLE_VERSIONS or meta_len > MAX_META or payload_len > MAX_PAYLOAD:
                 pos = self._resync(data, pos + 1, seg)
                 continue
             if end > n:
@@ -211,9 +232,13 @@ class Spool:
                 meta = {}
             if isinstance(meta, dict):
                 metas.append((seq, meta))
+            else:
+                meta = {}
             if not self._is_done(seq):
-                lines = meta.get("lines", 0) if isinstance(meta, dict) else 0
-                rec = Record(seq, seg, pos, meta_len, payload_len, crc, int(lines), created)
+                flags = flags if ver >= 2 else 0
+                raw_len = meta.get("raw_bytes", payload_len) if flags & FLAG_SNAPPY else payload_len
+                rec = Record(seq, seg, pos, meta_len, payload_len, crc, int(meta.get("lines", 0)), created,
+                             flags, int(raw_len))
                 self.records.append(rec)
                 seg.live += 1
                 self.live_bytes += rec.size
@@ -255,8 +280,16 @@ class Spool:
     def _full(self, extra: int) -> bool:
         return self.live_bytes + self._queued_bytes + extra > self.max_bytes or self._disk_low()
 
-    async def append(self, payload: bytes, meta: dict[str, Any], lines: int) -> int:
-        """Add a record; returns its sequence number once it is on disk (fsync)."""
+    async def append(self, payload: bytes, meta: dict[str, Any], lines: int, flags: int = 0,
+                     raw_len: int = 0) -> int:
+        """Add a record; returns its sequence number once it is on disk (fsync).
+
+        ``flags``: ``FLAG_SNAPPY`` when ``payload`` is compressed (``raw_len`` bytes before).
+        """
+        if flags & FLAG_SNAPPY:
+            meta = {**meta, "raw_bytes": raw_len}
+        else:
+            raw_len = len(payload)
         meta_b = orjson.dumps(meta)
         size = HEADER.size + len(meta_b) + len(payload)
         while self._full(size) and (self.records or self._queue):
@@ -270,10 +303,9 @@ class Spool:
         self._next_seq += 1
         crc = zlib.crc32(payload, zlib.crc32(meta_b))
         created = time.time_ns()
-        head = HEADER.pack(MAGIC, RECORD_VERSION, 0, 0, len(meta_b), len(payload), crc, seq, created)
+        head = HEADER.pack(MAGIC, RECORD_VERSION, flags, 0, len(meta_b), len(payload), crc, seq, created)
         fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(seq, head + meta_b + payload, len(meta_b), len(payload), crc, lines,
-                                    created, fut))
+        self._queue.append(_Pending(seq, head, meta_b, payload, crc, lines, created, flags, raw_len, fut))
         self._queued_bytes += size
         if self._committer is None or self._committer.done():
             self._committer = asyncio.create_task(self._commit_loop(), name="spool-commit")
@@ -310,12 +342,13 @@ class Spool:
             try:
                 placed = []
                 for p in batch:
-                    seg = self._segment_for(len(p.data), p.seq)
+                    size = len(p.head) + len(p.meta) + len(p.payload)
+                    seg = self._segment_for(size, p.seq)
                     if not marks or marks[-1][0] is not seg:
                         marks.append((seg, seg.size, seg.last_seq))
                     off = seg.size
-                    _write_all(self._write_fd, p.data)
-                    seg.size += len(p.data)
+                    _write_all(self._write_fd, [p.head, p.meta, p.payload])
+                    seg.size += size
                     seg.last_seq = p.seq
                     if self._write_fd not in touched:
                         touched.append(self._write_fd)
@@ -330,9 +363,13 @@ class Spool:
                 self._queue = batch + self._queue
                 await asyncio.sleep(1.0)
                 continue
-            self._queued_bytes -= sum(len(p.data) for p in batch)
+            self._queued_bytes -= sum(len(p.head) + len(p.meta) + len(p.payload) for p in batch)
             for p, seg, off in placed:
-                rec = Record(p.seq, seg, off, p.meta_len, p.payload_len, p.crc, p.lines, p.created_ns)
+                rec = Record(p.seq, seg, off, len(p.meta), len(p.payload), p.crc, p.lines, p.created_ns,
+                             p.flags, p.raw_len)
+                if self._cached + len(p.payload) <= self.cache_bytes:
+                    rec.data = p.payload
+                    self._cached += len(p.payload)
                 self.records.append(rec)
                 seg.live += 1
                 self.live_bytes += rec.size
@@ -383,19 +420,21 @@ class Spool:
             pass
 
     def take(self, max_bytes: int) -> list[Record]:
-        """The oldest records, at least one, up to ``max_bytes``; marked in flight."""
+        """The oldest records, at least one, up to ``max_bytes`` of uncompressed payload; marked in flight."""
         out: list[Record] = []
         total = 0
         for rec in self.records:
-            if out and total + rec.payload_len > max_bytes:
+            if out and total + rec.raw_len > max_bytes:
                 break
             out.append(rec)
-            total += rec.payload_len
+            total += rec.raw_len
         self.inflight = len(out)
         return out
 
     def read_payload(self, rec: Record) -> bytes | None:
-        """The record's PushRequest bytes, or None if it no longer checks out (counted)."""
+        """The record's payload as appended, or None if it no longer checks out (counted)."""
+        if rec.data is not None:
+            return rec.data
         fd = rec.segment.reader()
         data = os.pread(fd, rec.meta_len + rec.payload_len, rec.offset + HEADER.size)
         if len(data) != rec.meta_len + rec.payload_len or zlib.crc32(data) != rec.crc:
@@ -426,6 +465,9 @@ class Spool:
     def _retire(self, rec: Record) -> None:
         rec.segment.live -= 1
         self.live_bytes -= rec.size
+        if rec.data is not None:
+            self._cached -= len(rec.data)
+            rec.data = None
 
     def _write_ack(self) -> None:
         doc = _AckFile(version=ACK_VERSION, acked_through=self.acked_through, dropped=list(self.dropped))
@@ -467,11 +509,14 @@ class Spool:
             seg.close()
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
+def _write_all(fd: int, parts: list[bytes]) -> None:
+    """Write the parts in order (one writev, no joined copy, unless the kernel takes less)."""
+    n = os.writev(fd, parts)
+    total = sum(map(len, parts))
+    if n < total:
+        view = memoryview(b"".join(parts))[n:]
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def _fsync_all(fds: list[int]) -> None:

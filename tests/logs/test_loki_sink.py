@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,11 @@ import pytest
 
 from cflexagent.config import ConfigError, parse
 from cflexagent.logs.capability import summary
+from cflexagent.sinks.protobuf import encode_entry, encode_stream
 from tests.conftest import free_port
 from tests.fakes.loki import LokiDouble
 from tests.logs.conftest import eventually, loki_section, source_section
+from tests.logs.test_units import version_1_record
 
 
 def write_lines(path: Path, prefix: str, n: int, start: int = 0) -> None:
@@ -110,3 +113,24 @@ async def test_a_push_that_times_out_is_retried_and_lands_once(tmp_path: Path, l
     assert loki.lines() == [f"line {i}" for i in range(100)]
     assert a.value("cflexagent_log_push_retries_total") >= 2
     await a.stop()
+
+
+@pytest.mark.parametrize("encoding", ["protobuf", "json"])
+async def test_a_spool_left_by_an_older_version_is_pushed_with_the_new_records(
+        tmp_path: Path, loki: LokiDouble, start_agent: Any, encoding: str) -> None:
+    """Version 1 spool records (uncompressed, no flags) from before an upgrade go out first, then the
+    new snappy records; a push of several records is decompressed, joined and compressed again."""
+    spool = tmp_path / "state" / "logs" / "spool"
+    spool.mkdir(parents=True)
+    now = time.time_ns() - 10**9
+    old = encode_stream(b'{job="old"}', [encode_entry(now + i, b"spooled %d" % i) for i in range(3)])
+    (spool / f"seg-{1:016d}.spool").write_bytes(version_1_record(1, old, {"source": "old", "lines": 3}))
+    log = tmp_path / "app.log"
+    write_lines(log, "line", 20)
+    a = await start_agent(loki_section(loki.url, encoding=f'"{encoding}"', batch_max_wait='"3s"')
+                          + source_section("app", str(log)))
+    await loki.wait_for(lambda: loki.accepted >= 23, within=30)
+    assert loki.lines() == [f"spooled {i}" for i in range(3)] + [f"line {i}" for i in range(20)]
+    await eventually(lambda: a.value("cflexagent_log_spool_records") == 0)
+    assert loki.replays == 0
+    assert loki.requests == 1  # one push: the old record and the new ones joined

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import zlib
 from pathlib import Path
 
+import cramjam
+import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -16,7 +19,7 @@ from cflexagent.logs.metrics import LogMetrics
 from cflexagent.logs.parse import JSONParser, ParsedBatch, rfc3339_ns
 from cflexagent.logs.streams import StreamEncoder
 from cflexagent.sinks.protobuf import decode_push, encode_entry, encode_stream, push_to_json, uvarint
-from cflexagent.sinks.spool import Spool
+from cflexagent.sinks.spool import FLAG_SNAPPY, HEADER, MAGIC, Spool
 from tests.fakes.test_loki import FIXTURE, FIXTURE_TS
 
 
@@ -127,6 +130,42 @@ async def test_spool_recovers_skips_corrupt_and_cuts_torn_tail(tmp_path: Path) -
     assert s2.read_payload(s2.records[0]) == b"payload-1"
     assert await s2.append(b"next", {"lines": 1}, 1) == 6
     s2.close()
+
+
+def version_1_record(seq: int, payload: bytes, meta: dict[str, object]) -> bytes:
+    """A record as the agent wrote it before records carried flags (uncompressed payload)."""
+    meta_b = orjson.dumps(meta)
+    crc = zlib.crc32(payload, zlib.crc32(meta_b))
+    return HEADER.pack(MAGIC, 1, 0, 0, len(meta_b), len(payload), crc, seq, time.time_ns()) + meta_b + payload
+
+
+async def test_spool_compressed_records_memory_cache_and_version_1_records(tmp_path: Path) -> None:
+    d = tmp_path / "spool"
+    d.mkdir()
+    (d / f"seg-{1:016d}.spool").write_bytes(version_1_record(1, b"old-raw", {"source": "app", "lines": 2}))
+    m = LogMetrics(CollectorRegistry())
+    s = Spool(d, 10**7, 0.0, "block", m, cache_bytes=100)
+    s.open()
+    old = s.records[0]
+    assert (old.seq, old.flags, old.raw_len, old.lines) == (1, 0, 7, 2)
+    assert s.read_payload(old) == b"old-raw"
+    raw = b"entry " * 50
+    packed = bytes(cramjam.snappy.compress_raw(raw))
+    assert await s.append(packed, {"source": "app", "lines": 3}, 3, flags=FLAG_SNAPPY, raw_len=len(raw)) == 2
+    assert await s.append(b"y" * 200, {"lines": 1}, 1) == 3
+    new, big = s.records[1], s.records[2]
+    assert new.data == packed and big.data is None   # the second one is over the cache bound
+    assert s.read_payload(big) == b"y" * 200          # read back from disk, CRC checked
+    assert s.take(len(raw) + 7) == [old, new]         # the batch bound counts uncompressed bytes
+    s.close()
+    again = Spool(d, 10**7, 0.0, "block", m)
+    again.open()
+    rec = again.records[1]
+    assert (rec.flags, rec.raw_len, rec.lines, rec.data) == (FLAG_SNAPPY, len(raw), 3, None)
+    assert bytes(cramjam.snappy.decompress_raw(again.read_payload(rec))) == raw
+    await again.ack(again.take(10**6))
+    assert again._cached == 0 and not again.records
+    again.close()
 
 
 async def test_spool_bound_block_and_drop_oldest(tmp_path: Path) -> None:
