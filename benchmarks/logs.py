@@ -178,6 +178,9 @@ timestamp_field = "ts"
 [logs.redact]
 enabled = {"true" if a.redact else "false"}
 ''')
+        # Bytecode as a deployed agent has it (the binary and a pip install ship .pyc files; an
+        # editable install under PYTHONDONTWRITEBYTECODE would compile every module at each start).
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "cflexagent")], check=True)
         impl = subprocess.run([sys.executable, "-c", "import cflexagent.logs.accel as a; print(a.IMPLEMENTATION)"],
                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
         agent = subprocess.Popen([sys.executable, "-m", "cflexagent", "run", "-c", str(cfg)], cwd=ROOT)

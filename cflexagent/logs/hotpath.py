@@ -31,7 +31,8 @@ from ..sinks.protobuf import _UV_TABLE, uvarint
 
 #: msgspec's JSON codec: on CFlex lines it decodes about twice as fast as orjson once the
 #: lines vary (benchmarks/logs.py), keeps integers of any size, and encodes what it decodes.
-_DECODE: Callable[[bytes], Any] = msgspec.json.Decoder().decode
+#: ``parse.JSONParser`` passes its decoder (every field, or only the fields it ships).
+decode_any: Callable[[bytes], Any] = msgspec.json.Decoder().decode
 _ENCODE: Callable[[Any], bytes] = msgspec.json.Encoder().encode
 
 #: ``0x12`` + varint(n) for n < 16384: the tag and length of an entry or of its line, in one lookup.
@@ -43,10 +44,13 @@ _TAG0A: list[bytes] = [bytes((0x0A, n)) for n in range(128)]
 
 
 def parse_json_lines(lines: list[bytes], read_ns: int, ts_field: str, second_cache: dict[str, int],
-                     ts_slow: Callable[[Any], int | None]) \
+                     ts_slow: Callable[[Any], int | None], decode: Callable[[bytes], Any]) \
         -> tuple[list[dict[str, Any] | None], list[int], int, int]:
     """One JSON object per line -> (records, timestamps in Unix ns, lines not an object, timestamps
     that fell back to the read time).
+
+    ``decode`` is a msgspec decoder's ``decode``: a line it refuses (``msgspec.DecodeError``,
+    or not an object) gets no record.
 
     A line that is not a JSON object gets ``None`` and the read time. Read times are
     ``read_ns + i`` (the i-th line of the batch), which keeps the order within a stream.
@@ -54,7 +58,7 @@ def parse_json_lines(lines: list[bytes], read_ns: int, ts_field: str, second_cac
     usual ``...SS.ffffffZ`` stamp costs one lookup and one ``int()``; any other value goes
     through ``ts_slow`` (RFC 3339 strings, epoch numbers; ``None`` when unusable).
     """
-    loads = _DECODE
+    loads = decode
     records: list[dict[str, Any] | None] = []
     stamps: list[int] = []
     bad = 0

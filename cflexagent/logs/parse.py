@@ -27,7 +27,9 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
+
+import msgspec
 
 from .accel import hot
 
@@ -175,22 +177,34 @@ class JSONParser:
     """One JSON object per line (msgspec); the timestamp from ``timestamp_field`` (RFC 3339 or epoch).
 
     A line that is not a JSON object is kept raw (``records[i] is None``) and counted.
+    ``full_records=False`` (no transform reads the records): each record holds only the fields
+    shipped as labels, metadata and timestamp; the decoder skips the rest without building it,
+    which saves about a tenth of the parse time.
     """
 
-    def __init__(self, source: SourceConfig, metrics: LogMetrics) -> None:
+    def __init__(self, source: SourceConfig, metrics: LogMetrics, full_records: bool = True) -> None:
         self.name = source.name
         self.ts_field = source.timestamp_field
+        self.decode = hot.decode_any if full_records else shipped_fields_decoder(source)
         self._unparsed = metrics.unparsed_lines.labels(source.name)
         self._ts_fallback = metrics.timestamp_fallback.labels(source.name)
 
     def parse(self, lines: list[bytes], read_ns: int) -> ParsedBatch:
         records, stamps, bad, fallback = hot.parse_json_lines(lines, read_ns, self.ts_field, _SECOND_CACHE,
-                                                              timestamp_ns)
+                                                              timestamp_ns, self.decode)
         if bad:
             self._unparsed.inc(bad)
         if fallback:
             self._ts_fallback.inc(fallback)
         return ParsedBatch(self.name, lines, records, stamps, json_lines=True)
+
+
+def shipped_fields_decoder(source: SourceConfig) -> Callable[[bytes], Any]:
+    """A decoder of JSON objects into dicts of only the fields the stream encoder reads."""
+    names = dict.fromkeys([*source.label_fields, *source.metadata_fields,
+                           *([source.timestamp_field] if source.timestamp_field else [])])
+    shape = TypedDict("ShippedFields", {n: Any for n in names}, total=False)  # type: ignore[misc]
+    return msgspec.json.Decoder(shape).decode
 
 
 def timestamp_ns(v: Any) -> int | None:
@@ -236,7 +250,11 @@ PARSERS: dict[str, Callable[[SourceConfig, LogMetrics], Parser]] = {
 }
 
 
-def build_parser(source: SourceConfig, metrics: LogMetrics) -> Parser:
+def build_parser(source: SourceConfig, metrics: LogMetrics, full_records: bool = True) -> Parser:
+    """The source's parser; ``full_records=False`` when nothing but the stream encoder reads the
+    records (no transforms), which lets the JSON parser skip the fields it does not ship."""
+    if source.format == "json":
+        return JSONParser(source, metrics, full_records)
     return PARSERS[source.format](source, metrics)
 
 

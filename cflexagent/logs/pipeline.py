@@ -109,8 +109,8 @@ class SourceBase:
         self.m = self.rt.metrics
         self.source = source
         self.logs = logs
-        self.parser = build_parser(source, self.m)
         self.transforms: list[Transform] = build_transforms(source, logs, ctx)
+        self.parser = build_parser(source, self.m, full_records=bool(self.transforms))
         self.encoder = StreamEncoder(source, logs.loki, self.m)
 
     def take_settings(self, new: SourceBase) -> None:

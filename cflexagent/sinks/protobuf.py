@@ -36,7 +36,7 @@ def _uvarint_slow(n: int) -> bytes:
     return bytes(out)
 
 
-_UV_TABLE.extend(_uvarint_slow(i) for i in range(16384))
+_UV_TABLE.extend([bytes((i,)) if i < 128 else bytes(((i & 0x7F) | 0x80, i >> 7)) for i in range(16384)])
 #: The low 14 bits of a larger number: two 7-bit groups, both with the continuation bit.
 _UV_LOW14: list[bytes] = [bytes(((i & 0x7F) | 0x80, (i >> 7) | 0x80)) for i in range(16384)]
 

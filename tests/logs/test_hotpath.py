@@ -21,7 +21,8 @@ import orjson
 import pytest
 
 from cflexagent.logs import accel, hotpath
-from cflexagent.logs.parse import _SECOND_CACHE, timestamp_ns
+from cflexagent.logs.config import SourceConfig
+from cflexagent.logs.parse import _SECOND_CACHE, shipped_fields_decoder, timestamp_ns
 from cflexagent.sinks.protobuf import decode_push
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,10 +49,10 @@ def corpus() -> list[bytes]:
     return lines
 
 
-def run(mod: ModuleType, lines: list[bytes]) -> tuple[Any, ...]:
+def run(mod: ModuleType, lines: list[bytes], decode: Any = None) -> tuple[Any, ...]:
     _SECOND_CACHE.clear()
     records, stamps, bad, fallback = mod.parse_json_lines(lines, 1_755_864_100 * 10**9, "ts", _SECOND_CACHE,
-                                                          timestamp_ns)
+                                                          timestamp_ns, decode or mod.decode_any)
     streams: dict[tuple[Any, ...], int] = {}
 
     def stream_for(key: tuple[Any, ...]) -> int:
@@ -85,6 +86,19 @@ def test_pure_hot_path_entries_decode_to_lines_timestamps_and_metadata() -> None
             assert meta == want
             shipped.add(i)
     assert len(shipped) == n
+
+
+def test_decoding_only_the_shipped_fields_ships_the_same_bytes() -> None:
+    """Without transforms the parser decodes only labels, metadata and timestamp: same entries."""
+    src = SourceConfig(name="app", paths=["/x"], format="json", label_fields=["service", "level"],
+                       metadata_fields=["request_id", "order_id"], timestamp_field="ts")
+    lines = [line if not line.startswith(b'{"') else
+             line[:-1] + b',"msg":"not shipped","extra":{"k":[1,2.5,null]},"n":12345678901234567890123}'
+             for line in corpus()]
+    full = run(hotpath, lines)
+    part = run(hotpath, lines, shipped_fields_decoder(src))
+    assert part[1:] == full[1:]  # timestamps, counts, entries, streams
+    assert part[0] != full[0] and all((p is None) == (f is None) for p, f in zip(part[0], full[0], strict=True))
 
 
 def _stream(labels: bytes, body: bytes) -> bytes:
