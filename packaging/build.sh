@@ -2,7 +2,7 @@
 # Builds the one-file binary dist/cflexagent with PyInstaller and smoke-tests it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The mypyc build of the logs hot path, fresh for this source (the binary ships no .py to check it
+# The mypyc builds of the logs hot path and redaction, fresh for this source (the binary ships no .py to check it
 # against): pip builds a wheel in an isolated environment (pyproject.toml's build requirements) and
 # its compiled modules go next to hotpath.py; the installed package is left alone.
 rm -rf build/wheel
@@ -11,7 +11,7 @@ python3 -c '
 import glob, zipfile
 with zipfile.ZipFile(glob.glob("build/wheel/cflexagent-*.whl")[0]) as whl:
     for name in whl.namelist():
-        if name.startswith("cflexagent/logs/_hotpath_compiled"):
+        if name.startswith(("cflexagent/logs/_hotpath_compiled", "cflexagent/logs/_redact_compiled")):
             whl.extract(name, ".")
 '
 PYTHONPATH=. python3 -c 'import cflexagent.logs.accel as a; print("logs hot path:", a.IMPLEMENTATION)'

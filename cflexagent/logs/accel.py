@@ -1,17 +1,21 @@
-"""Picks the implementation of the logs hot path: mypyc-compiled when present and current, else pure Python.
+"""Picks the implementation of the logs pipeline's per-line code: mypyc-compiled when present and current.
 
-``hotpath.py`` is the source of truth. ``setup.py`` compiles a copy of it with
-mypyc into ``_hotpath_compiled`` (an extension module, no ``.py`` left behind),
-stamped with the SHA-256 of the ``hotpath.py`` it was built from. The compiled
-module is used only when
+Two modules run once per shipped line: ``hotpath.py`` (JSON lines -> records,
+timestamps, protobuf entries) and ``redact.py`` (redaction). Each is the source
+of truth; ``setup.py`` compiles a copy of it with mypyc into
+``_<name>_compiled`` (an extension module, no ``.py`` left behind), stamped
+with the SHA-256 of the source it was built from. A compiled module is used
+only when
 
 - it imports (it was built, for this Python),
-- its stamp matches the ``hotpath.py`` next to it (an edited source with a stale
+- its stamp matches the source next to it (an edited source with a stale
   build falls back to the source; a frozen binary ships no source and trusts its
   build, which ``packaging/build.sh`` makes fresh), and
 - ``CFLEXAGENT_PURE_PYTHON`` is not set (tests and comparisons of the two).
 
-``IMPLEMENTATION`` says which one runs ("mypyc" or "python").
+``hot`` and ``redaction`` are the chosen modules; ``IMPLEMENTATION`` says what
+runs: "mypyc" (both compiled), "python" (neither) or, after a partial build,
+which one is which.
 """
 
 from __future__ import annotations
@@ -24,26 +28,33 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from . import hotpath as _pure
+from . import hotpath as _hotpath
+from . import redact as _redact
 
-COMPILED_NAME = f"{__package__}._hotpath_compiled"
+#: The modules compiled by setup.py.
+PURE: dict[str, ModuleType] = {"hotpath": _hotpath, "redact": _redact}
 
 
-def source_digest() -> str | None:
-    """SHA-256 of ``hotpath.py``'s source, or None where the source is not shipped (a frozen binary)."""
+def compiled_name(pure: ModuleType) -> str:
+    package, _, name = pure.__name__.rpartition(".")
+    return f"{package}._{name}_compiled"
+
+
+def source_digest(pure: ModuleType) -> str | None:
+    """SHA-256 of the module's source, or None where the source is not shipped (a frozen binary)."""
     try:
-        return hashlib.sha256(Path(_pure.__file__).read_bytes()).hexdigest()
-    except (OSError, TypeError):
+        return hashlib.sha256(Path(pure.__file__ or "").read_bytes()).hexdigest()
+    except OSError:
         return None
 
 
-def compiled_module() -> ModuleType | None:
-    """The compiled hot path if it exists and was built from the current source."""
+def compiled_module(pure: ModuleType) -> ModuleType | None:
+    """The compiled copy of ``pure`` if it exists and was built from the current source."""
     try:
-        mod = importlib.import_module(COMPILED_NAME)
+        mod = importlib.import_module(compiled_name(pure))
     except ImportError:
         return None
-    digest = source_digest()
+    digest = source_digest(pure)
     if digest is None and not getattr(sys, "frozen", False):
         return None
     if digest is not None and getattr(mod, "SOURCE_SHA256", None) != digest:
@@ -51,14 +62,20 @@ def compiled_module() -> ModuleType | None:
     return mod
 
 
-def _select() -> ModuleType:
+def _select(pure: ModuleType) -> ModuleType:
     if os.environ.get("CFLEXAGENT_PURE_PYTHON"):
-        return _pure
-    return compiled_module() or _pure
+        return pure
+    return compiled_module(pure) or pure
 
 
 if TYPE_CHECKING:
-    hot = _pure  # both implementations have exactly hotpath.py's interface
+    # Both implementations have exactly the source's interface.
+    hot = _hotpath
+    redaction = _redact
 else:
-    hot = _select()
-IMPLEMENTATION = "python" if hot is _pure else "mypyc"
+    hot = _select(_hotpath)
+    redaction = _select(_redact)
+_CHOSEN = {"hotpath": hot, "redact": redaction}
+_KINDS = {name: "python" if _CHOSEN[name] is pure else "mypyc" for name, pure in PURE.items()}
+IMPLEMENTATION = (next(iter(_KINDS.values())) if len(set(_KINDS.values())) == 1
+                  else ", ".join(f"{name}: {kind}" for name, kind in _KINDS.items()))

@@ -124,9 +124,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     from ..sinks.console import format_ts
     from ..sinks.protobuf import decode_push
+    from .accel import redaction
     from .metrics import LogMetrics
     from .parse import apply_transforms, build_parser
-    from .redact import Redactor, key_path
+    from .redact import key_path
     from .redact_config import RedactConfig
     from .streams import StreamEncoder
     from .transforms import redact_transform, uses_hash
@@ -164,7 +165,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
             key = kp.read_bytes()
         except OSError:
             note = f"(hash key {kp} not readable: hashes below differ from the agent's)"
-    redactor = Redactor(rcfg, key=key)
+    redactor = redaction.Redactor(rcfg, key=key)
     parser = build_parser(source, metrics)
     chain = [redact_transform(redactor)] if rcfg.enabled else []
     # No Loki section: no age limits, so old files preview too.

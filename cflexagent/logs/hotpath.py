@@ -1,6 +1,7 @@
 """The per-line loops of the logs pipeline: JSON lines -> records + timestamps -> protobuf entries.
 
-Everything that runs once per shipped line lives here, as plain typed
+The parse and encode loops that run once per shipped line live here (the other
+per-line code, redaction, is ``redact.py``), as plain typed
 functions over lists, dicts, ``str``/``bytes`` and ``int``; the callers
 (``parse.JSONParser``, ``streams.StreamEncoder``) keep the configuration, the
 metrics and the stream table, and hand this module only plain values.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .accel import hot
+from .accel import hot, redaction
 from .derive import DerivedMetrics, deriver
 from .parse import ParsedBatch, Transform
 from .redact import RedactMetrics, Redactor, key_path, load_or_create_key
@@ -42,7 +42,7 @@ def build_redactor(source: str, cfg: RedactConfig, ctx: Context | None) -> Redac
             raise ConfigError(f"logs.redact.hash_key_file: cannot create or read {path}: "
                               f"{e.strerror or e}") from None
     counts = ctx.metrics(RedactMetrics).counts_for(source) if ctx is not None else None
-    return Redactor(cfg, key=key, counts=counts)
+    return redaction.Redactor(cfg, key=key, counts=counts)
 
 
 def redact_transform(redactor: Redactor) -> Transform:

@@ -1,4 +1,4 @@
-"""The logs hot path: the mypyc-compiled module gives exactly what the pure Python one gives.
+"""The logs hot path: the mypyc-compiled modules give exactly what the pure Python ones give.
 
 ``setup.py`` compiles ``cflexagent/logs/hotpath.py`` with mypyc (``pip install -e .``);
 ``accel.py`` picks the compiled copy only when it was built from the current source.
@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 import pytest
 
-from cflexagent.logs import accel, hotpath
+from cflexagent.logs import accel, hotpath, redact
 from cflexagent.logs.config import SourceConfig
 from cflexagent.logs.parse import _SECOND_CACHE, shipped_fields_decoder, timestamp_ns
 from cflexagent.sinks.protobuf import decode_push
@@ -108,10 +108,10 @@ def _stream(labels: bytes, body: bytes) -> bytes:
     return b"\x0a" + uvarint(len(inner)) + inner
 
 
-def compiled() -> ModuleType:
-    mod = accel.compiled_module()
+def compiled(pure: ModuleType = hotpath) -> ModuleType:
+    mod = accel.compiled_module(pure)
     if mod is None:
-        message = "the mypyc build of cflexagent/logs/hotpath.py is absent or stale (pip install -e .)"
+        message = f"the mypyc build of {pure.__name__} is absent or stale (pip install -e .)"
         if os.environ.get("CI"):
             pytest.fail(message + "; CI installs the package, so the build must be there")
         pytest.skip(message)
@@ -124,18 +124,20 @@ def test_compiled_hot_path_gives_exactly_what_the_pure_one_gives() -> None:
     assert run(mod, lines) == run(hotpath, lines)
 
 
-def test_compiled_module_is_used_only_when_current(monkeypatch: pytest.MonkeyPatch) -> None:
-    mod = compiled()
-    assert mod.SOURCE_SHA256 == accel.source_digest()
+@pytest.mark.parametrize("pure", [hotpath, redact], ids=["hotpath", "redact"])
+def test_compiled_module_is_used_only_when_current(monkeypatch: pytest.MonkeyPatch, pure: ModuleType) -> None:
+    mod = compiled(pure)
+    assert mod.SOURCE_SHA256 == accel.source_digest(pure)
     assert accel.IMPLEMENTATION == ("python" if os.environ.get("CFLEXAGENT_PURE_PYTHON") else "mypyc")
-    # A stale build (hotpath.py edited since) is ignored: its stamp no longer matches.
-    monkeypatch.setattr(accel, "source_digest", lambda: "0" * 64)
-    assert accel.compiled_module() is None
+    # A stale build (the source edited since) is ignored: its stamp no longer matches.
+    monkeypatch.setattr(accel, "source_digest", lambda pure: "0" * 64)
+    assert accel.compiled_module(pure) is None
 
 
 def test_pure_python_can_be_forced() -> None:
     env = dict(os.environ, CFLEXAGENT_PURE_PYTHON="1")
-    code = "import cflexagent.logs.accel as a, cflexagent.logs.hotpath as h; print(a.IMPLEMENTATION, a.hot is h)"
+    code = ("import cflexagent.logs.accel as a, cflexagent.logs.hotpath as h, cflexagent.logs.redact as r; "
+            "print(a.IMPLEMENTATION, a.hot is h, a.redaction is r)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env,
                          timeout=120)
-    assert out.stdout.split() == ["python", "True"], out.stderr
+    assert out.stdout.split() == ["python", "True", "True"], out.stderr

@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 import pytest
 
+from cflexagent.logs.accel import redaction
 from cflexagent.logs.redact import Redactor
 from cflexagent.logs.redact_config import RedactConfig
 
 
 @pytest.fixture
 def redactor() -> Redactor:
-    return Redactor(RedactConfig(), key=b"k" * 32)
+    return redaction.Redactor(RedactConfig(), key=b"k" * 32)
 
 
 async def eventually(predicate: Callable[[], bool], within: float = 60.0) -> None:

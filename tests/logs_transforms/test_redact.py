@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from cflexagent.configtypes import dec_hook
-from cflexagent.logs.redact import RedactMetrics, Redactor, load_or_create_key, luhn_ok
+from cflexagent.logs.accel import redaction
+from cflexagent.logs.redact import RedactMetrics, Redactor, load_or_create_key
 from cflexagent.logs.redact_config import RedactConfig
 
 
@@ -81,6 +82,7 @@ def test_not_personal_data_untouched(redactor: Redactor, text: str) -> None:
 
 
 def test_luhn() -> None:
+    luhn_ok = redaction.luhn_ok
     assert luhn_ok("4111111111111111") and luhn_ok("378282246310005") and not luhn_ok("4111111111111112")
 
 
@@ -118,7 +120,7 @@ def test_numbers_never_altered(redactor: Redactor) -> None:
 
 
 def test_drop_and_hash_actions_and_dotted_paths() -> None:
-    r = Redactor(cfg(fields=["email", "customer.name"], field_action="hash",
+    r = redaction.Redactor(cfg(fields=["email", "customer.name"], field_action="hash",
                      field_actions={"address": "drop"}), key=b"x" * 32)
     out = r.redact_record({"name": "Top", "customer": {"name": " Budi "}, "address": "Jl. X",
                            "email": "A@B.co"})
@@ -129,12 +131,12 @@ def test_drop_and_hash_actions_and_dotted_paths() -> None:
     again = r.redact_record({"customer": {"name": "budi"}, "email": "a@b.co"})
     assert again["customer"]["name"] == out["customer"]["name"] and again["email"] == out["email"]
     # ... but another key gives other tokens.
-    r2 = Redactor(cfg(fields=["email"], field_action="hash"), key=b"y" * 32)
+    r2 = redaction.Redactor(cfg(fields=["email"], field_action="hash"), key=b"y" * 32)
     assert r2.redact_record({"email": "a@b.co"})["email"] != out["email"]
 
 
 def test_pattern_hash_mode() -> None:
-    r = Redactor(cfg(pattern_action="hash", hash_length=12), key=b"z" * 32)
+    r = redaction.Redactor(cfg(pattern_action="hash", hash_length=12), key=b"z" * 32)
     a = r.redact_text("to Budi@Example.com")
     b = r.redact_text("from budi@example.com")
     assert re.fullmatch(r"to <email:[0-9a-f]{12}>", a)
@@ -170,7 +172,7 @@ def test_query_strings_without_pii_untouched(redactor: Redactor, text: str) -> N
 
 
 def test_query_field_actions_drop_and_hash_match_json_fields() -> None:
-    r = Redactor(cfg(field_action="hash", field_actions={"address": "drop"}), key=b"x" * 32)
+    r = redaction.Redactor(cfg(field_action="hash", field_actions={"address": "drop"}), key=b"x" * 32)
     out = r.redact_text("/c?email=Budi%40Example.com&address=Jl.+X+1&page=2")
     token = r.redact_record({"email": "budi@example.com"})["email"]
     assert out == f"/c?email={token}&page=2"  # the same token as the JSON field: lines correlate
@@ -178,17 +180,17 @@ def test_query_field_actions_drop_and_hash_match_json_fields() -> None:
 
 def test_ip_only_when_configured() -> None:
     text = "client 203.0.113.9 port 443"
-    assert Redactor(RedactConfig()).redact_text(text) == text
-    r = Redactor(cfg(patterns=["ip"]))
+    assert redaction.Redactor(RedactConfig()).redact_text(text) == text
+    r = redaction.Redactor(cfg(patterns=["ip"]))
     assert r.redact_text(text) == "client <redacted:ip> port 443"
     assert r.redact_text("v1.24.3.1") == "v1.24.3.1"
 
 
 def test_user_rules_and_disabled() -> None:
-    r = Redactor(cfg(rules=[{"name": "nik", "regex": r"\bNIK\d{16}\b"}]))
+    r = redaction.Redactor(cfg(rules=[{"name": "nik", "regex": r"\bNIK\d{16}\b"}]))
     assert r.redact_text("id NIK3171234567890123 ok") == "id <redacted:nik> ok"
     assert r.counts == {"nik": 1}
-    off = Redactor(cfg(enabled=False))
+    off = redaction.Redactor(cfg(enabled=False))
     rec = {"name": "Budi", "msg": "a@b.co"}
     assert off.redact_record(rec) is rec and off.redact_text("a@b.co") == "a@b.co"
 
@@ -216,7 +218,7 @@ def test_key_file_created_0600_and_stable(tmp_path: os.PathLike[str]) -> None:
 def test_metrics_collector() -> None:
     reg = CollectorRegistry()
     m = RedactMetrics(reg)
-    r = Redactor(RedactConfig(), counts=m.counts_for("app"))
+    r = redaction.Redactor(RedactConfig(), counts=m.counts_for("app"))
     r.redact_text("a@b.co and c@d.co")
     assert reg.get_sample_value("cflexagent_log_redactions_total", {"source": "app", "rule": "email"}) == 2
 
@@ -293,7 +295,7 @@ PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthC
 @PROPS
 @given(pre=_filler, post=_filler, pii=st.one_of(phones(), cards(), emails))
 def test_pii_never_survives_in_text(pre: str, post: str, pii: str) -> None:
-    r = Redactor(RedactConfig())
+    r = redaction.Redactor(RedactConfig())
     out = r.redact_text(f"{pre} {pii} {post}")
     assert pii not in out
     assert sum(r.counts.values()) >= 1
@@ -303,7 +305,7 @@ def test_pii_never_survives_in_text(pre: str, post: str, pii: str) -> None:
 @given(pre=_filler, sv=url_secrets)
 def test_url_secrets_never_survive(pre: str, sv: tuple[str, str]) -> None:
     url, value = sv
-    out = Redactor(RedactConfig()).redact_text(f"{pre} GET {url} HTTP/1.1")
+    out = redaction.Redactor(RedactConfig()).redact_text(f"{pre} GET {url} HTTP/1.1")
     assert f"={value}" not in out
     # Not a tail of it either: the whole value is one mask.
     param = url.rsplit("&", 1)[1].split("=", 1)[0]
@@ -318,7 +320,7 @@ def test_pii_never_survives_url_encoded_in_a_query(pii: str, param: str, plus: b
     from urllib.parse import quote, quote_plus
 
     encoded = quote_plus(pii) if plus else quote(pii, safe="")
-    out = Redactor(RedactConfig()).redact_text(f'"GET /api/x?id=ORD-1&{param}={encoded}&page=2 HTTP/1.1"')
+    out = redaction.Redactor(RedactConfig()).redact_text(f'"GET /api/x?id=ORD-1&{param}={encoded}&page=2 HTTP/1.1"')
     assert pii not in out and encoded not in out and "&page=2 HTTP/1.1" in out
 
 
@@ -329,15 +331,65 @@ def test_pii_never_survives_in_json(pii: str, key: str, nest: bool) -> None:
     rec: dict[str, object] = {"ts": "2026-11-26T10:15:00Z", key: f"notify {pii} done", "n": 5}
     if nest:
         rec = {"ts": "x", "ctx": {"items": [rec]}}
-    out = Redactor(RedactConfig()).redact_record(rec)
+    out = redaction.Redactor(RedactConfig()).redact_record(rec)
     assert pii not in repr(out)
 
 
 @PROPS
 @given(parts=st.lists(ids, min_size=1, max_size=6), sep=st.sampled_from([" ", ", ", " | ", "="]))
 def test_ids_dates_versions_numbers_never_altered(parts: list[str], sep: str) -> None:
-    r = Redactor(RedactConfig())
+    r = redaction.Redactor(RedactConfig())
     text = sep.join(parts)
     assert r.redact_text(text) == text
     rec = {"msg": text, "n": [int(p) for p in parts if p.isdigit()] or 0}
     assert r.redact_record(rec) is rec
+
+
+def parity_corpus() -> list[dict[str, object] | None]:
+    """Records as apps log them: allowlisted only, PII in fields, free text, URLs, nested, odd values."""
+    import random
+
+    rnd = random.Random(11)
+    texts = [t for _, t, _ in REDACTED] + UNTOUCHED + ["", "x" * 300, "ünïcode 0812 3456 7890 ✓"]
+    out: list[dict[str, object] | None] = []
+    for i in range(2000):
+        rec: dict[str, object] = {"ts": "2026-11-26T10:15:00Z", "level": "INFO", "service": "cflex-api",
+                                  "request_id": f"req-{i:06x}", "order_id": f"ORD-{i}", "duration_ms": i}
+        kind = i % 6
+        if kind == 1:
+            rec.update(customer_name="Siti Rahma", phone="+62 812-3456-7890", Email="SITI@example.co.id")
+        elif kind == 2:
+            rec["msg"] = rnd.choice(texts)
+        elif kind == 3:
+            rec["url"] = (f"https://files.example/p/F-{i}.pdf?X-Amz-Signature={rnd.getrandbits(64):016x}"
+                          f"&email=a%40b.co&q=Budi+0812+3456+7890&page={i}")
+        elif kind == 4:
+            rec["customer"] = {"name": "Budi", "tags": [rnd.choice(texts), 5, None, {"phone": 62812345678}]}
+        elif kind == 5 and i % 12 == 5:
+            out.append(None)
+            continue
+        out.append(rec)
+    return out
+
+
+@pytest.mark.parametrize("config", [{}, {"field_action": "hash", "pattern_action": "hash"},
+                                    {"patterns": ["ip", "email"], "field_actions": {"address": "drop"},
+                                     "rules": [{"name": "nik", "regex": r"\bNIK\d{16}\b"}]}],
+                         ids=["default", "hash", "ip-rules"])
+def test_compiled_redaction_gives_exactly_what_the_pure_one_gives(config: dict[str, object]) -> None:
+    from cflexagent.logs import redact
+    from tests.logs.test_hotpath import compiled
+
+    mod = compiled(redact)
+    records = parity_corpus()
+    texts = [t for _, t, _ in REDACTED] + UNTOUCHED
+
+    def run(impl: object) -> tuple[object, ...]:
+        r = impl.Redactor(cfg(**config), key=b"p" * 32)  # type: ignore[attr-defined]
+        picked = r.candidates(records)
+        redacted = [r.redact_record(records[i]) if records[i] is not None else None for i in picked]
+        return picked, redacted, [r.redact_text(t) for t in texts], dict(r.counts)
+
+    got, want = run(mod), run(redact)
+    assert got == want
+    assert len(got[0]) > 1000 and got[3]  # the corpus exercises the rules
