@@ -1,6 +1,6 @@
 """Logs benchmark: tail a 1,000,000-line CFlex JSON log and ship it to the Loki double.
 
-    python benchmarks/logs.py [--lines N] [--encoding protobuf|json] [--redact]
+    python benchmarks/logs.py [--lines N] [--encoding protobuf|json] [--redact] [--runs N]
 
 A generator writes CFlex-style JSON lines (the design document's schema: ts,
 level, service, action, request_id, order_id, file_id, duration_ms, status).
@@ -14,6 +14,9 @@ the same without the start-up CPU (measured while the agent idles before the
 log file appears), which hot path ran (mypyc-compiled or pure Python, see
 ``cflexagent/logs/accel.py``), wall lines/s, the agent's peak RSS (VmHWM),
 and the per-stage profile from ``cflexagent_log_stage_seconds_total``.
+The agent runs ``--runs`` times (default 3, each with a fresh state directory
+and a fresh double) over the same file, and the median run is the figure: on
+a shared machine single runs vary by 15 % and more.
 
 No Promtail on this machine: its figure (json + labels + timestamp stages,
 about 45,000 lines per CPU-second, 100 MiB RSS) was measured on this kind of
@@ -136,59 +139,51 @@ def stage_profile(metrics_url: str) -> dict[str, float]:
     return {m[1]: float(m[2]) for m in re.finditer(r'cflexagent_log_stage_seconds_total\{stage="(\w+)"\} (\S+)', text)}
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--encoding", choices=["protobuf", "json"], default="protobuf")
-    ap.add_argument("--timeout", type=float, default=600)
-    ap.add_argument("--redact", action="store_true", help="30%% PII lines, [logs.redact] on (issue 4 figure)")
-    a = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="cflexagent-bench-logs-"))
-    double = agent = None
-    try:
-        (work / "logs").mkdir()
-        (work / "incoming").mkdir()
-        t0 = time.monotonic()
-        size = generate(work / "incoming" / "app.log", a.lines, 0.3 if a.redact else 0.0)
-        print(f"generated {a.lines:,} lines ({size / 1e6:.0f} MB) in {time.monotonic() - t0:.1f}s", flush=True)
-        double = subprocess.Popen([sys.executable, "-m", "tests.fakes.loki", "--port", "0", "--no-store"],
-                                  cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        assert double.stdout is not None
-        loki_port = int(double.stdout.readline().split()[1])
-        port = free_port()
-        cfg = work / "agent.toml"
-        cfg.write_text(f'''
+AGENT_CONFIG = """
 [agent]
-state_dir = "{work / 'state'}"
+state_dir = "{state}"
 log_level = "warning"
 [server]
 listen = "127.0.0.1:{port}"
 [logs.loki]
 url = "http://127.0.0.1:{loki_port}/loki/api/v1/push"
-encoding = "{a.encoding}"
+encoding = "{encoding}"
 check_ready = false
 [[logs.sources]]
 name = "app"
-paths = ["{work / 'logs'}/*.log"]
+paths = ["{logs}/*.log"]
 format = "json"
 labels = {{ job = "cflex" }}
 label_fields = ["service", "level"]
 metadata_fields = ["request_id", "order_id", "file_id"]
 timestamp_field = "ts"
 [logs.redact]
-enabled = {"true" if a.redact else "false"}
-''')
-        # Bytecode as a deployed agent has it (the binary and a pip install ship .pyc files; an
-        # editable install under PYTHONDONTWRITEBYTECODE would compile every module at each start).
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "cflexagent")], check=True)
-        impl = subprocess.run([sys.executable, "-c", "import cflexagent.logs.accel as a; print(a.IMPLEMENTATION)"],
-                              cwd=ROOT, capture_output=True, text=True).stdout.strip()
+enabled = {redact}
+"""
+
+
+def run_once(work: Path, corpus: Path, a: argparse.Namespace) -> dict | None:
+    """One agent and one Loki double, fresh: the agent ships ``corpus`` (hard-linked into its log
+    directory once it idles). The figures, or None if not every line arrived."""
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "logs").mkdir(parents=True)
+    double = agent = None
+    try:
+        double = subprocess.Popen([sys.executable, "-m", "tests.fakes.loki", "--port", "0", "--no-store"],
+                                  cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        assert double.stdout is not None
+        loki_port = int(double.stdout.readline().split()[1])
+        port = free_port()
+        cfg = work / "agent.toml"
+        cfg.write_text(AGENT_CONFIG.format(state=work / "state", port=port, loki_port=loki_port, logs=work / "logs",
+                                           encoding=a.encoding, redact="true" if a.redact else "false"))
         agent = subprocess.Popen([sys.executable, "-m", "cflexagent", "run", "-c", str(cfg)], cwd=ROOT)
         # Start-up first (imports, config, spool recovery), measured on its own once the agent
         # answers and sits idle; then the log appears (one rename) and the shipping is timed.
         startup_cpu = idle_cpu(agent.pid, f"http://127.0.0.1:{port}/metrics")
+        os.link(corpus, work / "app.log")
         start = time.monotonic()
-        os.rename(work / "incoming" / "app.log", work / "logs" / "app.log")
+        os.rename(work / "app.log", work / "logs" / "app.log")
         stats: dict = {}
         while time.monotonic() - start < a.timeout:
             time.sleep(0.2)
@@ -200,34 +195,16 @@ enabled = {"true" if a.redact else "false"}
                 break
             if agent.poll() is not None:
                 print("agent exited early", file=sys.stderr)
-                return 1
+                return None
         wall = time.monotonic() - start
         cpu = cpu_seconds(agent.pid)
-        rss = peak_rss_mib(agent.pid)
-        prof = stage_profile(f"http://127.0.0.1:{port}/metrics")
         got = stats.get("accepted", 0)
-        rate = got / cpu if cpu else 0.0
-        print(f"encoding              {a.encoding}")
-        print(f"lines at the double   {got:,} of {a.lines:,} (replays {stats.get('replays', 0)}, "
-              f"statuses {stats.get('statuses')})")
-        print(f"hot path              {impl}")
-        print(f"agent CPU             {cpu:.2f} s (user+system of the whole process, start-up included; "
-              f"start-up alone {startup_cpu:.2f} s)")
-        print(f"lines per CPU-second  {rate:,.0f}   (target >= 150,000; Promtail measured earlier on this "
-              f"kind of machine: ~{PROMTAIL_LINES_PER_CPU_S:,}, ratio {rate / PROMTAIL_LINES_PER_CPU_S:.1f}x)")
-        print(f"  without start-up    {got / (cpu - startup_cpu):,.0f}   (the steady-state rate: the idle "
-              f"agent's start-up CPU subtracted)")
-        if a.redact:
-            print(f"  with redaction      target >= 100,000; Promtail with 3 regex replace stages measured "
-                  f"~{PROMTAIL_REDACT_LINES_PER_CPU_S:,}, ratio {rate / PROMTAIL_REDACT_LINES_PER_CPU_S:.1f}x")
-        print(f"wall lines/s          {got / wall:,.0f}   ({wall:.1f} s from the file's appearance to the last "
-              f"line at the double; the double's decoding is the bottleneck)")
-        print(f"peak RSS              {rss:.1f} MiB   (target <= 80; Promtail ~{PROMTAIL_RSS_MIB} MiB)")
-        total = sum(prof.values()) or 1.0
-        print("stage profile (seconds, share):")
-        for stage, secs in prof.items():
-            print(f"  {stage:10s} {secs:7.2f}  {secs / total:6.1%}")
-        return 0 if got >= a.lines else 1
+        if got < a.lines:
+            print(f"only {got:,} of {a.lines:,} lines arrived (statuses {stats.get('statuses')})", file=sys.stderr)
+            return None
+        return {"cpu": cpu, "startup": startup_cpu, "rate": got / cpu, "steady": got / (cpu - startup_cpu),
+                "wall": wall, "rss": peak_rss_mib(agent.pid), "replays": stats.get("replays", 0),
+                "statuses": stats.get("statuses"), "stages": stage_profile(f"http://127.0.0.1:{port}/metrics")}
     finally:
         for p in (agent, double):
             if p is not None and p.poll() is None:
@@ -236,6 +213,61 @@ enabled = {"true" if a.redact else "false"}
                     p.wait(15)
                 except subprocess.TimeoutExpired:
                     p.kill()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--encoding", choices=["protobuf", "json"], default="protobuf")
+    ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--runs", type=int, default=3, help="agent runs over the same file; the median is the figure")
+    ap.add_argument("--redact", action="store_true", help="30%% PII lines, [logs.redact] on (issue 4 figure)")
+    a = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="cflexagent-bench-logs-"))
+    try:
+        t0 = time.monotonic()
+        corpus = work / "corpus.log"
+        size = generate(corpus, a.lines, 0.3 if a.redact else 0.0)
+        print(f"generated {a.lines:,} lines ({size / 1e6:.0f} MB) in {time.monotonic() - t0:.1f}s", flush=True)
+        # Bytecode as a deployed agent has it (the binary and a pip install ship .pyc files; an
+        # editable install under PYTHONDONTWRITEBYTECODE would compile every module at each start).
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "cflexagent")], check=True)
+        impl = subprocess.run([sys.executable, "-c", "import cflexagent.logs.accel as a; print(a.IMPLEMENTATION)"],
+                              cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        print(f"encoding {a.encoding}, compiled code: {impl}, redaction {'on' if a.redact else 'off'}")
+        results = []
+        for i in range(a.runs):
+            r = run_once(work / "run", corpus, a)
+            if r is None:
+                return 1
+            results.append(r)
+            print(f"run {i + 1}: {r['rate']:,.0f} lines per CPU-second ({r['steady']:,.0f} without start-up); "
+                  f"agent CPU {r['cpu']:.2f} s of which start-up {r['startup']:.2f} s; wall {r['wall']:.1f} s; "
+                  f"peak RSS {r['rss']:.1f} MiB; replays {r['replays']}; statuses {r['statuses']}", flush=True)
+        mid = sorted(results, key=lambda r: r["rate"])[len(results) // 2]
+        rates = sorted(r["rate"] for r in results)
+        steady = sorted(r["steady"] for r in results)
+        target, peer, peer_name = ((100_000, PROMTAIL_REDACT_LINES_PER_CPU_S, "Promtail with 3 regex replace stages")
+                                   if a.redact else (150_000, PROMTAIL_LINES_PER_CPU_S, "Promtail (json + labels + "
+                                                     "timestamp stages)"))
+        print()
+        print(f"lines per CPU-second  {mid['rate']:,.0f}   median of {len(results)} runs (range {rates[0]:,.0f}"
+              f"-{rates[-1]:,.0f}; user+system of the whole agent process, start-up included)")
+        print(f"  target              >= {target:,}; {peer_name} measured earlier on this kind of machine: "
+              f"~{peer:,}, ratio {mid['rate'] / peer:.1f}x")
+        print(f"  without start-up    {steady[len(steady) // 2]:,.0f}   median (range {steady[0]:,.0f}-"
+              f"{steady[-1]:,.0f}; the idle agent's start-up CPU subtracted)")
+        print(f"wall lines/s          {a.lines / mid['wall']:,.0f}   ({mid['wall']:.1f} s from the file's appearance "
+              f"to the last line at the double; the double's decoding is the bottleneck)")
+        print(f"peak RSS              {max(r['rss'] for r in results):.1f} MiB   (largest of the runs; target <= 80; "
+              f"Promtail ~{PROMTAIL_RSS_MIB} MiB)")
+        prof = mid["stages"]
+        total = sum(prof.values()) or 1.0
+        print("stage profile of the median run (seconds, share):")
+        for stage, secs in prof.items():
+            print(f"  {stage:10s} {secs:7.2f}  {secs / total:6.1%}")
+        return 0
+    finally:
         shutil.rmtree(work, ignore_errors=True)
 
 

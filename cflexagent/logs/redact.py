@@ -295,7 +295,7 @@ class Redactor:
             if not eq or not value:
                 parts.append(part)
                 continue
-            low = unquote(name).lower()
+            low = (unquote(name) if "%" in name or "+" in name else name).lower()  # unquote is Python-level
             action = self._leaf_actions.get(low)
             if action is not None:
                 changed = True

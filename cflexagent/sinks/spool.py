@@ -67,7 +67,7 @@ READABLE_VERSIONS = (1, 2)
 #: Record flag: the payload is snappy block-compressed; ``raw_len`` (meta ``raw_bytes``) is its size before.
 FLAG_SNAPPY = 1
 #: Default bound of the payloads kept in memory for the pusher.
-CACHE_BYTES = 8 * 1024 * 1024
+CACHE_BYTES = 4 * 1024 * 1024
 ACK_VERSION = 1
 HEADER = struct.Struct("<4sBBHIIIQQ")
 MAX_META = 16 * 1024 * 1024
