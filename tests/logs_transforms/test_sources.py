@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.loki import LokiDouble, by_stream
-from tests.logs.conftest import loki, loki_section, source_section, start_agent
-
-from .conftest import eventually
+from tests.logs.conftest import eventually, loki, loki_section, source_section, start_agent
 
 __all__ = ["loki", "start_agent"]
 
