@@ -143,6 +143,12 @@ def key_path(cfg: RedactConfig, state_dir: str | os.PathLike[str]) -> Path:
 _DROP = object()
 _EMAIL_RE = re.compile(_EMAIL, re.ASCII)
 _NON_DIGITS = re.compile(r"[^0-9]+")
+_MASK = re.compile(r"<[a-z_]+:[0-9a-z_]+>")
+
+
+def _is_mask(value: str) -> bool:
+    """``value`` is one mask token (``<redacted:secret>``, ``<secret:1f2e...>``)."""
+    return value[0] == "<" and value[-1] == ">" and _MASK.fullmatch(value) is not None
 
 
 def _digits_of(text: str) -> str:
@@ -181,7 +187,9 @@ class Redactor:
         self._secrets = "secret" in pats
         self._secret_params = frozenset(p.lower() for p in cfg.secret_params)
         self._rules = [(r.regex, self._rule_masker(r.name)) for r in cfg.rules]
-        self._query = bool(self._leaf_actions) or bool(alts) or self._email or bool(self._rules)
+        self._query = bool(self._leaf_actions) or bool(alts) or self._email or bool(self._rules) or self._secrets
+        #: Parameters seen by the current query pass (``redact_text`` compares it with the "=" count).
+        self._query_eqs = 0
 
     # -- masks ---------------------------------------------------------------
 
@@ -275,7 +283,7 @@ class Redactor:
             name = found.group() if found else ""
             if name and name[::-1].lower() in params:
                 m = _SECRET_VALUE.match(s, i + 1)
-                if m:
+                if m and not _is_mask(m.group()):  # a mask: the query pass took it
                     out.append(s[last : i + 1])
                     out.append(self._mask("secret", m.group()))
                     last = m.end()
@@ -286,7 +294,8 @@ class Redactor:
         return "".join(out)
 
     def _redact_query(self, m: re.Match[str]) -> str:
-        """One query string: field actions by parameter name, patterns in the URL-decoded values."""
+        """One query string: field actions by parameter name, credentials masked whole, patterns in
+        the URL-decoded values of the other parameters."""
         unquote = urllib.parse.unquote_plus
         parts: list[str] = []
         changed = False
@@ -295,6 +304,7 @@ class Redactor:
             if not eq or not value:
                 parts.append(part)
                 continue
+            self._query_eqs += 1
             low = (unquote(name) if "%" in name or "+" in name else name).lower()  # unquote is Python-level
             action = self._leaf_actions.get(low)
             if action is not None:
@@ -303,9 +313,13 @@ class Redactor:
                 if new is not _DROP:  # dropped: the parameter goes, like a dropped JSON key
                     parts.append(f"{name}={new}")
                 continue
-            if ("%" in value or "+" in value) and low not in self._allow and low not in self._secret_params:
+            if low in self._secret_params:
+                if self._secrets and not _is_mask(value):
+                    changed = True
+                    value = self._mask("secret", value)
+            elif ("%" in value or "+" in value) and low not in self._allow:
                 decoded = unquote(value)
-                red = self._scan(decoded)
+                red = self._scan(decoded, "=" in decoded)
                 if red is not decoded:
                     changed = True
                     value = urllib.parse.quote_plus(red, safe="<>:/@")
@@ -317,23 +331,30 @@ class Redactor:
         if not self.enabled:
             return s
         out = s
-        if self._query and "?" in out and "=" in out:
-            out = _QUERY.sub(self._redact_query, out)
-        out = self._scan(out)
+        secrets = "=" in s
+        if secrets and self._query and "?" in s:
+            self._query_eqs = 0
+            out = _QUERY.sub(self._redact_query, s)
+            # The credentials of query strings are masked by now; look for others only when some
+            # "=" is not a query parameter's.
+            secrets = s.count("=") > self._query_eqs
+        out = self._scan(out, secrets)
         return s if out == s else out
 
-    def _scan(self, s: str) -> str:
-        """``s`` with every pattern match replaced (``s`` itself when nothing matched)."""
+    def _scan(self, s: str, eq: bool) -> str:
+        """``s`` with every pattern match replaced (``s`` itself when nothing matched); ``eq``:
+        look for ``name=value`` credentials (the caller knows whether ``s`` holds an "=")."""
         out = s
+        if self._secrets:
+            # Credentials first: a signature's digits are not a phone number.
+            if eq:
+                out = self._redact_secrets(out)
+            if "earer" in out or "EARER" in out or "uthorization" in out or "UTHORIZATION" in out:
+                out = _BEARER.sub(self._replace_bearer, out)
         if self._digit_re is not None:
             out = self._digit_re.sub(self._replace_digits, out)
         if self._email and "@" in out:
             out = _EMAIL_RE.sub(self._replace_email, out)
-        if self._secrets:
-            if "=" in out:
-                out = self._redact_secrets(out)
-            if "earer" in out or "EARER" in out or "uthorization" in out or "UTHORIZATION" in out:
-                out = _BEARER.sub(self._replace_bearer, out)
         for rx, masker in self._rules:
             out = rx.sub(masker, out)
         return s if out == s else out

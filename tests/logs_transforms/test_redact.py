@@ -135,6 +135,21 @@ def test_drop_and_hash_actions_and_dotted_paths() -> None:
     assert r2.redact_record({"email": "a@b.co"})["email"] != out["email"]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("/p.pdf?X-Amz-Signature=0812345678ab&id=5", "/p.pdf?X-Amz-Signature=<redacted:secret>&id=5"),
+    ("?sig=4111111111111111", "?sig=<redacted:secret>"),
+    ("token=0812345678901 sig=4111111111111111", "token=<redacted:secret> sig=<redacted:secret>"),
+    # A query credential is masked whole, up to the next "&" (a comma may belong to it).
+    ("?a=1&sig=abc,def then token=0812345678901", "?a=1&sig=<redacted:secret> then token=<redacted:secret>"),
+    ("?q=token%3D0812345678901", "?q=token%3D<redacted:secret>"),
+])
+def test_credential_counted_once_as_a_secret(redactor: Redactor, text: str, expected: str) -> None:
+    # Credentials are masked before the digit patterns run: a signature's digits are not
+    # counted as a phone or card number, and a query credential is not masked twice.
+    assert redactor.redact_text(text) == expected
+    assert redactor.counts == {"secret": expected.count("<redacted:secret>")}
+
+
 def test_pattern_hash_mode() -> None:
     r = redaction.Redactor(cfg(pattern_action="hash", hash_length=12), key=b"z" * 32)
     a = r.redact_text("to Budi@Example.com")
