@@ -40,10 +40,8 @@ import os
 import re
 import urllib.parse
 from collections.abc import Callable
-from itertools import compress, count
-from operator import not_
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from .redact_config import RedactConfig
 
@@ -152,7 +150,11 @@ def _is_mask(value: str) -> bool:
 
 
 def _digits_of(text: str) -> str:
-    return _NON_DIGITS.sub("", text)
+    """The digits of a phone or card number match. Its separators are removed with ``replace``,
+    which on such short strings is several times faster than a regex (or a loop); anything
+    else is left to the regex."""
+    digits = text.replace(" ", "").replace("-", "").replace(".", "").replace("+", "").replace("(", "").replace(")", "")
+    return digits if digits.isdigit() or not digits else _NON_DIGITS.sub("", digits)
 
 
 class Redactor:
@@ -436,20 +438,50 @@ class Redactor:
             return rec
         return self._walk_dict(rec, "")
 
-    def candidates(self, records: list[dict[str, Any] | None]) -> list[int]:
-        """Indices of the records ``redact_record`` could change, and of the ``None`` ones.
+    def redact_batch(self, lines: list[bytes], records: list[dict[str, Any] | None], json_lines: bool,
+                     dumps: Callable[[Any], bytes]) -> tuple[list[bytes], list[dict[str, Any] | None]] | None:
+        """A parsed batch's (lines, records) redacted, or None when nothing changed.
 
-        A record whose keys are all allowlisted (the common case of app logs) is
-        left out by a set test that runs in C, without a Python-level step per record.
+        ``json_lines``: ``lines[i]`` is the JSON text of ``records[i]``; a changed record is
+        re-serialised with ``dumps`` (the parser's codec), an unchanged one keeps its original
+        bytes, and a record whose keys are all allowlisted (the common case of app logs) is
+        passed over by one set test. Lines without a record (not JSON) are redacted as text.
+        Otherwise (text formats) ``records[i]`` holds fields parsed out of the line: they are
+        redacted without counting, and the line as text, where the redactions are counted.
         """
         if not self.enabled:
-            return []
-        untouched = self._untouched.issuperset
-        try:
-            clean = list(map(untouched, cast("list[dict[str, Any]]", records)))  # None raises
-        except TypeError:  # a None record (a line that is not a JSON object)
-            clean = [rec is not None and untouched(rec) for rec in records]
-        return list(compress(count(), map(not_, clean)))
+            return None
+        new_lines: list[bytes] | None = None
+        new_records: list[dict[str, Any] | None] | None = None
+        untouched = self._untouched
+        for i in range(len(records)):
+            rec = records[i]
+            if rec is not None:
+                if json_lines:
+                    if untouched.issuperset(rec):
+                        continue
+                    red = self._walk_dict(rec, "")
+                else:
+                    red = self.redact_record_uncounted(rec)
+                if red is not rec:
+                    if new_records is None:
+                        new_records = list(records)
+                    new_records[i] = red
+                    if json_lines:
+                        if new_lines is None:
+                            new_lines = list(lines)
+                        new_lines[i] = dumps(red)
+                if json_lines:
+                    continue
+            text = lines[i].decode("utf-8", "replace")
+            out = self.redact_text(text)
+            if out is not text:
+                if new_lines is None:
+                    new_lines = list(lines)
+                new_lines[i] = out.encode()
+        if new_lines is None and new_records is None:
+            return None
+        return (new_lines if new_lines is not None else lines, new_records if new_records is not None else records)
 
     def redact_record_uncounted(self, rec: dict[str, Any]) -> dict[str, Any]:
         """``redact_record`` without counting: for the fields parsed out of a text line whose

@@ -46,43 +46,14 @@ def build_redactor(source: str, cfg: RedactConfig, ctx: Context | None) -> Redac
 
 
 def redact_transform(redactor: Redactor) -> Transform:
-    redact_record = redactor.redact_record
-    redact_fields = redactor.redact_record_uncounted
-    redact_text = redactor.redact_text
-    candidates = redactor.candidates
+    redact_batch = redactor.redact_batch
     dumps = hot.json_bytes
 
     def redact(batch: ParsedBatch) -> ParsedBatch:
-        lines = batch.lines
-        records = batch.records
-        json_lines = batch.json_lines
-        new_lines: list[bytes] | None = None
-        new_records: list[dict[str, Any] | None] | None = None
-        # JSON lines: records with only allowlisted keys are shipped as they are; skip them.
-        for i in candidates(records) if json_lines else range(len(records)):
-            rec = records[i]
-            if rec is not None:
-                red = redact_record(rec) if json_lines else redact_fields(rec)
-                if red is not rec:
-                    if new_records is None:
-                        new_records = list(records)
-                    new_records[i] = red
-                    if json_lines:
-                        if new_lines is None:
-                            new_lines = list(lines)
-                        new_lines[i] = dumps(red)
-                if json_lines:
-                    continue
-            text = lines[i].decode("utf-8", "replace")
-            out = redact_text(text)
-            if out is not text:
-                if new_lines is None:
-                    new_lines = list(lines)
-                new_lines[i] = out.encode()
-        if new_lines is None and new_records is None:
+        out = redact_batch(batch.lines, batch.records, batch.json_lines, dumps)
+        if out is None:
             return batch
-        return ParsedBatch(batch.source, new_lines if new_lines is not None else lines,
-                           new_records if new_records is not None else records, batch.timestamps, json_lines)
+        return ParsedBatch(batch.source, out[0], out[1], batch.timestamps, batch.json_lines)
 
     return redact
 

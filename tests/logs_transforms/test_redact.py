@@ -6,6 +6,8 @@ import os
 import re
 import stat
 
+from typing import Any
+
 import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -401,10 +403,15 @@ def test_compiled_redaction_gives_exactly_what_the_pure_one_gives(config: dict[s
 
     def run(impl: object) -> tuple[object, ...]:
         r = impl.Redactor(cfg(**config), key=b"p" * 32)  # type: ignore[attr-defined]
-        picked = r.candidates(records)
-        redacted = [r.redact_record(records[i]) if records[i] is not None else None for i in picked]
-        return picked, redacted, [r.redact_text(t) for t in texts], dict(r.counts)
+        lines = [msgspec.json.encode(rec) if rec is not None else b"not json 0812 3456 7890" for rec in records]
+        out = r.redact_batch(lines, records, True, msgspec.json.encode)
+        assert out is not None
+        changed = [i for i, rec in enumerate(out[1]) if rec is not records[i]]
+        text_lines = [t.encode() for t in texts]  # a text format: fields parsed out of some lines
+        fields: list[dict[str, Any] | None] = [{"path": t} if i % 2 else None for i, t in enumerate(texts)]
+        text_out = r.redact_batch(text_lines, fields, False, msgspec.json.encode)
+        return changed, out, text_out, [r.redact_text(t) for t in texts], dict(r.counts)
 
     got, want = run(mod), run(redact)
     assert got == want
-    assert len(got[0]) > 1000 and got[3]  # the corpus exercises the rules
+    assert len(got[0]) > 1000 and got[4]  # the corpus exercises the rules
