@@ -139,6 +139,8 @@ def key_path(cfg: RedactConfig, state_dir: str | os.PathLike[str]) -> Path:
 
 
 _DROP = object()
+#: Marks a dropped query parameter in ``_redact_query`` (compared by identity).
+_DROPPED_PARAM = "<dropped>"
 _EMAIL_RE = re.compile(_EMAIL, re.ASCII)
 _NON_DIGITS = re.compile(r"[^0-9]+")
 _MASK = re.compile(r"<[a-z_]+:[0-9a-z_]+>")
@@ -297,36 +299,42 @@ class Redactor:
 
     def _redact_query(self, m: re.Match[str]) -> str:
         """One query string: field actions by parameter name, credentials masked whole, patterns in
-        the URL-decoded values of the other parameters."""
+        the URL-decoded values of the other parameters. Parameters that need nothing are
+        neither split nor rebuilt."""
         unquote = urllib.parse.unquote_plus
-        parts: list[str] = []
-        changed = False
-        for part in m.group(1).split("&"):
-            name, eq, value = part.partition("=")
-            if not eq or not value:
-                parts.append(part)
-                continue
+        parts = m.group(1).split("&")
+        changed = dropped = False
+        for k in range(len(parts)):
+            part = parts[k]
+            eq = part.find("=")
+            if eq < 0 or eq == len(part) - 1:
+                continue  # no value
             self._query_eqs += 1
+            name = part[:eq]
+            value = part[eq + 1:]
             low = (unquote(name) if "%" in name or "+" in name else name).lower()  # unquote is Python-level
             action = self._leaf_actions.get(low)
             if action is not None:
                 changed = True
                 new = self._field_value(action, low, unquote(value))
-                if new is not _DROP:  # dropped: the parameter goes, like a dropped JSON key
-                    parts.append(f"{name}={new}")
-                continue
-            if low in self._secret_params:
+                if new is _DROP:  # the parameter goes, like a dropped JSON key
+                    parts[k] = _DROPPED_PARAM
+                    dropped = True
+                else:
+                    parts[k] = f"{name}={new}"
+            elif low in self._secret_params:
                 if self._secrets and not _is_mask(value):
                     changed = True
-                    value = self._mask("secret", value)
+                    parts[k] = f"{name}={self._mask('secret', value)}"
             elif ("%" in value or "+" in value) and low not in self._allow:
                 decoded = unquote(value)
                 red = self._scan(decoded, "=" in decoded)
                 if red is not decoded:
                     changed = True
-                    value = urllib.parse.quote_plus(red, safe="<>:/@")
-            parts.append(f"{name}={value}")
-        return "?" + "&".join(parts) if changed else m.group()
+                    parts[k] = f"{name}={urllib.parse.quote_plus(red, safe='<>:/@')}"
+        if not changed:
+            return m.group()
+        return "?" + "&".join([p for p in parts if p is not _DROPPED_PARAM] if dropped else parts)
 
     def redact_text(self, s: str) -> str:
         """``s`` with every pattern match replaced (the same object when nothing matched)."""
