@@ -12,16 +12,21 @@ Two mechanisms, both pure and synchronous (no I/O; the hash key is passed in):
   for) and user regexes. JSON numbers are never altered.
 - **Query strings** (``?a=1&b=2`` in request lines, URLs, referers): a
   parameter named like a redacted field (``name``, ``email``, ``phone``, ...)
-  gets that field's action; the other values are URL-decoded and scanned for
-  the patterns, so ``email=a%40b.com`` and ``q=Budi+0812+3456+7890`` do not
-  slip through their encoding.
+  gets that field's action; a credential parameter (``X-Amz-Signature``,
+  ``token``, ...) is masked whole; the other values are URL-decoded and
+  scanned for the patterns, so ``email=a%40b.com`` and
+  ``q=Budi+0812+3456+7890`` do not slip through their encoding.
 
-One combined regex does the scan. It also matches, and gives back unchanged,
+Credentials are masked before the other patterns run, so a signature's digits
+are neither taken for a phone number nor counted as one. One combined regex
+does the digit scan (phones, cards, IPs). It also matches, and gives back unchanged,
 the tokens that look like digits-with-separators but are not personal data
 (UUIDs, dates and times), so a date is never mistaken for a phone number;
-prefixed IDs (``ORD-1001``, ``req-…``) are protected by the look-behinds. A
-cheap pre-filter skips the regex for strings that cannot hold a match, which is
-what makes redaction affordable at 100k+ lines per CPU-second.
+prefixed IDs (``ORD-1001``, ``req-…``) are protected by the look-behinds.
+Cheap substring tests ("@", "=", "earer", ...) skip the other regexes for the
+strings that cannot hold a match, and a record whose keys are all allowlisted
+is passed over by one set test: this is what makes redaction affordable at
+100k+ lines per CPU-second.
 
 Hashes are HMAC-SHA256 with a per-installation key, truncated: the same email or
 phone number gives the same token across lines (correlation) without being
