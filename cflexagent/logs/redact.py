@@ -46,7 +46,7 @@ import re
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .redact_config import RedactConfig
 
@@ -427,6 +427,8 @@ class Redactor:
             if paths:
                 action = paths.get(f"{path}.{low}" if path else low, action)
             if action is not None:
+                if value.__class__ is str and (not value or value == "-"):
+                    continue  # empty (nginx writes "-"): nothing to hide
                 new = self._field_value(action, low, value)
             elif value.__class__ is str:
                 new = self.redact_text(value)
@@ -488,6 +490,8 @@ class Redactor:
                     continue
             text = lines[i].decode("utf-8", "replace")
             out = self.redact_text(text)
+            if rec is not None and new_records is not None and new_records[i] is not rec:
+                out = self._fields_in_text(rec, out)
             if out is not text:
                 if new_lines is None:
                     new_lines = list(lines)
@@ -495,6 +499,23 @@ class Redactor:
         if new_lines is None and new_records is None:
             return None
         return (new_lines if new_lines is not None else lines, new_records if new_records is not None else records)
+
+    def _fields_in_text(self, fields: dict[str, Any], text: str) -> str:
+        """``text`` with the values of ``fields`` (parsed out of it) that a field action applies to
+        masked as well (``remote_user`` in an nginx line, when listed in ``fields``): the line
+        Loki stores says no more than its labels and metadata. Dropped fields are masked (a text
+        line has no key to drop); empty values and nginx's "-" are left."""
+        paths = self._path_actions
+        for key, value in fields.items():
+            if value.__class__ is not str or len(value) < 2 or value not in text:
+                continue
+            low = key.lower()
+            action = paths.get(low, self._leaf_actions.get(low)) if paths else self._leaf_actions.get(low)
+            if action is None:
+                continue
+            new = self._field_value(action, low, value)
+            text = text.replace(value, f"<redacted:{low}>" if new is _DROP else cast(str, new))
+        return text
 
     def redact_record_uncounted(self, rec: dict[str, Any]) -> dict[str, Any]:
         """``redact_record`` without counting: for the fields parsed out of a text line whose

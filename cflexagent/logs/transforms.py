@@ -12,7 +12,7 @@ parse) are redacted as text.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .accel import hot, redaction
 from .derive import DerivedMetrics, deriver

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-
 from typing import Any
 
 import msgspec
@@ -150,6 +149,34 @@ def test_credential_counted_once_as_a_secret(redactor: Redactor, text: str, expe
     # counted as a phone or card number, and a query credential is not masked twice.
     assert redactor.redact_text(text) == expected
     assert redactor.counts == {"secret": expected.count("<redacted:secret>")}
+
+
+@pytest.mark.parametrize("impl", ["pure", "compiled"])
+@pytest.mark.parametrize(("action", "shipped"), [("mask", "<redacted:remote_user>"),
+                                                 ("drop", "<redacted:remote_user>"),
+                                                 ("hash", "<remote_user:")])
+def test_field_action_on_a_text_format_field_masks_the_line_too(impl: str, action: str, shipped: str) -> None:
+    # A text line is shipped whole: a field an action applies to (here nginx's remote_user) is
+    # masked in the line as in the fields, and counted once, on the line.
+    from cflexagent.logs import redact
+    from cflexagent.logs.formats import NGINX_COMBINED, compile_nginx_format, parse_nginx_access
+    from tests.logs.test_hotpath import compiled
+
+    mod = compiled(redact) if impl == "compiled" else redact
+    r = mod.Redactor(cfg(field_actions={"remote_user": action}), key=b"k" * 32)
+    line = ('203.0.113.9 - alice.w [26/Nov/2026:10:15:00 +0700] "GET /u/alice.w/orders?email=a%40b.co HTTP/1.1" '
+            '200 5123 "-" "curl/8.0"')
+    clean = '203.0.113.9 - - [26/Nov/2026:10:15:00 +0700] "GET /api/orders HTTP/1.1" 200 5123 "-" "curl/8.0"'
+    rx = compile_nginx_format(NGINX_COMBINED)
+    records = [parse_nginx_access(rx, t)[1] for t in (line, clean)]  # type: ignore[index]
+    out = r.redact_batch([line.encode(), clean.encode()], records, False, msgspec.json.encode)
+    assert out is not None
+    lines, fields = out
+    text = lines[0].decode()
+    assert "alice" not in text and text.count(shipped) == 2 and "email=<redacted:email>" in text
+    assert "remote_user" not in fields[0] if action == "drop" else fields[0]["remote_user"].startswith(shipped)
+    assert lines[1] == clean.encode() and fields[1] is records[1]
+    assert r.counts == {"field": 2}  # remote_user, and the "email" query parameter
 
 
 def test_pattern_hash_mode() -> None:
