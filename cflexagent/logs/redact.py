@@ -469,11 +469,12 @@ class Redactor:
         new_lines: list[bytes] | None = None
         new_records: list[dict[str, Any] | None] | None = None
         untouched = self._untouched
+        most = len(untouched)
         for i in range(len(records)):
             rec = records[i]
             if rec is not None:
                 if json_lines:
-                    if untouched.issuperset(rec):
+                    if len(rec) <= most and untouched.issuperset(rec):
                         continue
                     red = self._walk_dict(rec, "")
                 else:
