@@ -11,9 +11,10 @@ loopback to the Loki double, itself a separate process with no rate limit.
 Printed: lines per agent CPU-second (user + system of the whole agent
 process, from its start until the double holds every line: the headline),
 the same without the start-up CPU (measured while the agent idles before the
-log file appears), which hot path ran (mypyc-compiled or pure Python, see
-``cflexagent/logs/accel.py``), wall lines/s, the agent's peak RSS (VmHWM),
-and the per-stage profile from ``cflexagent_log_stage_seconds_total``.
+log file appears), which build of the per-line code ran (mypyc-compiled or
+pure Python, as the agent reports it in ``cflexagent_log_code_info``), wall
+lines/s, the agent's peak RSS (VmHWM), and the per-stage profile from
+``cflexagent_log_stage_seconds_total``.
 The agent runs ``--runs`` times (default 3, each with a fresh state directory
 and a fresh double) over the same file, and the median run is the figure: on
 a shared machine single runs vary by 15 % and more.
@@ -133,10 +134,15 @@ def get_json(url: str) -> dict:
         return json.loads(r.read())
 
 
-def stage_profile(metrics_url: str) -> dict[str, float]:
+def agent_profile(metrics_url: str) -> tuple[dict[str, float], str]:
+    """The agent's per-stage seconds, and which build of its per-line code ran (as it reports it)."""
     with urllib.request.urlopen(metrics_url, timeout=10) as r:
         text = r.read().decode()
-    return {m[1]: float(m[2]) for m in re.finditer(r'cflexagent_log_stage_seconds_total\{stage="(\w+)"\} (\S+)', text)}
+    stage_rx = r'cflexagent_log_stage_seconds_total\{stage="(\w+)"\} (\S+)'
+    stages = {m[1]: float(m[2]) for m in re.finditer(stage_rx, text)}
+    code = re.search(r'cflexagent_log_code_info\{hotpath="(\w+)",redact="(\w+)"\}', text)
+    kinds = set(code.groups()) if code else {"unknown"}
+    return stages, (kinds.pop() if len(kinds) == 1 else f"hotpath {code[1]}, redact {code[2]}")  # type: ignore[index]
 
 
 AGENT_CONFIG = """
@@ -202,9 +208,10 @@ def run_once(work: Path, corpus: Path, a: argparse.Namespace) -> dict | None:
         if got < a.lines:
             print(f"only {got:,} of {a.lines:,} lines arrived (statuses {stats.get('statuses')})", file=sys.stderr)
             return None
+        stages, code = agent_profile(f"http://127.0.0.1:{port}/metrics")
         return {"cpu": cpu, "startup": startup_cpu, "rate": got / cpu, "steady": got / (cpu - startup_cpu),
                 "wall": wall, "rss": peak_rss_mib(agent.pid), "replays": stats.get("replays", 0),
-                "statuses": stats.get("statuses"), "stages": stage_profile(f"http://127.0.0.1:{port}/metrics")}
+                "statuses": stats.get("statuses"), "stages": stages, "code": code}
     finally:
         for p in (agent, double):
             if p is not None and p.poll() is None:
@@ -232,9 +239,7 @@ def main() -> int:
         # Bytecode as a deployed agent has it (the binary and a pip install ship .pyc files; an
         # editable install under PYTHONDONTWRITEBYTECODE would compile every module at each start).
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "cflexagent")], check=True)
-        impl = subprocess.run([sys.executable, "-c", "import cflexagent.logs.accel as a; print(a.IMPLEMENTATION)"],
-                              cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        print(f"encoding {a.encoding}, compiled code: {impl}, redaction {'on' if a.redact else 'off'}")
+        print(f"encoding {a.encoding}, redaction {'on' if a.redact else 'off'}")
         results = []
         for i in range(a.runs):
             r = run_once(work / "run", corpus, a)
@@ -243,7 +248,8 @@ def main() -> int:
             results.append(r)
             print(f"run {i + 1}: {r['rate']:,.0f} lines per CPU-second ({r['steady']:,.0f} without start-up); "
                   f"agent CPU {r['cpu']:.2f} s of which start-up {r['startup']:.2f} s; wall {r['wall']:.1f} s; "
-                  f"peak RSS {r['rss']:.1f} MiB; replays {r['replays']}; statuses {r['statuses']}", flush=True)
+                  f"peak RSS {r['rss']:.1f} MiB; replays {r['replays']}; statuses {r['statuses']}; "
+                  f"per-line code {r['code']}", flush=True)
         mid = sorted(results, key=lambda r: r["rate"])[len(results) // 2]
         rates = sorted(r["rate"] for r in results)
         steady = sorted(r["steady"] for r in results)

@@ -76,6 +76,7 @@ else:
     hot = _select(_hotpath)
     redaction = _select(_redact)
 _CHOSEN = {"hotpath": hot, "redact": redaction}
-_KINDS = {name: "python" if _CHOSEN[name] is pure else "mypyc" for name, pure in PURE.items()}
-IMPLEMENTATION = (next(iter(_KINDS.values())) if len(set(_KINDS.values())) == 1
-                  else ", ".join(f"{name}: {kind}" for name, kind in _KINDS.items()))
+#: Module name -> "mypyc" or "python" (served as ``cflexagent_log_code_info``).
+KINDS = {name: "python" if _CHOSEN[name] is pure else "mypyc" for name, pure in PURE.items()}
+IMPLEMENTATION = (next(iter(KINDS.values())) if len(set(KINDS.values())) == 1
+                  else ", ".join(f"{name}: {kind}" for name, kind in KINDS.items()))

@@ -134,10 +134,25 @@ def test_compiled_module_is_used_only_when_current(monkeypatch: pytest.MonkeyPat
     assert accel.compiled_module(pure) is None
 
 
+def test_the_build_that_runs_is_on_metrics() -> None:
+    from prometheus_client import CollectorRegistry
+
+    from cflexagent.logs.metrics import LogMetrics
+
+    compiled(hotpath), compiled(redact)
+    kind = "python" if os.environ.get("CFLEXAGENT_PURE_PYTHON") else "mypyc"
+    reg = CollectorRegistry()
+    LogMetrics(reg)
+    assert reg.get_sample_value("cflexagent_log_code_info", {"hotpath": kind, "redact": kind}) == 1
+
+
 def test_pure_python_can_be_forced() -> None:
     env = dict(os.environ, CFLEXAGENT_PURE_PYTHON="1")
     code = ("import cflexagent.logs.accel as a, cflexagent.logs.hotpath as h, cflexagent.logs.redact as r; "
-            "print(a.IMPLEMENTATION, a.hot is h, a.redaction is r)")
+            "from prometheus_client import CollectorRegistry; from cflexagent.logs.metrics import LogMetrics; "
+            "g = CollectorRegistry(); LogMetrics(g); "
+            "print(a.IMPLEMENTATION, a.hot is h, a.redaction is r, "
+            "g.get_sample_value('cflexagent_log_code_info', {'hotpath': 'python', 'redact': 'python'}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env,
                          timeout=120)
-    assert out.stdout.split() == ["python", "True", "True"], out.stderr
+    assert out.stdout.split() == ["python", "True", "True", "1.0"], out.stderr
