@@ -490,9 +490,11 @@ class Redactor:
                 if json_lines:
                     continue
             text = lines[i].decode("utf-8", "replace")
-            out = self.redact_text(text)
+            src = text
             if rec is not None and new_records is not None and new_records[i] is not rec:
-                out = self._fields_in_text(rec, out)
+                # Field values first, whole, before the patterns mask parts of them.
+                src = self._fields_in_text(rec, text)
+            out = self.redact_text(src)
             if out is not text:
                 if new_lines is None:
                     new_lines = list(lines)

@@ -166,17 +166,20 @@ def test_field_action_on_a_text_format_field_masks_the_line_too(impl: str, actio
     r = mod.Redactor(cfg(field_actions={"remote_user": action}), key=b"k" * 32)
     line = ('203.0.113.9 - alice.w [26/Nov/2026:10:15:00 +0700] "GET /u/alice.w/orders?email=a%40b.co HTTP/1.1" '
             '200 5123 "-" "curl/8.0"')
+    # A value a pattern would mask only in part is masked whole.
+    line2 = ('203.0.113.9 - alice+0812345678@x.io [26/Nov/2026:10:15:00 +0700] "GET / HTTP/1.1" 200 5 "-" "curl/8.0"')
     clean = '203.0.113.9 - - [26/Nov/2026:10:15:00 +0700] "GET /api/orders HTTP/1.1" 200 5123 "-" "curl/8.0"'
     rx = compile_nginx_format(NGINX_COMBINED)
-    records = [parse_nginx_access(rx, t)[1] for t in (line, clean)]  # type: ignore[index]
-    out = r.redact_batch([line.encode(), clean.encode()], records, False, msgspec.json.encode)
+    records = [parse_nginx_access(rx, t)[1] for t in (line, clean, line2)]  # type: ignore[index]
+    out = r.redact_batch([line.encode(), clean.encode(), line2.encode()], records, False, msgspec.json.encode)
     assert out is not None
     lines, fields = out
     text = lines[0].decode()
     assert "alice" not in text and text.count(shipped) == 2 and "email=<redacted:email>" in text
     assert "remote_user" not in fields[0] if action == "drop" else fields[0]["remote_user"].startswith(shipped)
     assert lines[1] == clean.encode() and fields[1] is records[1]
-    assert r.counts == {"field": 2}  # remote_user, and the "email" query parameter
+    assert lines[2].decode().startswith(f"203.0.113.9 - {shipped}") and "alice" not in lines[2].decode()
+    assert r.counts == {"field": 3}  # remote_user twice, and the "email" query parameter
 
 
 def test_pattern_hash_mode() -> None:
