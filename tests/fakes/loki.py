@@ -35,12 +35,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gzip
 import re
 import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import cramjam
 import orjson
@@ -233,7 +235,11 @@ class LokiDouble:
     port: int = 0
 
     def __post_init__(self) -> None:
-        self._app = web.Application(client_max_size=512 * 1024 * 1024)
+        self._app = web.Application(client_max_size=512 * 1024 * 1024, middlewares=[self._answered])
+        #: Requests being handled; ``refuse()`` lets them be answered before it closes connections.
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._app.router.add_post("/loki/api/v1/push", self._push)
         self._app.router.add_get("/ready", self._ready)
         self._app.router.add_get("/stats", self._stats)
@@ -259,11 +265,35 @@ class LokiDouble:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    @web.middleware
+    async def _answered(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Counts a request in flight until its answer is written (not just returned)."""
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            resp = await handler(request)
+            if not resp.prepared:
+                await resp.prepare(request)
+                await resp.write_eof()
+            return resp  # type: ignore[no-any-return]
+        finally:
+            self._inflight -= 1
+            if not self._inflight:
+                self._idle.set()
+
     async def refuse(self) -> None:
-        """Stop listening: clients get connection refused."""
+        """Stop listening: clients get connection refused.
+
+        Like a Loki that is shut down, it first answers the pushes it has taken in (up to 5 s; a
+        ``hang`` never answers), so a push it stored is not also refused and sent again: cutting
+        a request mid-way is the ``drop`` mode's job, not this one's.
+        """
         if self._site is not None:
             await self._site.stop()
             self._site = None
+        if self.mode != "hang":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), 5)
         # A stopped site still serves its kept-alive connections; a down Loki does not.
         server = self._runner.server if self._runner is not None else None
         for proto in list(getattr(server, "_connections", {})):
