@@ -89,13 +89,17 @@ _EMAIL = (r"[A-Za-z0-9](?<![A-Za-z0-9._%+\-][A-Za-z0-9])[A-Za-z0-9._%+\-]*"
           r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![\w\-])")
 _BEARER = re.compile(r"((?i:authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic)\s+|(?i:bearer)\s+)"
                      r"([A-Za-z0-9\-._~+/]{8,}=*)", re.ASCII)
-#: A credential's value, up to the next delimiter. Earlier passes may already have masked part
-#: of it (a signature starting with 10 digits looks like a phone number): such a mask is taken in
-#: too, so no tail of the secret survives next to it.
-_SECRET_VALUE = re.compile(r"(?:<[a-z_]+:[0-9a-z_]+>|[^&\s\"'<>#,;\\])+")
+#: A credential's value, up to the next delimiter. It runs before the other patterns, so no
+#: mask of theirs can have cut into it; one of the query pass ("<redacted:secret>") is left alone.
+_SECRET_VALUE = re.compile(r"[^&\s\"'<>#,;\\]+")
 #: The query string of a URL: after "?", up to whitespace, a quote, "<", ">" or "#".
 _QUERY = re.compile(r"\?([^\s\"'<>#?]*=[^\s\"'<>#]*)")
 _PARAM_NAME_REVERSED = re.compile(r"[A-Za-z0-9_\-]{0,64}")
+#: A parameter name the whole-text credential scan reads the same way as the query pass does.
+_PLAIN_PARAM_NAME = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+#: Characters that continue a token: a field value is masked in a text line only where it is
+#: not part of a longer token (``ken`` stays in ``token=``, ``john`` in ``john.doe@x.com``).
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@%+-")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -154,6 +158,29 @@ _MASK = re.compile(r"<[a-z_]+:[0-9a-z_]+>")
 def _is_mask(value: str) -> bool:
     """``value`` is one mask token (``<redacted:secret>``, ``<secret:1f2e...>``)."""
     return value[0] == "<" and value[-1] == ">" and _MASK.fullmatch(value) is not None
+
+
+def _replace_tokens(text: str, value: str, mask: str) -> str:
+    """``text`` with each occurrence of ``value`` that is a whole token (not next to a
+    ``_TOKEN_CHARS`` character) replaced by ``mask``."""
+    out: list[str] = []
+    last = 0
+    n = len(value)
+    end = len(text)
+    i = text.find(value)
+    while i >= 0:
+        j = i + n
+        if (i == 0 or text[i - 1] not in _TOKEN_CHARS) and (j == end or text[j] not in _TOKEN_CHARS):
+            out.append(text[last:i])
+            out.append(mask)
+            last = j
+            i = text.find(value, j)
+        else:
+            i = text.find(value, i + 1)
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _digits_of(text: str) -> str:
@@ -235,8 +262,7 @@ class Redactor:
                     return text
                 d = _DMY_DATE.match(text)
                 if d:
-                    rest = text[d.end():]
-                    return d.group() + (self._digit_re.sub(self._replace_digits, rest) if self._digit_re else rest)
+                    return d.group() + self._rescan(text[d.end():])
             return self._phone(text)
         if kind == "card":
             digits = _digits_of(text)
@@ -276,8 +302,15 @@ class Redactor:
                 if i + 1 == len(text) or text[i + 1] not in _DIGITS:
                     cut = i + 1
         if cut and len(_digits_of(text[:cut])) >= 8 + national:
-            return self._mask("phone", _digits_of(text[:cut])) + text[cut:]
-        return text
+            # The rest may hold the next number (another phone, a card): scanned on its own.
+            return self._mask("phone", _digits_of(text[:cut])) + self._rescan(text[cut:])
+        # No phone number after all, but the digits after its first character may hold one, or a
+        # card ("+ 4111111111111111", "0957 3221 081234567890").
+        return text[0] + self._rescan(text[1:])
+
+    def _rescan(self, rest: str) -> str:
+        """The digit patterns over the part of a match that turned out not to belong to it."""
+        return self._digit_re.sub(self._replace_digits, rest) if self._digit_re is not None else rest
 
     def _redact_secrets(self, s: str) -> str:
         """Values of credential query parameters (``?X-Amz-Signature=...&token=...``)."""
@@ -292,7 +325,7 @@ class Redactor:
             name = found.group() if found else ""
             if name and name[::-1].lower() in params:
                 m = _SECRET_VALUE.match(s, i + 1)
-                if m and not _is_mask(m.group()):  # a mask: the query pass took it
+                if m:
                     out.append(s[last : i + 1])
                     out.append(self._mask("secret", m.group()))
                     last = m.end()
@@ -314,10 +347,13 @@ class Redactor:
             eq = part.find("=")
             if eq < 0 or eq == len(part) - 1:
                 continue  # no value
-            self._query_eqs += 1
             name = part[:eq]
+            if _PLAIN_PARAM_NAME.fullmatch(name):
+                # The whole-text scan would read this name alike: it need not look at it again.
+                # Others ("amp;token", "x.token", "/dl?sig") leave it to that scan.
+                self._query_eqs += 1
             value = part[eq + 1:]
-            low = (unquote(name) if "%" in name or "+" in name else name).lower()  # unquote is Python-level
+            low = (unquote(name).strip() if "%" in name or "+" in name else name).lower()  # unquote: Python-level
             action = self._leaf_actions.get(low)
             if action is not None:
                 changed = True
@@ -506,18 +542,20 @@ class Redactor:
     def _fields_in_text(self, fields: dict[str, Any], text: str) -> str:
         """``text`` with the values of ``fields`` (parsed out of it) that a field action applies to
         masked as well (``remote_user`` in an nginx line, when listed in ``fields``): the line
-        Loki stores says no more than its labels and metadata. Dropped fields are masked (a text
-        line has no key to drop); empty values and nginx's "-" are left."""
+        Loki stores says no more than its labels and metadata. Only whole tokens are masked
+        (``_replace_tokens``), so a short value does not cut into other words, parameter names
+        or emails. Dropped fields are masked (a text line has no key to drop); empty values and
+        nginx's "-" are left."""
         paths = self._path_actions
         for key, value in fields.items():
-            if value.__class__ is not str or len(value) < 2 or value not in text:
+            if value.__class__ is not str or not value or value == "-" or value not in text:
                 continue
             low = key.lower()
             action = paths.get(low, self._leaf_actions.get(low)) if paths else self._leaf_actions.get(low)
             if action is None:
                 continue
             new = self._field_value(action, low, value)
-            text = text.replace(value, f"<redacted:{low}>" if new is _DROP else cast(str, new))
+            text = _replace_tokens(text, value, f"<redacted:{low}>" if new is _DROP else cast(str, new))
         return text
 
     def redact_record_uncounted(self, rec: dict[str, Any]) -> dict[str, Any]:

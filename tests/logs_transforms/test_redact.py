@@ -44,6 +44,11 @@ REDACTED = [
     ("phone", "/api/users/081234567890/orders", "/api/users/<redacted:phone>/orders"),
     ("phone", "phone=081234567890&x=1", "phone=<redacted:phone>&x=1"),
     ("phone", "+62 812 3456 7890 2026 items", "<redacted:phone> 2026 items"),
+    # Two numbers in a row: the first match is cut, and the rest is scanned again.
+    ("phone", "wa 0841 7865 4888 086720397581", "wa <redacted:phone> <redacted:phone>"),
+    ("card", "+49 51 0273 4646 4111 1111 1111 1111", "<redacted:phone> <redacted:card>"),
+    ("card", "+ 4111111111111111, ok", "+ <redacted:card>, ok"),
+    ("phone", "0957 3221 081693813330", "0957 3221 <redacted:phone>"),
     ("card", "card 4111 1111 1111 1111 ok", "card <redacted:card> ok"),
     ("card", "4111111111111111", "<redacted:card>"),
     ("card", "5500-0000-0000-0004", "<redacted:card>"),
@@ -143,6 +148,14 @@ def test_drop_and_hash_actions_and_dotted_paths() -> None:
     # A query credential is masked whole, up to the next "&" (a comma may belong to it).
     ("?a=1&sig=abc,def then token=0812345678901", "?a=1&sig=<redacted:secret> then token=<redacted:secret>"),
     ("?q=token%3D0812345678901", "?q=token%3D<redacted:secret>"),
+    # Parameter names the query pass reads otherwise than the whole-text scan: that scan still runs.
+    ("GET /f?a=1&amp;token=abcd1234 HTTP/1.1", "GET /f?a=1&amp;token=<redacted:secret> HTTP/1.1"),
+    ("?a=1&/dl?passWord=CdA4x", "?a=1&/dl?passWord=<redacted:secret>"),
+    ("GET /f?x.token=abcd1234", "GET /f?x.token=<redacted:secret>"),
+    ("GET /f?+sig=abcd1234", "GET /f?+sig=<redacted:secret>"),
+    ("GET /a?%20sigNature=/e7+-Cf9&b=2", "GET /a?%20sigNature=<redacted:secret>&b=2"),
+    # A mask the query pass wrote is not taken in (and counted) again by the whole-text scan.
+    ("/dl?token=abcd<b:1> x=1", "/dl?token=<redacted:secret><b:1> x=1"),
 ])
 def test_credential_counted_once_as_a_secret(redactor: Redactor, text: str, expected: str) -> None:
     # Credentials are masked before the digit patterns run: a signature's digits are not
@@ -168,10 +181,13 @@ def test_field_action_on_a_text_format_field_masks_the_line_too(impl: str, actio
             '200 5123 "-" "curl/8.0"')
     # A value a pattern would mask only in part is masked whole.
     line2 = ('203.0.113.9 - alice+0812345678@x.io [26/Nov/2026:10:15:00 +0700] "GET / HTTP/1.1" 200 5 "-" "curl/8.0"')
+    # Only whole tokens: a short user name does not cut into a parameter name or an email.
+    line3 = ('203.0.113.9 - ken [26/Nov/2026:10:15:00 +0700] "GET /dl/ken.doe@example.com?token=abcd1234 HTTP/1.1" '
+             '200 5 "-" "curl/8.0"')
     clean = '203.0.113.9 - - [26/Nov/2026:10:15:00 +0700] "GET /api/orders HTTP/1.1" 200 5123 "-" "curl/8.0"'
     rx = compile_nginx_format(NGINX_COMBINED)
-    records = [parse_nginx_access(rx, t)[1] for t in (line, clean, line2)]  # type: ignore[index]
-    out = r.redact_batch([line.encode(), clean.encode(), line2.encode()], records, False, msgspec.json.encode)
+    records = [parse_nginx_access(rx, t)[1] for t in (line, clean, line2, line3)]  # type: ignore[index]
+    out = r.redact_batch([t.encode() for t in (line, clean, line2, line3)], records, False, msgspec.json.encode)
     assert out is not None
     lines, fields = out
     text = lines[0].decode()
@@ -179,7 +195,10 @@ def test_field_action_on_a_text_format_field_masks_the_line_too(impl: str, actio
     assert "remote_user" not in fields[0] if action == "drop" else fields[0]["remote_user"].startswith(shipped)
     assert lines[1] == clean.encode() and fields[1] is records[1]
     assert lines[2].decode().startswith(f"203.0.113.9 - {shipped}") and "alice" not in lines[2].decode()
-    assert r.counts == {"field": 3}  # remote_user twice, and the "email" query parameter
+    text3 = lines[3].decode()
+    assert text3.startswith(f"203.0.113.9 - {shipped}") and "/dl/<redacted:email>?token=<redacted:secret> " in text3
+    # remote_user in three lines, the "email" query parameter, then line 3's email and token
+    assert r.counts == {"field": 4, "email": 1, "secret": 1}
 
 
 def test_pattern_hash_mode() -> None:
