@@ -95,8 +95,6 @@ _SECRET_VALUE = re.compile(r"[^&\s\"'<>#,;\\]+")
 #: The query string of a URL: after "?", up to whitespace, a quote, "<", ">" or "#".
 _QUERY = re.compile(r"\?([^\s\"'<>#?]*=[^\s\"'<>#]*)")
 _PARAM_NAME_REVERSED = re.compile(r"[A-Za-z0-9_\-]{0,64}")
-#: A parameter name the whole-text credential scan reads the same way as the query pass does.
-_PLAIN_PARAM_NAME = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 #: Characters that continue a token: a field value is masked in a text line only where it is
 #: not part of a longer token (``ken`` stays in ``token=``, ``john`` in ``john.doe@x.com``).
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@%+-")
@@ -348,8 +346,9 @@ class Redactor:
             if eq < 0 or eq == len(part) - 1:
                 continue  # no value
             name = part[:eq]
-            if _PLAIN_PARAM_NAME.fullmatch(name):
-                # The whole-text scan would read this name alike: it need not look at it again.
+            if 0 < len(name) <= 64 and name.isascii() and name.replace("-", "").replace("_", "").isalnum():
+                # A plain name ([A-Za-z0-9_-], what _PARAM_NAME_REVERSED reads): the whole-text
+                # scan would read it alike, so it need not look at this parameter again.
                 # Others ("amp;token", "x.token", "/dl?sig") leave it to that scan.
                 self._query_eqs += 1
             value = part[eq + 1:]
