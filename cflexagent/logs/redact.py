@@ -71,8 +71,9 @@ _START = r"[0-9+(](?<![\w.\-+].)(?<!:[0-9])"
 #: forms cannot start a UUID or a date), which keeps them off the hot path.
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DMY_DATE = re.compile(r"(?:0?[1-9]|[12][0-9]|3[01])(?P<sep>[.\-/])(?:0?[1-9]|1[0-2])(?P=sep)[12][0-9]{3}")
-#: Digit groups with the separators phone numbers are written with.
-_PHONE_REST = r"[0-9]*(?:(?:[ .\-]|\) ?|\(|[ .\-]\()[0-9]+)*\)?"
+#: Digit groups with the separators phone numbers are written with. Bounded, so a run of digit
+#: groups of any length costs a bounded match per number found in it (see ``_sub_digits``).
+_PHONE_REST = r"[0-9]{0,20}(?:(?:[ .\-]|\) ?|\(|[ .\-]\()[0-9]{1,20}){0,16}\)?"
 _PHONE = (
     rf"(?<=\+) ?\(?[0-9]{_PHONE_REST}"  # +62 812-3456-7890, +44 (0)20 7946 0958
     rf"|(?<=0)[1-9]{_PHONE_REST}"  # 0812 3456 7890, 06-12345678
@@ -249,27 +250,57 @@ class Redactor:
 
     # -- patterns ------------------------------------------------------------
 
-    def _replace_digits(self, m: re.Match[str]) -> str:
+    def _sub_digits(self, s: str, rx: re.Pattern[str]) -> str:
+        """``s`` with the digit patterns' matches replaced (``s`` itself when none is).
+
+        One search after another, each resuming where the last match's verdict ends (after a
+        masked number, after the part of a run that made a valid number, one character into a
+        candidate that was not a number at all), with the real text before it in view of the
+        look-behinds. Nothing recurses and no character is scanned over and over, whatever
+        the line (a crafted run of digit groups in a URL costs one pass).
+        """
+        m = rx.search(s)
+        if m is None:
+            return s
+        out: list[str] = []
+        last = 0
+        while m is not None:
+            start = m.start()
+            new, end = self._digits_verdict(m, start)
+            if new is not None:
+                out.append(s[last:start])
+                out.append(new)
+                last = end
+            m = rx.search(s, end)
+        if not out:
+            return s
+        out.append(s[last:])
+        return "".join(out)
+
+    def _digits_verdict(self, m: re.Match[str], start: int) -> tuple[str | None, int]:
+        """What a digit-regex match becomes: (the replacement of ``s[start:end]``, ``end``), or
+        (None, ``end``) to keep the text up to ``end``. The scan resumes at ``end``."""
         # lastgroup is the outermost named group of the alternative that matched.
         kind = m.lastgroup
         text = m.group()
         if kind == "phone":
             if text[0] == "0":
                 # A day-first date or a UUID that starts like a national number.
-                if _UUID.match(m.string, m.start()):
-                    return text
+                if _UUID.match(m.string, start):
+                    return None, m.end()
                 d = _DMY_DATE.match(text)
                 if d:
-                    return d.group() + self._rescan(text[d.end():])
-            return self._phone(text)
+                    return None, start + d.end()  # the rest may still hold a number
+            new, used = self._phone(text)
+            return new, start + used
         if kind == "card":
             digits = _digits_of(text)
             if luhn_ok(digits):
-                return self._mask("card", digits)
-            return text
+                return self._mask("card", digits), m.end()
+            return None, start + 1  # not a card; another number may start inside it
         if kind == "ip":
-            return self._mask("ip", text)
-        return text
+            return self._mask("ip", text), m.end()
+        return None, m.end()
 
     def _replace_email(self, m: re.Match[str]) -> str:
         return self._mask("email", m.group().lower())
@@ -277,38 +308,39 @@ class Redactor:
     def _replace_bearer(self, m: re.Match[str]) -> str:
         return m.group(1) + self._mask("secret", m.group(2))
 
-    def _phone(self, text: str) -> str:
+    def _phone(self, text: str) -> tuple[str | None, int]:
+        """A phone-number candidate: (its mask or None to keep it, how many of its characters
+        that verdict covers)."""
         # Digits before the number proper: the trunk "0" of a national number, the "00" of an
         # international one (what "+" stands for when dialled), none after a "+".
         national = 2 if text.startswith("00") else int(text[0] != "+")
         digits = _digits_of(text)
         if text[0] in "(23456789" and len(digits) == 10 and text[1] != "0":
-            return self._mask("phone", digits)  # US forms, fully matched by the regex
+            return self._mask("phone", digits), len(text)  # US forms, fully matched by the regex
         if 8 + national <= len(digits) <= 15 + national:
-            return self._mask("phone", digits)
+            return self._mask("phone", digits), len(text)
         if len(digits) < 8 + national:
-            return text
+            return None, len(text)
         # Too many digits: the match ran into a following number ("+62 812 3456 7890 2026").
-        # Keep the longest prefix of digit groups that is a valid number, then the rest.
+        # Mask the digit groups up to where a second number starts with its trunk "0" ("0812 3456
+        # 7890 0813 ..."), else the longest prefix that is a valid number; the scan goes on after.
         limit = 15 + national
-        n, cut = 0, 0
+        n, cut, second = 0, 0, 0
         for i, ch in enumerate(text):
             if ch in _DIGITS:
+                if ch == "0" and not second and n >= 8 + national and text[i - 1] not in _DIGITS:
+                    second = cut
                 n += 1
                 if n > limit:
                     break
                 if i + 1 == len(text) or text[i + 1] not in _DIGITS:
                     cut = i + 1
+        cut = second or cut
         if cut and len(_digits_of(text[:cut])) >= 8 + national:
-            # The rest may hold the next number (another phone, a card): scanned on its own.
-            return self._mask("phone", _digits_of(text[:cut])) + self._rescan(text[cut:])
-        # No phone number after all, but the digits after its first character may hold one, or a
-        # card ("+ 4111111111111111", "0957 3221 081234567890").
-        return text[0] + self._rescan(text[1:])
-
-    def _rescan(self, rest: str) -> str:
-        """The digit patterns over the part of a match that turned out not to belong to it."""
-        return self._digit_re.sub(self._replace_digits, rest) if self._digit_re is not None else rest
+            return self._mask("phone", _digits_of(text[:cut])), cut
+        # No phone number after all, but one (or a card) may start inside it
+        # ("+ 4111111111111111", "0957 3221 081234567890").
+        return None, 1
 
     def _redact_secrets(self, s: str) -> str:
         """Values of credential query parameters (``?X-Amz-Signature=...&token=...``)."""
@@ -402,7 +434,7 @@ class Redactor:
             if "earer" in out or "EARER" in out or "uthorization" in out or "UTHORIZATION" in out:
                 out = _BEARER.sub(self._replace_bearer, out)
         if self._digit_re is not None:
-            out = self._digit_re.sub(self._replace_digits, out)
+            out = self._sub_digits(out, self._digit_re)
         if self._email and "@" in out:
             out = _EMAIL_RE.sub(self._replace_email, out)
         for rx, masker in self._rules:

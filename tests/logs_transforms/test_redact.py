@@ -49,6 +49,9 @@ REDACTED = [
     ("card", "+49 51 0273 4646 4111 1111 1111 1111", "<redacted:phone> <redacted:card>"),
     ("card", "+ 4111111111111111, ok", "+ <redacted:card>, ok"),
     ("phone", "0957 3221 081693813330", "0957 3221 <redacted:phone>"),
+    ("phone", "0812 3456 7890 0813 2222 3333 0814 4444 5555", "<redacted:phone> <redacted:phone> <redacted:phone>"),
+    ("card", "085094191629 4324 8386 7360 3795 6621 9790 2782 3369",  # a card inside a rejected candidate
+     "<redacted:phone> 8386 7360 3795 <redacted:card>"),
     ("card", "card 4111 1111 1111 1111 ok", "card <redacted:card> ok"),
     ("card", "4111111111111111", "<redacted:card>"),
     ("card", "5500-0000-0000-0004", "<redacted:card>"),
@@ -85,6 +88,24 @@ def test_pattern_redacted(redactor: Redactor, rule: str, text: str, expected: st
 def test_not_personal_data_untouched(redactor: Redactor, text: str) -> None:
     assert redactor.redact_text(text) is text
     assert redactor.counts == {}
+
+
+@pytest.mark.parametrize("impl", ["pure", "compiled"])
+@pytest.mark.parametrize("text", ["(01" * 30_000, "+62 812 3456 " * 15_000, "0812 3456 7890 " * 10_000,
+                                  "0" + "8" * 100_000], ids=["parens", "short-groups", "phones", "one-long-number"])
+def test_long_runs_of_digit_groups_are_one_pass(impl: str, text: str) -> None:
+    # Crafted or not, a long run of digit groups is scanned without recursion (a cut number's rest
+    # and a rejected candidate resume the one scan) and every number in it is found.
+    from cflexagent.logs import redact
+    from tests.logs.test_hotpath import compiled
+
+    r = (compiled(redact) if impl == "compiled" else redact).Redactor(RedactConfig())
+    out = r.redact_text(text)
+    if text.startswith("08888"):
+        assert out is text  # one 100,001-digit number: no phone number
+        return
+    assert not re.search(r"[0-9]{9}|([0-9]+[ (]){3}[0-9]", out)  # nothing left that looks like a number
+    assert out.count("<redacted:phone>") == r.counts.get("phone", 0) > 0
 
 
 def test_luhn() -> None:
