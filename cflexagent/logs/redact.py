@@ -46,7 +46,7 @@ import re
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from .redact_config import RedactConfig
 
@@ -558,9 +558,10 @@ class Redactor:
                     continue
             text = lines[i].decode("utf-8", "replace")
             src = text
-            if rec is not None and new_records is not None and new_records[i] is not rec:
+            red_fields = new_records[i] if new_records is not None else None
+            if rec is not None and red_fields is not None and red_fields is not rec:
                 # Field values first, whole, before the patterns mask parts of them.
-                src = self._fields_in_text(rec, text)
+                src = self._fields_in_text(rec, red_fields, text)
             out = self.redact_text(src)
             if out is not text:
                 if new_lines is None:
@@ -570,13 +571,14 @@ class Redactor:
             return None
         return (new_lines if new_lines is not None else lines, new_records if new_records is not None else records)
 
-    def _fields_in_text(self, fields: dict[str, Any], text: str) -> str:
+    def _fields_in_text(self, fields: dict[str, Any], redacted: dict[str, Any], text: str) -> str:
         """``text`` with the values of ``fields`` (parsed out of it) that a field action applies to
-        masked as well (``remote_user`` in an nginx line, when listed in ``fields``): the line
-        Loki stores says no more than its labels and metadata. Only whole tokens are masked
-        (``_replace_tokens``), so a short value does not cut into other words, parameter names
-        or emails. Dropped fields are masked (a text line has no key to drop); empty values and
-        nginx's "-" are left."""
+        replaced by what that action made of them in ``redacted`` (``remote_user`` in an nginx
+        line, when listed in ``fields``): the line Loki stores says no more than its labels and
+        metadata. Only whole tokens are masked (``_replace_tokens``), so a short value does not
+        cut into other words, parameter names or emails; each field masked counts once. Dropped
+        fields are masked (a text line has no key to drop); empty values and nginx's "-" are left.
+        """
         paths = self._path_actions
         for key, value in fields.items():
             if value.__class__ is not str or not value or value == "-" or value not in text:
@@ -585,8 +587,11 @@ class Redactor:
             action = paths.get(low, self._leaf_actions.get(low)) if paths else self._leaf_actions.get(low)
             if action is None:
                 continue
-            new = self._field_value(action, low, value)
-            text = _replace_tokens(text, value, f"<redacted:{low}>" if new is _DROP else cast(str, new))
+            new = redacted.get(key)
+            out = _replace_tokens(text, value, new if new.__class__ is str else f"<redacted:{low}>")
+            if out is not text:
+                self._count("field")
+                text = out
         return text
 
     def redact_record_uncounted(self, rec: dict[str, Any]) -> dict[str, Any]:
