@@ -148,7 +148,7 @@ async def agent_worker(kind: str, target: str, n: int) -> dict[str, Any]:
     from prometheus_client import CollectorRegistry
 
     from cflexagent.probes.base import Env
-    from cflexagent.probes.config import ProbeConfig
+    from cflexagent.probes.config import HttpProbe, TcpProbe
     from cflexagent.probes.metrics import ProbeMetrics
     from cflexagent.probes.scheduler import ProbeJob, run_once
 
@@ -156,8 +156,8 @@ async def agent_worker(kind: str, target: str, n: int) -> dict[str, Any]:
     env = Env()
     jobs = []
     for i in range(CONCURRENCY):
-        cfg = (ProbeConfig(name=f"bench{i}", type="http", url=target) if kind == "http"
-               else ProbeConfig(name=f"bench{i}", type="tcp", address=target))
+        cfg = (HttpProbe(name=f"bench{i}", url=target) if kind == "http"
+               else TcpProbe(name=f"bench{i}", address=target))
         jobs.append(ProbeJob(cfg, metrics, 20))
     left = 0
 

@@ -123,6 +123,10 @@ class Agent:
         self.metrics.reload_ts.set(time.time())
         self.notifier.ready()
         self.started.set()
+        if not self.supervisor.components:
+            from .cli import NOTHING_TO_RUN
+
+            log.warning(NOTHING_TO_RUN)
         log.info("agent started", config=self.source, instance=self.config.agent.instance_name,
                  components=sorted(self.supervisor.components), listen=str(self.config.server.listen),
                  port=self.server.port)

@@ -22,6 +22,9 @@ from . import __version__
 from .statefile import atomic_write
 
 EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
+#: Said by ``check`` and at start when a config configures no capability.
+NOTHING_TO_RUN = ("nothing to run: no [[probes]], [[heartbeats]], [[logs.sources]], [storage.*] or [alerts.*] "
+                  "is configured; the agent only serves its own /metrics (see: cflexagent init)")
 
 #: Modules that add subcommands; each defines ``register(subparsers, common)``
 #: and imports nothing heavy at module level.
@@ -110,18 +113,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .components import check_files, summarize
+    from .agent import state_dir_problem
+    from .components import Problem, check_files, summarize
+    from .config import ConfigError
     from .server import build_ssl_context
 
     config, path = load_config(args)
-    build_ssl_context(config.server, path)
-    from .agent import state_dir_problem
-    from .components import Problem
-
     problems = check_files(config)
+    if not any(p.message.startswith("server.tls.") for p in problems):
+        try:
+            build_ssl_context(config.server, path)
+        except ConfigError as e:
+            problems.append(Problem("error", str(e).removeprefix(f"{path}: ")))
     state_problem = state_dir_problem(config.agent.state_dir)
     if state_problem:
         problems.insert(0, Problem("error", f"agent.state_dir: {state_problem}"))
+    summary = summarize(config)
+    if not summary:
+        problems.append(Problem("warning", NOTHING_TO_RUN))
     errors = [p for p in problems if p.severity == "error"]
     for p in problems:
         print(f"{path}: {p.severity}: {p.message}", file=sys.stderr)
@@ -132,7 +141,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"  instance   {config.agent.instance_name}")
     print(f"  state_dir  {config.agent.state_dir}")
     print(f"  listen     {'https' if config.server.tls else 'http'}://{config.server.listen}/metrics ({auth})")
-    for line in summarize(config):
+    for line in summary:
         print(f"  {line}")
     return EXIT_OK
 

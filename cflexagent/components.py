@@ -10,7 +10,7 @@ from typing import Literal
 
 from . import logs, probes, storage
 from .component import Component, Context
-from .config import Config
+from .config import Config, unreadable_files
 
 
 @dataclass(frozen=True)
@@ -52,4 +52,7 @@ def summarize(config: Config) -> list[str]:
 
 
 def check_files(config: Config) -> list[Problem]:
-    return [p for cap in CAPABILITIES.values() for p in cap.check(config)]
+    """Every file the config names that the agent cannot read (one pass over its ``ReadableFile`` keys),
+    then each capability's own checks."""
+    out = [Problem("error", f"{key}: {why}") for key, why in unreadable_files(config)]
+    return out + [p for cap in CAPABILITIES.values() for p in cap.check(config)]

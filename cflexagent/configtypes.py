@@ -1,15 +1,18 @@
-"""Value types shared by every config section: durations, sizes, host:port, regexes.
+"""Value types shared by every config section: durations, sizes, host:port, regexes, files.
 
-Each type is parsed once at load time (``dec_hook``) so components never parse
-strings at run time. A parse error names the offending value; msgspec adds the
-key path (``$.server.listen``) which ``config.format_error`` turns into
-``server.listen``.
+Each type is parsed once at load time (``config.py`` calls ``PARSERS``) so
+components never parse strings at run time. A parse error names the offending
+value; the loader adds the key path.
+
+``ReadableFile`` marks a key naming a file the agent reads (certificates, keys,
+password and token files): the loader checks its syntax, and one pass over the
+loaded config (``config.unreadable_files``) checks that each can be read, for
+``check``, start-up and reloads alike.
 """
 
 from __future__ import annotations
 
 import re
-import typing
 from typing import Any
 
 import msgspec
@@ -32,6 +35,8 @@ class Duration(float):
     def parse(cls, text: str) -> Duration:
         pos, total = 0, 0.0
         text = text.strip()
+        if len(text) > 64:
+            raise ValueError(f'expected a duration like "30s", "5m" or "1h30m", got "{_shown(text)}"')
         while pos < len(text):
             m = _DURATION_RE.match(text, pos)
             if not m:
@@ -40,10 +45,17 @@ class Duration(float):
             pos = m.end()
         if not text:
             raise ValueError('expected a duration like "30s", got ""')
+        if not total <= MAX_DURATION:
+            raise ValueError(f'duration too long (at most 100 years), got "{text}"')
         return cls(total)
 
     def __repr__(self) -> str:
         return f"Duration({float(self)}s)"
+
+
+#: The largest size or duration a config may give (sizes: 2**62 bytes; durations: 100 years).
+MAX_SIZE = 1 << 62
+MAX_DURATION = 100 * 365 * 86400.0
 
 
 class Size(int):
@@ -51,11 +63,20 @@ class Size(int):
 
     @classmethod
     def parse(cls, text: str) -> Size:
-        m = _SIZE_RE.fullmatch(text)
+        m = _SIZE_RE.fullmatch(text) if len(text) <= 64 else None
         unit = m[2].lower() if m else None
         if not m or unit not in _SIZE_UNITS:
-            raise ValueError(f'expected a size like "64MiB" or "1GB", got "{text}"')
-        return cls(int(float(m[1]) * _SIZE_UNITS[unit]))
+            raise ValueError(f'expected a size like "64MiB" or "1GB", got "{_shown(text)}"')
+        value = float(m[1]) * _SIZE_UNITS[unit]
+        if not value <= MAX_SIZE:
+            raise ValueError(f'size too large (at most 4EiB), got "{_shown(text)}"')
+        return cls(int(value))
+
+    @classmethod
+    def of_int(cls, n: int) -> Size:
+        if not 0 <= n <= MAX_SIZE:
+            raise ValueError(f"expected a size between 0 and 4EiB, got {_shown(str(n))}")
+        return cls(n)
 
 
 class HostPort:
@@ -109,37 +130,50 @@ class Percent(float):
         return cls(value)
 
 
-_PARSERS: dict[type, Any] = {
-    Duration: Duration.parse, Size: Size.parse, HostPort: HostPort.parse, Percent: Percent.parse,
+class ReadableFile(str):
+    """The path of a file the agent reads (a certificate, key, password or token file).
+
+    Syntax is checked at load (no NUL byte, no blank-only name; ``""`` means
+    "no file", for the optional keys); whether the agent can read it is checked
+    for every such key in one pass (``config.unreadable_files``).
+    """
+
+    @classmethod
+    def parse(cls, text: str) -> ReadableFile:
+        if text and not text.strip():
+            raise ValueError("expected a file path, got only blanks")
+        return cls(text)
+
+
+#: The value of an optional file key that is not set.
+NO_FILE = ReadableFile("")
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A value as error messages quote it: long ones cut."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def compile_regex(text: str) -> re.Pattern[str]:
+    """``re.compile`` with every failure as a ValueError naming the problem (never a RecursionError)."""
+    try:
+        return re.compile(text)
+    except re.error as e:
+        raise ValueError(f"invalid regular expression {_shown(text)!r}: {e}") from None
+    except (RecursionError, OverflowError, MemoryError):
+        raise ValueError(f"regular expression too complex to compile: {_shown(text)!r}") from None
+
+
+#: Config value types parsed from TOML strings: type -> parser (raises ValueError).
+PARSERS: dict[type, Any] = {
+    Duration: Duration.parse, Size: Size.parse, HostPort: HostPort.parse,
+    Percent: Percent.parse, ReadableFile: ReadableFile.parse, re.Pattern: compile_regex,
 }
-
-
-def dec_hook(tp: Any, obj: Any) -> Any:
-    """msgspec decode hook: turn TOML strings into the typed values above."""
-    parser = _PARSERS.get(tp)
-    if parser is not None:
-        if tp is Size and isinstance(obj, int) and not isinstance(obj, bool):
-            return Size(obj)
-        if not isinstance(obj, str):
-            raise TypeError(f"expected a string, got {type(obj).__name__} {obj!r}")
-        return parser(obj)
-    if tp is re.Pattern or typing.get_origin(tp) is re.Pattern:
-        if not isinstance(obj, str):
-            raise TypeError(f"expected a regular expression string, got {type(obj).__name__}")
-        try:
-            return re.compile(obj)
-        except re.error as e:
-            raise ValueError(f"invalid regular expression {obj!r}: {e}") from None
-    raise NotImplementedError(f"no decoder for {tp!r}")
-
-
-def enc_hook(obj: Any) -> Any:
-    """msgspec encode hook, the inverse of ``dec_hook`` (for ``check --json`` and renderers)."""
-    if isinstance(obj, HostPort):
-        return str(obj)
-    if isinstance(obj, re.Pattern):
-        return obj.pattern
-    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
+#: What each type looks like, for "expected ..." messages.
+EXPECTED: dict[type, str] = {
+    Duration: 'a duration like "30s"', Size: 'a size like "64MiB"', HostPort: 'host:port like "127.0.0.1:9087"',
+    Percent: 'a percentage like "5%"', ReadableFile: "a file path", re.Pattern: "a regular expression string",
+}
 
 
 class Section(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):

@@ -13,7 +13,6 @@ import base64
 import binascii
 import concurrent.futures
 import hashlib
-import os
 import ssl
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from prometheus_client.exposition import choose_encoder
 
 from . import __version__
 from .component import Context
-from .config import ConfigError, ServerSection
+from .config import ConfigError, ServerSection, unreadable_file
 from .telemetry import AgentMetrics, get_logger
 
 log = get_logger("server")
@@ -55,24 +54,6 @@ def build_ssl_context(section: ServerSection, source: str = "config") -> ssl.SSL
         reason = getattr(e, "reason", None) or getattr(e, "strerror", None) or str(e)
         raise ConfigError(f"{source}: server.tls: cannot use cert_file/key_file: {reason}") from None
     return ctx
-
-
-def unreadable_file(path: str) -> str | None:
-    """Why the agent cannot read ``path`` (one phrase), or None when it can."""
-    if not path:
-        return "no file given"
-    try:
-        with open(path, "rb") as f:
-            f.read(1)
-    except FileNotFoundError:
-        return f"file not found: {path}"
-    except IsADirectoryError:
-        return f"is a directory, expected a file: {path}"
-    except PermissionError:
-        return f"file not readable by this user (uid {os.getuid()}): {path}"
-    except OSError as e:
-        return f"cannot read {path}: {e.strerror or e}"
-    return None
 
 
 class BasicAuthChecker:

@@ -96,11 +96,6 @@ def check(config: Config) -> list[Problem]:
     key_problem = _hash_key_problem(config)
     if key_problem:
         out.append(Problem("error", f"logs.redact.hash_key_file: {key_problem}"))
-    if logs.loki is not None:
-        for key in ("basic_auth_password_file", "bearer_token_file", "ca_file"):
-            path = getattr(logs.loki, key)
-            if path and not os.access(path, os.R_OK):
-                out.append(Problem("error", f"logs.loki.{key}: {path} is not readable"))
     return out
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 import msgspec
 
-from ..configtypes import Duration, Percent, Section, Size
+from ..configtypes import NO_FILE, Duration, Percent, ReadableFile, Section, Size
 from .redact_config import LogMetricConfig, MultilineConfig, RedactConfig, check_metric_names
 
 #: Loki's label name syntax (Prometheus' data model).
@@ -32,9 +32,9 @@ class LokiSink(Section):
     gzip: bool = False
     tenant: str = ""
     basic_auth_user: str = ""
-    basic_auth_password_file: str = ""
-    bearer_token_file: str = ""
-    ca_file: str = ""
+    basic_auth_password_file: ReadableFile = NO_FILE
+    bearer_token_file: ReadableFile = NO_FILE
+    ca_file: ReadableFile = NO_FILE
     timeout: Duration = Duration(10.0)
     batch_max_bytes: Size = Size(1024 * 1024)
     batch_max_wait: Duration = Duration(1.0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 import time
 from typing import Any
@@ -58,10 +59,7 @@ def _from_config(args: argparse.Namespace) -> Any:
 
 
 def _build(args: argparse.Namespace) -> Any:
-    import msgspec
-
-    from ..config import ConfigError
-    from ..configtypes import dec_hook
+    from ..config import ConfigError, decode
     from .config import ProbeConfig
 
     kind = args.type or ("http" if "://" in args.target else "tcp")
@@ -90,13 +88,13 @@ def _build(args: argparse.Namespace) -> Any:
             raw["send"] = args.send.encode().decode("unicode_escape")
         if args.expect:
             raw["expect"] = args.expect
+    # The options are validated as a [[probes]] table; a bad one is named as its option ("--timeout").
     try:
-        return msgspec.convert(raw, ProbeConfig, dec_hook=dec_hook, strict=True)
-    except msgspec.ValidationError as e:
-        text = str(e)
-        head, _, where = text.partition(" - at `$.")
-        key = where.rstrip("`").replace("_", "-") if where else ""
-        raise ConfigError(f"cflexagent probe: {key + ': ' if key else ''}{head}") from None
+        return decode(raw, ProbeConfig, "cflexagent probe")
+    except ConfigError as e:
+        raise ConfigError([re.sub(r"^cflexagent probe: ([a-z_]+)",
+                                  lambda m: "cflexagent probe: --" + m[1].replace("_", "-"), line)
+                           for line in e.errors]) from None
 
 
 def cmd_probe(args: argparse.Namespace) -> int:

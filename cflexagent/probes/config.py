@@ -1,10 +1,12 @@
 """Config of ``[probe_defaults]``, ``[[probes]]`` and ``[[heartbeats]]``.
 
-A probe is one struct for both types (``http`` and ``tcp``): shared keys such
-as ``timeout`` can then come from ``[probe_defaults]``, and keys that belong to
-the other type are rejected with the key path. Everything is validated here;
-``probes/plan.py`` precompiles the rest (URL parts, request bytes, status sets)
-when the scheduler is built, so nothing is parsed while probing.
+A probe is one struct per type (``HttpProbe``, ``TcpProbe``, a union tagged
+by ``type``): a key of the other type is an unknown key. The settings shared
+by all types are declared once (``ProbeSettings``); ``[probe_defaults]`` is
+those plus the scheduler's own keys, and its per-probe values are copied into
+every probe that does not set them. Everything is validated here; each
+prober's ``compile_plan`` precompiles the rest (URL parts, request bytes,
+status sets) when the scheduler is built, so nothing is parsed while probing.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from ..configtypes import Duration, HostPort, Section, Size
+from ..configtypes import NO_FILE, Duration, HostPort, ReadableFile, Section, Size
 
 IPFamily = Literal["auto", "ipv4", "ipv6"]
+ProbeType = Literal["http", "tcp"]
 _STATUS_CLASS = re.compile(r"[1-5]xx")
 _NAME_MAX = 128
 
@@ -79,10 +82,9 @@ def check_address(text: str, key: str) -> HostPort:
     return hp
 
 
-class ProbeDefaults(Section):
-    """``[probe_defaults]``: scheduler-wide settings plus defaults copied into every probe."""
+class ProbeSettings(Section):
+    """The per-probe settings ``[probe_defaults]`` can give every probe (a probe's own value wins)."""
 
-    # Copied into each [[probes]] table that does not set them:
     interval: Duration = Duration(30.0)
     timeout: Duration = Duration(10.0)
     failure_threshold: int = 2
@@ -90,7 +92,11 @@ class ProbeDefaults(Section):
     ip_family: IPFamily = "auto"
     tls_verify: bool = True
     body_limit: Size = Size(1024 * 1024)
-    # Scheduler-wide:
+
+
+class ProbeDefaults(ProbeSettings):
+    """``[probe_defaults]``: the per-probe settings above plus scheduler-wide ones."""
+
     canaries: list[str] = []
     max_concurrency: int = 64
     history: int = 20
@@ -108,42 +114,23 @@ class ProbeDefaults(Section):
 
 
 #: ``[probe_defaults]`` keys that are per-probe settings (copied into probes).
-PER_PROBE_DEFAULTS = ("interval", "timeout", "failure_threshold", "success_threshold", "ip_family",
-                      "tls_verify", "body_limit")
+PER_PROBE_DEFAULTS: tuple[str, ...] = ProbeSettings.__struct_fields__
 
 
-class ProbeConfig(Section):
+class ProbeBase(ProbeSettings, tag_field="type", kw_only=True):
+    """What every probe type has; ``type`` picks the struct (``HttpProbe``, ``TcpProbe``)."""
+
     name: str
-    type: Literal["http", "tcp"]
-    interval: Duration = Duration(30.0)
-    timeout: Duration = Duration(10.0)
-    failure_threshold: int = 2
-    success_threshold: int = 1
-    ip_family: IPFamily = "auto"
     max_duration: Duration | None = None
-    # http
-    url: str = ""
-    method: str = "GET"
-    headers: dict[str, str] = {}
-    body: str = ""
-    expect_status: list[int | str] = msgspec.field(default_factory=lambda: ["2xx"])
-    expect_body: re.Pattern[str] | None = None
-    fail_if_body: re.Pattern[str] | None = None
-    expect_header: dict[str, re.Pattern[str]] = {}
-    follow_redirects: bool = True
-    max_redirects: int = 10
-    body_limit: Size = Size(1024 * 1024)
-    # tcp
-    address: str = ""
-    send: str = ""
-    expect: re.Pattern[str] | None = None
-    tls: bool = False
     # TLS (https:// URLs, or tcp with tls = true)
-    tls_verify: bool = True
-    ca_file: str = ""
-    client_cert_file: str = ""
-    client_key_file: str = ""
+    ca_file: ReadableFile = NO_FILE
+    client_cert_file: ReadableFile = NO_FILE
+    client_key_file: ReadableFile = NO_FILE
     server_name: str = ""
+
+    @property
+    def type(self) -> ProbeType:
+        return self.__struct_config__.tag  # type: ignore[return-value]
 
     def __post_init__(self) -> None:
         if not self.name.strip() or len(self.name) > _NAME_MAX:
@@ -163,36 +150,51 @@ class ProbeConfig(Section):
             raise ValueError("client_key_file: client_cert_file and client_key_file go together")
         if self.body_limit < 1:
             raise ValueError("body_limit: must be at least 1 byte")
-        if self.type == "http":
-            if not self.url:
-                raise ValueError("url: required for http probes")
-            check_url(self.url, "url")
-            if self.address:
-                raise ValueError("address: only for tcp probes (http probes use url)")
-            for key in ("send", "expect"):
-                if getattr(self, key):
-                    raise ValueError(f"{key}: only for tcp probes")
-            if self.tls:
-                raise ValueError("tls: only for tcp probes (http probes use an https:// url)")
-            if not re.fullmatch(r"[A-Z]+", self.method):
-                raise ValueError(f'method: expected an upper-case HTTP method like "GET", got "{self.method}"')
-            for i, s in enumerate(self.expect_status):
-                if isinstance(s, int):
-                    if not 100 <= s <= 599:
-                        raise ValueError(f"expect_status[{i}]: expected a status code 100-599, got {s}")
-                elif not _STATUS_CLASS.fullmatch(s):
-                    raise ValueError(f'expect_status[{i}]: expected a code like 200 or a class like "2xx", got "{s}"')
-            check_headers(self.headers)
-            if not 0 <= self.max_redirects <= 100:
-                raise ValueError("max_redirects: must be between 0 and 100")
-        else:
-            if not self.address:
-                raise ValueError("address: required for tcp probes (host:port)")
-            check_address(self.address, "address")
-            if self.url:
-                raise ValueError("url: only for http probes (tcp probes use address)")
-            if self.expect is not None and len(self.expect.pattern) == 0:
-                raise ValueError("expect: must not be empty")
+
+
+class HttpProbe(ProbeBase, tag="http", kw_only=True):
+    url: str
+    method: str = "GET"
+    headers: dict[str, str] = {}
+    body: str = ""
+    expect_status: list[int | str] = msgspec.field(default_factory=lambda: ["2xx"])
+    expect_body: re.Pattern[str] | None = None
+    fail_if_body: re.Pattern[str] | None = None
+    expect_header: dict[str, re.Pattern[str]] = {}
+    follow_redirects: bool = True
+    max_redirects: int = 10
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_url(self.url, "url")
+        if not re.fullmatch(r"[A-Z]+", self.method):
+            raise ValueError(f'method: expected an upper-case HTTP method like "GET", got "{self.method}"')
+        for i, s in enumerate(self.expect_status):
+            if isinstance(s, int):
+                if not 100 <= s <= 599:
+                    raise ValueError(f"expect_status[{i}]: expected a status code 100-599, got {s}")
+            elif not _STATUS_CLASS.fullmatch(s):
+                raise ValueError(f'expect_status[{i}]: expected a code like 200 or a class like "2xx", got "{s}"')
+        check_headers(self.headers)
+        if not 0 <= self.max_redirects <= 100:
+            raise ValueError("max_redirects: must be between 0 and 100")
+
+
+class TcpProbe(ProbeBase, tag="tcp", kw_only=True):
+    address: str
+    send: str = ""
+    expect: re.Pattern[str] | None = None
+    tls: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_address(self.address, "address")
+        if self.expect is not None and len(self.expect.pattern) == 0:
+            raise ValueError("expect: must not be empty")
+
+
+#: A ``[[probes]]`` table: its ``type`` key picks the struct.
+ProbeConfig = HttpProbe | TcpProbe
 
 
 class HeartbeatConfig(Section):

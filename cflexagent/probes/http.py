@@ -26,7 +26,7 @@ import httptools
 
 from .. import __version__
 from .base import Endpoint, Env, ProbeFailed, Result, clock, connect, resolve
-from .config import ProbeConfig, display_url
+from .config import HttpProbe, display_url
 from .tls import client_context, handshake, record_tls
 
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
@@ -114,7 +114,7 @@ def _hop(url: str, method: str, headers: tuple[tuple[str, str], ...], body: byte
     return Hop(url, Endpoint.make(host, port, ip_family), https, (server_name or host) if https else None, request)
 
 
-def compile_plan(cfg: ProbeConfig) -> HTTPPlan:
+def compile_plan(cfg: HttpProbe) -> HTTPPlan:
     """Everything the prober needs, computed once: request bytes, status set, TLS context."""
     headers = tuple(cfg.headers.items())
     body = cfg.body.encode()

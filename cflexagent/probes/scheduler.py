@@ -43,7 +43,7 @@ from ..configtypes import Duration
 from ..telemetry import get_logger
 from . import http, tcp
 from .base import Env, ProbeFailed, Result, clock, timeout_reason
-from .config import HeartbeatConfig, ProbeConfig, display_url
+from .config import HeartbeatConfig, HttpProbe, ProbeConfig, TcpProbe, display_url
 from .metrics import ProbeMetrics, ProbeSeries
 
 log = get_logger("probes")
@@ -53,7 +53,7 @@ log = get_logger("probes")
 class Prober:
     """A protocol: compile a config once, then probe with the compiled plan."""
 
-    compile: Callable[[ProbeConfig], Any]
+    compile: Callable[[Any], Any]  # the probe type's config struct -> its plan
     probe: Callable[[Any, Env, Result], Awaitable[None]]
 
 
@@ -87,10 +87,9 @@ def canary_config(target: str, index: int) -> ProbeConfig:
     """A canary: any HTTP answer or any accepted TCP connection proves the prober can reach the network."""
     every: list[int | str] = ["1xx", "2xx", "3xx", "4xx", "5xx"]
     if "://" in target:
-        return ProbeConfig(name=f"canary-{index}", type="http", url=target, expect_status=every,
-                           follow_redirects=False, interval=Duration(60.0), timeout=Duration(30.0))
-    return ProbeConfig(name=f"canary-{index}", type="tcp", address=target, interval=Duration(60.0),
-                       timeout=Duration(30.0))
+        return HttpProbe(name=f"canary-{index}", url=target, expect_status=every,
+                         follow_redirects=False, interval=Duration(60.0), timeout=Duration(30.0))
+    return TcpProbe(name=f"canary-{index}", address=target, interval=Duration(60.0), timeout=Duration(30.0))
 
 
 class Canaries:
@@ -242,8 +241,8 @@ class ProbeJob:
 class HeartbeatJob:
     def __init__(self, cfg: HeartbeatConfig, metrics: ProbeMetrics) -> None:
         self.cfg = cfg
-        probe_cfg = ProbeConfig(name=cfg.name, type="http", url=cfg.url, method=cfg.method, headers=cfg.headers,
-                                interval=cfg.interval, timeout=cfg.timeout)
+        probe_cfg = HttpProbe(name=cfg.name, url=cfg.url, method=cfg.method, headers=cfg.headers,
+                              interval=cfg.interval, timeout=cfg.timeout)
         # The URL is the secret of a dead-man's switch: no part of it in details or logs.
         self.plan = dataclasses.replace(http.compile_plan(probe_cfg), target="", show_urls=False)
         self.counters = {r: metrics.heartbeats.labels(cfg.name, r) for r in ("success", "failure", "skipped")}

@@ -14,7 +14,7 @@ import ssl
 from dataclasses import dataclass
 
 from .base import Endpoint, Env, ProbeFailed, Result, clock, connect, resolve
-from .config import ProbeConfig, check_address
+from .config import TcpProbe, check_address
 from .tls import client_context, handshake, record_tls
 
 _EXPECT_LIMIT = 64 * 1024
@@ -35,7 +35,7 @@ class TCPPlan:
     tls: bool
 
 
-def compile_plan(cfg: ProbeConfig) -> TCPPlan:
+def compile_plan(cfg: TcpProbe) -> TCPPlan:
     hp = check_address(cfg.address, "address")
     ctx: ssl.SSLContext | None = None
     ssl_error = ""

@@ -54,10 +54,6 @@ def check(config: Config) -> list[Problem]:
     problems: list[Problem] = []
     if st.sftp is not None:
         s = st.sftp
-        for key in ("key_file", "passphrase_file", "password_file"):
-            path = getattr(s, key)
-            if path and not os.access(path, os.R_OK):
-                problems.append(Problem("error", f"storage.sftp.{key}: cannot read {path}"))
         if not os.path.exists(s.known_hosts):
             problems.append(Problem("error", f"storage.sftp.known_hosts: {s.known_hosts} does not exist; "
                                              "create it with: cflexagent storage trust"))
@@ -66,10 +62,6 @@ def check(config: Config) -> list[Problem]:
                                                "use key_file"))
     if st.cpanel_quota is not None:
         q = st.cpanel_quota
-        for key in ("token_file", "ca_file"):
-            path = getattr(q, key)
-            if path and not os.access(path, os.R_OK):
-                problems.append(Problem("error", f"storage.cpanel_quota.{key}: cannot read {path}"))
         if q.ca_file and os.access(q.ca_file, os.R_OK):
             from .quota import QuotaError, ssl_context
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 import msgspec
 
-from ..configtypes import Duration, Section, Size
+from ..configtypes import NO_FILE, Duration, ReadableFile, Section, Size
 
 _NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _DAILY_RE = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
@@ -56,10 +56,10 @@ class SFTPConfig(Section, kw_only=True):
     port: int = 22
     username: str
     #: Private key (OpenSSH or PEM format). Required unless password_file is set.
-    key_file: str = ""
-    passphrase_file: str = ""
+    key_file: ReadableFile = NO_FILE
+    passphrase_file: ReadableFile = NO_FILE
     #: Discouraged: a password login. Only used when no key_file is set.
-    password_file: str = ""
+    password_file: ReadableFile = NO_FILE
     #: OpenSSH known_hosts file holding the server's key. Required: no key, no scan.
     known_hosts: str
     interval: Duration = Duration(3600.0)
@@ -137,11 +137,11 @@ class QuotaConfig(Section, kw_only=True):
     url: str
     username: str
     #: File holding the cPanel API token (read at each request; never logged).
-    token_file: str
+    token_file: ReadableFile
     interval: Duration = Duration(900.0)
     timeout: Duration = Duration(30.0)
     #: Extra CA bundle (PEM) to trust for the cPanel certificate, e.g. a self-signed one.
-    ca_file: str = ""
+    ca_file: ReadableFile = NO_FILE
 
     def __post_init__(self) -> None:
         if "@" in self.url:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cflexagent.cli import build_parser
+from cflexagent.cli import NOTHING_TO_RUN, build_parser
 
 from ..conftest import free_port, wait_http
 
@@ -103,7 +103,10 @@ def test_unreadable_tls_key_is_exit_2(tmp_path: Path) -> None:
     path = write_config(tmp_path, f'[server.tls]\ncert_file = "{tmp_path}/c.pem"\nkey_file = "{tmp_path}/k.pem"\n')
     r = cli("check", "-c", str(path))
     assert r.returncode == 2
-    assert r.stderr == f"{path}: server.tls.cert_file: file not found: {tmp_path}/c.pem\n"
+    # check names every unreadable file (and that the config runs nothing), each on its own line
+    assert r.stderr.splitlines() == [f"{path}: error: server.tls.cert_file: file not found: {tmp_path}/c.pem",
+                                     f"{path}: error: server.tls.key_file: file not found: {tmp_path}/k.pem",
+                                     f"{path}: warning: {NOTHING_TO_RUN}"]
     (tmp_path / "c.pem").mkdir()
     r = cli("run", "-c", str(path))
     assert r.returncode == 2

@@ -16,15 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
 import trustme
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from cflexagent.component import Context
-from cflexagent.config import parse
-from cflexagent.configtypes import dec_hook
+from cflexagent.config import decode, parse
 from cflexagent.probes.base import Env, Result
 from cflexagent.probes.config import ProbeConfig
 from cflexagent.probes.scheduler import PROBERS, ProbeScheduler, run_once
@@ -37,7 +35,7 @@ def probe_config(**raw: Any) -> ProbeConfig:
     raw.setdefault("name", "t")
     raw.setdefault("type", "http" if "url" in raw else "tcp")
     raw.setdefault("timeout", "5s")
-    return msgspec.convert(raw, ProbeConfig, dec_hook=dec_hook, strict=True)
+    return decode(raw, ProbeConfig)  # type: ignore[no-any-return]
 
 
 @pytest.fixture

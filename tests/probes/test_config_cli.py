@@ -8,12 +8,11 @@ import re
 import sys
 from pathlib import Path
 
-import msgspec
 import pytest
 
 from cflexagent.cli import demo_config_text, example_config_text
-from cflexagent.config import ConfigError, parse
-from cflexagent.probes.config import HeartbeatConfig, ProbeConfig, ProbeDefaults
+from cflexagent.config import ConfigError, decode, parse
+from cflexagent.probes.config import HeartbeatConfig, HttpProbe, ProbeConfig, ProbeDefaults, TcpProbe
 
 from .conftest import App, TLSTargets
 
@@ -32,7 +31,8 @@ BAD = [
      "probes[0].timeout: must be shorter than interval"),
     ('name = "a"\ntype = "icmp"\naddress = "x:1"', 'probes[0].type: expected one of "http", "tcp"'),
     ('name = "a"\ntype = "tcp"\naddress = "nohost"', "probes[0].address: expected host:port"),
-    ('name = "a"\ntype = "tcp"\naddress = "x:1"\nurl = "http://x/"', "probes[0].url: only for http probes"),
+    ('name = "a"\ntype = "tcp"\naddress = "x:1"\nurl = "http://x/"',
+     'probes[0].url: only for type = "http" (this is type = "tcp")'),
     ('name = "a"\ntype = "http"\nurl = "http://x/"\nexpect_body = "("', "probes[0].expect_body: invalid regular"),
     ('name = "a"\ntype = "http"\nurl = "http://x/"\ntimout = "1s"', 'probes[0].timout: unknown key; did you mean'),
 ]
@@ -78,7 +78,7 @@ def test_example_config_loads_and_documents_every_probe_key() -> None:
     assert [p.name for p in config.probes] == ["agent-self"]
     fields = {
         "probe_defaults": set(ProbeDefaults.__struct_fields__),
-        "probes": set(ProbeConfig.__struct_fields__),
+        "probes": set(HttpProbe.__struct_fields__) | set(TcpProbe.__struct_fields__),
         "heartbeats": set(HeartbeatConfig.__struct_fields__),
     }
     for table, want in fields.items():
@@ -93,8 +93,8 @@ def test_apply_probe_defaults_copies_only_per_probe_keys() -> None:
     config = parse(text)
     assert (config.probes[0].interval, config.probes[0].timeout, config.probes[0].failure_threshold) == (60, 20, 3)
     assert config.probes[1].timeout == 2
-    with pytest.raises(msgspec.ValidationError):
-        msgspec.convert({"name": "a", "type": "tcp", "address": "x:1", "canaries": []}, ProbeConfig)
+    with pytest.raises(ConfigError, match=r"probes\[0\]\.canaries: unknown key"):
+        decode({"name": "a", "type": "tcp", "address": "x:1", "canaries": []}, ProbeConfig, "x.toml", "probes[0]")
 
 
 async def test_cli_probe_success_and_failure(app: App, free_port_factory) -> None:
