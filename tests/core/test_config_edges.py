@@ -18,11 +18,13 @@ from cflexagent.config import ConfigError, load, parse
 
 CASES = [
     ('[logs.loki]\nspool_max_bytes = "' + "9" * 400 + '"\n', "x.toml: logs.loki.spool_max_bytes: expected a size"),
-    ("[logs.loki]\nspool_max_bytes = " + "9" * 400 + "\n", "x.toml: logs.loki.spool_max_bytes: expected a size between"),
+    ("[logs.loki]\nspool_max_bytes = " + "9" * 400 + "\n",
+     "x.toml: logs.loki.spool_max_bytes: expected a size between"),
     ('[agent]\nshutdown_grace = "' + "9" * 60 + 's"\n', "x.toml: agent.shutdown_grace: duration too long"),
     ("[probe_defaults]\nmax_concurrency = " + "9" * 400 + "\n",
      "x.toml: probe_defaults.max_concurrency: integer out of range"),
-    ("[agent]\ninstance = " + "[" * 5000 + "]" * 5000 + "\n", "x.toml: invalid TOML: arrays or tables nested too deeply"),
+    ("[agent]\ninstance = " + "[" * 5000 + "]" * 5000 + "\n",
+     "x.toml: invalid TOML: arrays or tables nested too deeply"),
     ("[agent]\ninstance = " + "{a=" * 5000 + "1" + "}" * 5000 + "\n",
      "x.toml: invalid TOML: arrays or tables nested too deeply"),
     ('[[probes]]\nname = "a"\ntype = "http"\nurl = "http://x/"\nexpect_body = "' + "(" * 3000 + ")" * 3000 + '"\n',

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from cflexagent.configtypes import dec_hook
+from cflexagent.config import ConfigError, decode
 from cflexagent.logs.derive import DerivedMetrics, deriver
 from cflexagent.logs.parse import ParsedBatch
 from cflexagent.logs.redact_config import LogMetricConfig
 
 
 def mdef(**kw: Any) -> LogMetricConfig:
-    return msgspec.convert(kw, LogMetricConfig, dec_hook=dec_hook)
+    return decode(kw, LogMetricConfig)  # type: ignore[no-any-return]
 
 
 def batch(*recs: dict[str, Any] | None) -> ParsedBatch:
@@ -119,5 +118,5 @@ def test_sources_filter_and_nginx_defaults() -> None:
     ({"name": "x_total", "type": "counter", "match": {"regex": {"a": "("}}}, "regular expression"),
 ])
 def test_definition_validation(raw: dict[str, Any], message: str) -> None:
-    with pytest.raises(msgspec.ValidationError, match=message):
+    with pytest.raises(ConfigError, match=message):
         mdef(**raw)
