@@ -27,7 +27,7 @@ from .config import Config, ConfigError
 from .server import Server, build_ssl_context
 from .supervisor import Supervisor
 from .systemd import Notifier
-from .telemetry import AgentMetrics, LoopMonitor, get_logger, setup_logging
+from .telemetry import AgentMetrics, LoopMonitor, get_logger, install_loop_exception_handler, setup_logging
 
 log = get_logger("agent")
 
@@ -103,6 +103,9 @@ class Agent:
         return 0
 
     async def startup(self) -> None:
+        # asyncio's own errors (accept() out of file descriptors, a failing callback) become
+        # rate-limited JSON lines instead of a traceback per occurrence.
+        install_loop_exception_handler()
         ensure_state_dir(self.config.agent.state_dir, self.source)
         ssl_context = build_ssl_context(self.config.server, self.source)
         try:

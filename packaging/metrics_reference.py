@@ -50,6 +50,8 @@ def render() -> str:
             names = labels.get(fam.name, ())
             if not names:
                 names = tuple(sorted({k for s in fam.samples for k in s.labels if k != "le"}))
+            if not names:  # a custom collector's family with no samples yet names its labels itself
+                names = tuple(getattr(fam, "_labelnames", ()))
             lab = ", ".join(f"`{n}`" for n in names) or "—"
             doc = fam.documentation.replace("|", "\\|")
             out.append(f"| `{name}` | {fam.type} | {lab} | {doc} |")
