@@ -4,18 +4,19 @@ Everything else about the package is in ``pyproject.toml``. The compiled modules
 are optional: without mypyc or a C compiler, or with ``CFLEXAGENT_NO_MYPYC=1``,
 the package installs as pure Python and runs the same code, slower.
 
-Two modules are compiled (``cflexagent/logs/accel.py`` lists them):
-``hotpath.py`` (parse and protobuf-encode JSON lines) and ``redact.py``
-(redaction). mypyc compiles a copy of each, named ``_<module>_compiled.py`` and
-stamped with the SHA-256 of the source it came from; the copies are deleted once
-the C code is generated, so only the extension modules remain and the pure
-modules are never shadowed. ``accel.py`` uses an extension only while its stamp
-matches its source (an edit without a rebuild falls back to the source).
+The modules compiled are listed in ``cflexagent/compiled.py`` (``SOURCES``):
+the JSON parse loop, redaction and the Loki entry encoder. mypyc compiles a
+copy of each, named ``_<module>_compiled.py`` and stamped with the SHA-256 of
+the source it came from; the copies are deleted once the C code is generated,
+so only the extension modules remain and the pure modules are never shadowed.
+``compiled.py`` uses an extension only while its stamp matches its source (an
+edit without a rebuild falls back to the source).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -24,9 +25,19 @@ from pathlib import Path
 from setuptools import setup  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parent
-LOGS = Path("cflexagent", "logs")
+
+
+def _sources() -> list[Path]:
+    """``compiled.SOURCES``, read without importing the package (the build has none of its dependencies)."""
+    spec = importlib.util.spec_from_file_location("_cflexagent_compiled", ROOT / "cflexagent" / "compiled.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [Path(p) for p in module.SOURCES]
+
+
 #: The compiled modules' sources, each compiled as ``_<name>_compiled``.
-SOURCES = [LOGS / "hotpath.py", LOGS / "redact.py"]
+SOURCES = _sources()
 #: mypy settings for the compile: strict, and only the modules the compiled code really uses are
 #: analysed (the rest of the package is mypy's job in CI; following it costs ~30 s here).
 MYPY_CONFIG = """\
@@ -37,7 +48,7 @@ follow_imports = skip
 ignore_missing_imports = True
 [mypy-msgspec.*]
 follow_imports = normal
-[mypy-cflexagent.sinks.protobuf]
+[mypy-cflexagent.sinks.loki.protobuf]
 follow_imports = normal
 """
 
@@ -59,7 +70,7 @@ def compiled_extensions() -> list[object]:
     for source in SOURCES:
         src = source.read_bytes()
         digest = hashlib.sha256(src).hexdigest()
-        stamp = (f"\n#: SHA-256 of the {source.name} this was compiled from (see accel.py).\n"
+        stamp = (f"\n#: SHA-256 of the {source.name} this was compiled from (see compiled.py).\n"
                  f'SOURCE_SHA256 = "{digest}"\n')
         copy = source.with_name(f"_{source.stem}_compiled.py")
         copy.write_bytes(src + stamp.encode())

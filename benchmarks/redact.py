@@ -28,7 +28,8 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cflexagent.logs.accel import IMPLEMENTATION, redaction
-from cflexagent.logs.redact_config import RedactConfig
+
+from cflexagent.logs.transforms.config import RedactConfig
 
 SERVICES = ["cflex-api", "cflex-file-processor", "cflex-worker", "cflex-mover", "cflex-web"]
 ACTIONS = ["preview_generated", "order_created", "order_approved", "order_rejected", "revision_requested",

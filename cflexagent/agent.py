@@ -22,7 +22,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from .component import Component, Context
-from .components import build_components
+from .components import build_components, prepare_components
 from .config import Config, ConfigError
 from .server import Server, build_ssl_context
 from .supervisor import Supervisor
@@ -109,6 +109,7 @@ class Agent:
         ensure_state_dir(self.config.agent.state_dir, self.source)
         ssl_context = build_ssl_context(self.config.server, self.source)
         try:
+            prepare_components(self.config, self.ctx)
             components = build_components(self.config, self.ctx) + self._extra
         except ConfigError as e:  # a file the config names cannot be used: one line naming the config
             raise ConfigError(f"{self.source}: {e}") from None
@@ -201,6 +202,7 @@ class Agent:
         try:
             new = await asyncio.to_thread(self._loader)
             ssl_context = build_ssl_context(new.server, self.source)
+            await asyncio.to_thread(prepare_components, new, self.ctx)
             fresh = build_components(new, self.ctx) + self._extra
         except (ConfigError, ValueError) as e:
             self.metrics.reload_ok.set(0)

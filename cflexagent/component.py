@@ -50,15 +50,19 @@ class Context:
     #: Extra HTTP routes served by the agent's server, path -> handler (e.g. "/api/probes").
     #: Components add and remove entries at run time; the server looks them up per request.
     routes: dict[str, Handler] = field(default_factory=dict)
-    _metrics: dict[type, Any] = field(default_factory=dict)
+    _shared: dict[type, Any] = field(default_factory=dict)
 
-    def metrics(self, cls: type[T]) -> T:
-        """The one instance of a metrics holder class for this registry (created on first use).
+    def shared(self, cls: type[T]) -> T:
+        """The one instance of ``cls`` for this agent, built from the registry on first use.
 
-        Metric families outlive components so a reload never re-registers them.
+        For what outlives components across reloads: metrics holders (a reload never
+        re-registers a family) and the wiring of a capability (``logs.topology.LogsTopology``).
         """
-        inst = self._metrics.get(cls)
+        inst = self._shared.get(cls)
         if inst is None:
             factory: Any = cls
-            inst = self._metrics[cls] = factory(self.registry)
+            inst = self._shared[cls] = factory(self.registry)
         return inst  # type: ignore[no-any-return]
+
+    #: The same, under the name metrics holders are asked for by.
+    metrics = shared

@@ -27,13 +27,22 @@ class Capability:
     summary: Callable[[Config], list[str]]
     #: Files named by the config that the agent cannot read, and similar.
     check: Callable[[Config], list[Problem]]
+    #: The I/O a capability needs before its components run, at start and on reload (e.g. creating a
+    #: key file); raises ConfigError (one line naming the key) when it cannot be done.
+    prepare: Callable[[Config, Context], None] | None = None
 
 
 CAPABILITIES: dict[str, Capability] = {}
 # Each entry's functions import their package's heavy parts only when that capability is configured.
 CAPABILITIES["probes"] = Capability(probes.build, probes.summary, probes.check)
-CAPABILITIES["logs"] = Capability(logs.build, logs.summary, logs.check)
+CAPABILITIES["logs"] = Capability(logs.build, logs.summary, logs.check, logs.prepare)
 CAPABILITIES["storage"] = Capability(storage.build, storage.summary, storage.check)
+
+
+def prepare_components(config: Config, ctx: Context) -> None:
+    for cap in CAPABILITIES.values():
+        if cap.prepare is not None:
+            cap.prepare(config, ctx)
 
 
 def build_components(config: Config, ctx: Context) -> list[Component]:

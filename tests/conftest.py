@@ -1,11 +1,25 @@
-"""Shared test helpers: every server listens on 127.0.0.1 with a port from the kernel."""
+"""Shared test helpers and fixtures: every server listens on 127.0.0.1 with a port from the kernel.
+
+``loki`` is the Loki double (``tests/fakes/loki.py``) on loopback, ``start_agent``
+an in-process agent on a config text (state in the test's tmp dir).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cflexagent.agent import Agent
+from cflexagent.config import parse
+from tests.fakes.loki import LokiDouble
 
 
 def free_port() -> int:
@@ -26,3 +40,68 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> b
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer")
 
+
+@pytest.fixture
+async def loki() -> AsyncIterator[LokiDouble]:
+    d = LokiDouble()
+    await d.start()
+    yield d
+    await d.stop()
+
+
+def loki_section(url: str, **extra: str) -> str:
+    opts = {"batch_max_wait": '"100ms"', "min_backoff": '"50ms"', "max_backoff": '"400ms"', "timeout": '"3s"',
+            **extra}
+    return f'[logs.loki]\nurl = "{url}"\n' + "".join(f"{k} = {v}\n" for k, v in opts.items())
+
+
+def source_section(name: str, glob: str, **extra: str) -> str:
+    opts = {"scan_interval": '"100ms"', "read_interval": '"50ms"', "rotate_wait": '"500ms"',
+            "partial_line_grace": '"500ms"', **extra}
+    return f'[[logs.sources]]\nname = "{name}"\npaths = ["{glob}"]\n' + "".join(f"{k} = {v}\n" for k, v in opts.items())
+
+
+async def eventually(predicate: Callable[[], bool], within: float = 60.0) -> None:
+    """Wait until ``predicate()`` holds (checked every 50 ms), for conditions nothing signals (metrics, files)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {within}s")
+        await asyncio.sleep(0.05)
+
+
+class Running:
+    def __init__(self, agent: Agent, task: asyncio.Task[int]) -> None:
+        self.agent = agent
+        self.task = task
+
+    def value(self, name: str, labels: dict[str, str] | None = None) -> float:
+        return self.agent.registry.get_sample_value(name, labels or {}) or 0.0
+
+    async def stop(self) -> None:
+        self.agent.stop_event.set()
+        await asyncio.wait_for(asyncio.shield(self.task), 30)
+
+
+@pytest.fixture
+async def start_agent(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    running: list[Running] = []
+
+    async def start(text: str, state: Path | None = None) -> Running:
+        body = (f'[agent]\nstate_dir = "{state or tmp_path / "state"}"\nshutdown_grace = "5s"\n'
+                f'[server]\nlisten = "127.0.0.1:0"\n' + text)
+        agent = Agent(parse(body, "test.toml"), "test.toml")
+        task = asyncio.create_task(agent.run())
+        started = asyncio.create_task(agent.started.wait())
+        await asyncio.wait([task, started], timeout=20, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()
+        r = Running(agent, task)
+        running.append(r)
+        return r
+
+    yield start
+    for r in running:
+        if not r.task.done():
+            await r.stop()

@@ -22,6 +22,14 @@ def build(config: Config, ctx: Context) -> list[Component]:
     return _build(config, ctx)
 
 
+def prepare(config: Config, ctx: Context) -> None:
+    if not config.logs.sources:
+        return
+    from .capability import prepare as _prepare
+
+    _prepare(config, ctx)
+
+
 def summary(config: Config) -> list[str]:
     from .capability import summary as _summary
 

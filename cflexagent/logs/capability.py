@@ -1,6 +1,11 @@
-"""The logs capability as the agent sees it: components to run, ``check`` summary and file checks.
+"""The logs capability as the agent sees it: the topology to run, ``check`` summary and file checks.
 
-Imported lazily by ``components.py`` only when ``[logs]`` is configured.
+``build`` wires the topology (cheap, no I/O): the sink components first, each
+filling its slot's encoder factory, then one source component per
+``[[logs.sources]]`` delivering to the slots of ``[logs]``'s sinks.
+``prepare`` does the I/O the pipeline needs before anything runs (the
+redaction hash key). Imported lazily by ``components.py`` only when
+``[logs]`` is configured.
 """
 
 from __future__ import annotations
@@ -19,26 +24,37 @@ def build(config: Config, ctx: Context) -> list[Component]:
     logs = config.logs
     if not logs.sources and logs.loki is None:
         return []
-    from .pipeline import LogSource, LogsRuntime
+    from .config import JournalSource
+    from .sources.file import FileSourceComponent
+    from .sources.journal import JournalSourceComponent
+    from .topology import LogsTopology
 
-    rt = ctx.metrics(LogsRuntime)
-    out: list[Component] = []
+    topo = ctx.shared(LogsTopology)
+    sinks: list[Component] = []
     if logs.loki is not None:
-        from ..sinks.loki import LokiSinkComponent
+        from ..sinks.loki.sink import LokiSinkComponent
 
-        out.append(LokiSinkComponent(logs.loki, logs, ctx.state_dir, rt))
+        loki = LokiSinkComponent(logs.loki, ctx.state_dir, topo)
+        topo.slot("loki").encoder = loki.encoder
+        sinks.append(loki)
     if logs.console is not None:
         from ..sinks.console import ConsoleSinkComponent
 
-        out.append(ConsoleSinkComponent(logs.console, rt))
-    for s in logs.sources:
-        if s.format == "journal":
-            from .journal import JournalSource
+        console = ConsoleSinkComponent(logs.console, topo.metrics, topo.slot("console"))
+        topo.slot("console").encoder = console.encoder
+        sinks.append(console)
+    topo.durable = {name for name in logs.sink_names if name == "loki"}
+    sources: list[Component] = [JournalSourceComponent(s, logs, ctx) if isinstance(s, JournalSource)
+                                else FileSourceComponent(s, logs, ctx) for s in logs.sources]
+    return sinks + sources
 
-            out.append(JournalSource(s, logs, ctx))
-        else:
-            out.append(LogSource(s, logs, ctx))
-    return out
+
+def prepare(config: Config, ctx: Context) -> None:
+    """Before the components run (start, reload): read or create the redaction hash key."""
+    from .topology import LogsTopology
+    from .transforms import prepare as prepare_transforms
+
+    ctx.shared(LogsTopology).redact_key = prepare_transforms(config)
 
 
 def summary(config: Config) -> list[str]:
@@ -49,8 +65,10 @@ def summary(config: Config) -> list[str]:
         sinks.append(f"loki {logs.loki.safe_url} ({logs.loki.encoding})")
     if logs.console is not None:
         sinks.append("console")
+    from .config import JournalSource
+
     for s in logs.sources:
-        if s.format == "journal":
+        if isinstance(s, JournalSource):
             units = ", ".join(s.journal_units) or "all units"
             lines.append(f"logs       {s.name} (journal: {units}) -> {' + '.join(sinks)}")
             continue
@@ -70,11 +88,12 @@ def summary(config: Config) -> list[str]:
 
 def check(config: Config) -> list[Problem]:
     from ..components import Problem
+    from .config import JournalSource
 
     logs = config.logs
     out: list[Problem] = []
     for s in logs.sources:
-        if s.format == "journal":
+        if isinstance(s, JournalSource):
             import shutil
 
             if shutil.which(s.journal_command[0]) is None:
@@ -104,8 +123,7 @@ def _hash_key_problem(config: Config) -> str | None:
     import tempfile
     from pathlib import Path
 
-    from .redact import key_path
-    from .transforms import uses_hash
+    from .transforms import key_path, uses_hash
 
     r = config.logs.redact
     if not (config.logs.sources and r.enabled and uses_hash(r) and r.hash_key_file):

@@ -15,6 +15,7 @@ import argparse
 import fnmatch
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
@@ -51,44 +52,75 @@ def _config(args: argparse.Namespace) -> Any:
     return config
 
 
+#: Timestamp fields ``logs preview`` takes, without a configured source, when a file's first JSON line has one.
+_TS_FIELDS = ("ts", "timestamp", "time", "@timestamp")
+
+
 def _pick_source(config: Any, args: argparse.Namespace) -> Any:
-    from ..config import ConfigError
-    from .config import SourceConfig
+    from ..config import ConfigError, decode
+    from .config import FileSource, SourceConfig
 
     sources = list(config.logs.sources) if config is not None else []
     if args.source:
         for s in sources:
             if s.name == args.source:
                 return s
-        raise ConfigError(f'no source named "{args.source}" in [[logs.sources]]')
+        valid = ", ".join(s.name for s in sources) or "none configured"
+        raise ConfigError(f'no source named "{args.source}" in [[logs.sources]] (sources: {valid})')
+    files = [s for s in sources if isinstance(s, FileSource)]
     if args.path is None:
         # No PATH: the first file source with a file to show (else the first, which says so).
-        files = [s for s in sources if s.paths]
         if not files:
             raise ConfigError("no PATH given and the config has no [[logs.sources]] reading files: give a PATH")
         return next((s for s in files if _files_of(s)), files[0])
-    if args.path:
-        real = os.path.abspath(args.path)
-        for s in sources:
-            if any(fnmatch.fnmatchcase(real, pat) for pat in s.paths):
-                return s
+    real = os.path.abspath(args.path)
+    for s in files:
+        if any(fnmatch.fnmatchcase(real, pat) for pat in s.paths):
+            return s
     fmt = args.format
+    head = b""
+    try:
+        with open(args.path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        pass
     if fmt is None:
-        try:
-            with open(args.path, "rb") as f:
-                fmt = "json" if f.read(64).lstrip().startswith(b"{") else "raw"
-        except OSError:
-            fmt = "raw"
-    if fmt == "journal":
-        return SourceConfig(name="preview", format="journal")
-    return SourceConfig(name="preview", paths=[os.path.abspath(args.path)], format=fmt)
+        fmt = "json" if head.lstrip().startswith(b"{") else "raw"
+    raw: dict[str, Any] = {"name": "preview", "format": fmt}
+    if fmt != "journal":
+        raw["paths"] = [real]
+    if fmt == "json":
+        raw["timestamp_field"] = _guess_ts_field(head)
+    return decode(raw, SourceConfig)
+
+
+def _guess_ts_field(head: bytes) -> str:
+    """The timestamp field of the first JSON line, among the usual names ("" when none)."""
+    import msgspec
+
+    try:
+        first = msgspec.json.decode(head.split(b"\n", 1)[0])
+    except (msgspec.DecodeError, RecursionError):
+        return ""
+    if isinstance(first, dict):
+        for name in _TS_FIELDS:
+            if isinstance(first.get(name), str | int | float):
+                return name
+    return ""
+
+
+def _printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences of a binary file) as \\xNN."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\t\n" else f"\\x{ord(c):02x}" for c in text)
 
 
 def _files_of(source: Any) -> list[str]:
     from prometheus_client import CollectorRegistry
 
     from .metrics import LogMetrics
-    from .tail import Tailer
+    from .sources.tail import Tailer
 
     return Tailer(source, LogMetrics(CollectorRegistry()), {}, fresh=False).matching_paths()
 
@@ -97,8 +129,12 @@ def read_lines(path: str, n: int, source: Any, metrics: Any,
                max_bytes: int = PREVIEW_MAX_BYTES) -> tuple[list[bytes], int]:
     """The first ``n`` entries of ``path`` exactly as the source's tailer hands them out, and the
     bytes read; reads at most about ``max_bytes``. Raises OSError / ValueError (not a regular file)."""
-    from .tail import Tailer
+    from ..config import decode
+    from .config import FileSource, SourceConfig
+    from .sources.tail import Tailer
 
+    if not isinstance(source, FileSource):  # a file of journalctl's JSON output: read as plain lines
+        source = decode({"name": source.name, "paths": [os.path.abspath(path)]}, SourceConfig)
     tailer = Tailer(source, metrics, {}, fresh=False)
     tailer.follow(path)
     out: list[bytes] = []
@@ -122,15 +158,15 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     from prometheus_client import CollectorRegistry
 
-    from ..sinks.console import format_ts
-    from ..sinks.protobuf import decode_push
-    from .accel import redaction
+    from ..component import Context
+    from ..sinks.console import ConsoleConfig, format_ts
+    from ..sinks.loki.encode import StreamEncoder
+    from ..sinks.loki.protobuf import decode_push
+    from .config import LogsConfig
     from .metrics import LogMetrics
-    from .parse import apply_transforms, build_parser
-    from .redact import key_path
-    from .redact_config import RedactConfig
-    from .streams import StreamEncoder
-    from .transforms import redact_transform, uses_hash
+    from .pipeline import Pipeline
+    from .transforms import key_path, uses_hash
+    from .transforms.redact import RedactMetrics
 
     if args.lines < 1:
         print("cflexagent: --lines must be at least 1", file=sys.stderr)
@@ -141,12 +177,13 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if path is None:
         files = _files_of(source)
         if not files:
-            print(f"cflexagent: source {source.name}: no file matches {', '.join(source.paths) or '(none)'}; "
+            print(f"cflexagent: source {source.name}: no file matches {', '.join(getattr(source, 'paths', []))}; "
                   "give a PATH", file=sys.stderr)
             return EXIT_USAGE
         path = files[0]
     registry = CollectorRegistry()
-    metrics = LogMetrics(registry)
+    ctx = Context(registry=registry, state_dir=Path(config.agent.state_dir if config is not None else "."))
+    metrics = ctx.shared(LogMetrics)
     try:
         lines, read = read_lines(path, args.lines, source, metrics)
     except OSError as e:
@@ -156,7 +193,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
         print(f"cflexagent: {path}: {e}", file=sys.stderr)
         return EXIT_USAGE
 
-    rcfg = config.logs.redact if config is not None else RedactConfig()
+    logs = config.logs if config is not None else LogsConfig(console=ConsoleConfig())
+    rcfg = logs.redact
     key = b""
     note = ""
     if uses_hash(rcfg):
@@ -165,29 +203,29 @@ def cmd_preview(args: argparse.Namespace) -> int:
             key = kp.read_bytes()
         except OSError:
             note = f"(hash key {kp} not readable: hashes below differ from the agent's)"
-    redactor = redaction.Redactor(rcfg, key=key)
-    parser = build_parser(source, metrics)
-    chain = [redact_transform(redactor)] if rcfg.enabled else []
-    # No Loki section: no age limits, so old files preview too.
-    encoder = StreamEncoder(source, None, metrics)
+    # The pipeline the agent runs for this source, encoding for Loki (without Loki's age limits, so
+    # old files preview too), its metrics in a registry of its own.
+    pipeline = Pipeline.build(source, logs, {"preview": lambda s: StreamEncoder(s, None, metrics)}, metrics, ctx,
+                              key)
     out = sys.stdout
-    out.write(f"# {path}: source {source.name} (format {source.format}), redaction "
+    out.write(f"# {_printable(path)}: source {source.name} (format {source.format}), redaction "
               f"{'on' if rcfg.enabled else 'OFF'} {note}\n")
+    if any(b"\0" in line for line in lines):
+        out.write("# this file holds NUL bytes: it does not look like a text log (control characters shown as "
+                  "\\xNN)\n")
     now = time.time_ns()
     for i, line in enumerate(lines):
-        # One entry at a time, in file order, through the same functions the agent runs.
-        batch = parser.parse([line], now + i)
-        batch = apply_transforms(chain, batch)
-        payload, _ = encoder.encode(batch, now_ns=now)
+        # One entry at a time, in file order, stamped like the agent stamps a read.
+        payload = pipeline.process([line], now + i)["preview"].data
         for labels, entries in decode_push(payload):
             for ts, shipped, meta in entries:
                 out.write(f"\n#{i + 1} {format_ts(ts)} {labels.decode()}\n")
                 if meta:
-                    out.write("  metadata: " + " ".join(f"{k.decode()}={v.decode('utf-8', 'replace')}"
+                    out.write("  metadata: " + " ".join(_printable(f"{k.decode()}={v.decode('utf-8', 'replace')}")
                                                        for k, v in meta) + "\n")
-                out.write("  " + shipped.decode("utf-8", "replace").replace("\n", "\n  ") + "\n")
-    counts = ", ".join(f"{k}={v}" for k, v in sorted(redactor.counts.items())) or "none"
-    out.write(f"\n# {len(lines)} entries; redactions: {counts}\n")
+                out.write("  " + _printable(shipped.decode("utf-8", "replace")).replace("\n", "\n  ") + "\n")
+    counts = ", ".join(f"{k}={v}" for k, v in sorted(ctx.shared(RedactMetrics).counts_for(source.name).items()))
+    out.write(f"\n# {len(lines)} {'entry' if len(lines) == 1 else 'entries'}; redactions: {counts or 'none'}\n")
     cut = [f"{action} {int(v)}" for action in ("truncated", "split")
            if (v := registry.get_sample_value("cflexagent_log_long_lines_total",
                                               {"source": source.name, "action": action}))]

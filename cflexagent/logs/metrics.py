@@ -1,4 +1,4 @@
-"""The ``cflexagent_log_*`` series: one instance per registry (``ctx.metrics(LogMetrics)``).
+"""The ``cflexagent_log_*`` series: one instance per registry (``ctx.shared(LogMetrics)``).
 
 Label cardinality is bounded: ``source`` takes the configured source names,
 ``reason`` and ``status_code`` fixed vocabularies, ``stage`` the pipeline stages.
@@ -6,13 +6,18 @@ Label cardinality is bounded: ``source`` takes the configured source names,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 #: Reasons a line is dropped (never shipped). Loki's own 400 reasons keep Loki's names.
 DROP_REASONS = (
     "empty_line", "spool_full", "greater_than_max_sample_age", "too_far_behind", "too_far_in_future",
     "line_too_long", "invalid_labels", "max_label_names_per_series", "duplicate_label_names",
     "label_name_too_long", "label_value_too_long", "missing_labels", "rejected_other", "console_backlog",
+    "unprocessable",
 )
 STAGES = ("read", "parse", "transform", "encode", "spool", "compress", "push")
 
@@ -51,6 +56,10 @@ class LogMetrics:
         self.unparsed_lines = Counter("cflexagent_log_unparsed_lines_total",
                                       "Lines a structured source could not parse (e.g. not a JSON object); "
                                       "shipped raw with level=unknown.", ["source"], registry=r)
+        self.unprocessable_lines = Counter("cflexagent_log_unprocessable_lines_total",
+                                           "Lines whose parsing, transforms or encoding raised (hostile input such "
+                                           "as a JSON object nested a thousand levels deep); shipped as raw lines "
+                                           "without fields, redacted as text.", ["source"], registry=r)
         self.timestamp_fallback = Counter("cflexagent_log_timestamp_fallback_total",
                                           "Lines whose timestamp field was missing or unparsable; stamped "
                                           "with the time they were read.", ["source"], registry=r)
@@ -75,6 +84,16 @@ class LogMetrics:
         self.file_errors = Counter("cflexagent_log_file_errors_total",
                                    "Files that could not be opened or read, by reason.", ["source", "reason"],
                                    registry=r)
+        self.checkpoint_write_errors = Counter("cflexagent_log_checkpoint_write_errors_total",
+                                               "Checkpoint file writes that failed (disk full, read-only); the "
+                                               "positions stay in memory and the write is retried.", registry=r)
+        self.backpressure_seconds = Counter("cflexagent_log_backpressure_seconds_total",
+                                            "Time a source waited for its sinks (a sink down or restarting, the "
+                                            "spool full or its disk low) instead of reading on.", ["source"],
+                                            registry=r)
+        self.sink_stuck = Gauge("cflexagent_log_sink_stuck",
+                                "1 while a sink cannot take deliveries (spool full, disk full or read-only, "
+                                "write errors); sources wait and their lag grows.", ["sink"], registry=r)
         self.last_checkpoint = Gauge("cflexagent_log_last_checkpoint_timestamp_seconds",
                                      "Unix time the checkpoint file was last written.", registry=r)
         self.spool_bytes = Gauge("cflexagent_log_spool_bytes", "Bytes of records in the spool not yet accepted "
@@ -100,11 +119,30 @@ class LogMetrics:
                                      registry=r)
         for s in STAGES:
             self.stage_seconds.labels(s)
-        from .accel import KINDS
+        self.code_info = CodeInfo(r)
 
-        self.code_info = Gauge("cflexagent_log_code_info",
-                               "Always 1; which build of the per-line code runs, for parse/encode (hotpath) "
-                               "and redaction (redact): mypyc (compiled) or python (the pure fallback, about "
-                               "half as fast: the compiled modules are missing or stale).",
-                               ["hotpath", "redact"], registry=r)
-        self.code_info.labels(KINDS["hotpath"], KINDS["redact"]).set(1)
+
+class CodeInfo(Collector):
+    """``cflexagent_log_code_info{module, build}``: which build of each per-line module runs (``compiled.py``)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        registry.register(self)
+
+    def describe(self) -> Iterator[Metric]:
+        yield self._family()
+
+    def collect(self) -> Iterator[Metric]:
+        from ..compiled import BUILDS
+
+        fam = self._family()
+        for module, build in sorted(BUILDS.items()):
+            fam.add_metric([module, build], 1)
+        yield fam
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "cflexagent_log_code_info",
+            "Always 1 per per-line module in use (jsonlines: parse, entries: Loki encode, redact): build mypyc "
+            "(compiled) or python (the pure fallback, about half as fast: the compiled module is missing or stale).",
+            labels=["module", "build"])

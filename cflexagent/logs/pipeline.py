@@ -1,256 +1,157 @@
-"""The logs pipeline of one source, and the state all log components share.
+"""One source's pipeline: lines -> parser -> transforms -> each sink's encoder.
 
-``LogSource`` (stage ``source``, one per ``[[logs.sources]]``) runs::
+The same object runs in the file source, the journal source and ``logs
+preview``, so what preview shows is what is shipped. ``process`` is pure CPU:
+one delivery (up to a read chunk, thousands of lines) goes through parse ->
+transforms -> encode in slices of ``SLICE_LINES``, so a slice's records are
+still in the CPU caches when they are encoded and freed (about 1.5x faster
+than one pass per stage over the chunk; the result is byte for byte the same).
 
-    Tailer.read ─► parser.parse ─► transforms (redact, derive; identity today)
-               ─► StreamEncoder.encode ─► every sink's write() ─► checkpoint
-
-One loop iteration reads up to one chunk of complete lines across the
-source's files and turns it into one ``Delivery``: a PushRequest plus the
-file positions it ends at. The durable sink (Loki: the spool, fsync) returns
-only once the delivery is on disk; only then do the positions go to the
-checkpoint store. While that fsync runs the next chunk is read and encoded
-(at most one delivery in flight per source, so positions advance in order).
-
-``LogsRuntime`` is the per-registry meeting point: the metrics, the running
-sinks (registered by the sink components when they start, found by name by
-the sources; a reload builds fresh objects, but the running ones stay
-registered), and the checkpoint store.
+Hostile input never stops a source: when a slice raises anywhere (a JSON
+object nested a thousand levels deep, a value no encoder can write), the
+slice is done again line by line, and a line that still fails is shipped as a
+raw line -- no fields, redacted as text -- and counted in
+``cflexagent_log_unprocessable_lines_total``. A line even that fails on is
+dropped and counted (``reason="unprocessable"``), never shipped unredacted.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..component import Stage
-from ..telemetry import get_logger
-from .checkpoint import CheckpointStore, FilePos
-from .config import LogsConfig, SourceConfig
-from .metrics import LogMetrics
-from .parse import ParsedBatch, Transform, apply_transforms, build_parser, build_transforms
-from .streams import StreamEncoder
-from .tail import Tailer
+from .batch import Encoded, Encoder, LogBatch
+from .parsers import Parser, build_parser
+from .transforms import Transform, apply, build_chain
 
 if TYPE_CHECKING:
-    from prometheus_client import CollectorRegistry
-
     from ..component import Context
+    from .config import LogsConfig, SourceBase
+    from .metrics import LogMetrics
 
-log = get_logger("logs")
-
-#: Lines parsed, transformed and encoded together (see ``LogSource._process_batch``).
+#: Lines parsed, transformed and encoded together.
 SLICE_LINES = 256
 
 
-@dataclass(slots=True)
-class Delivery:
-    """One batch of one source on its way to the sinks."""
-
-    source: str
-    payload: bytes               # serialized logproto.PushRequest
-    lines: int                   # entries in payload
-    positions: list[FilePos]     # where the source's files stand once this is delivered
-
-
-class LogSink(Protocol):
-    name: str
-    #: True if ``write`` returns only once the delivery is durable (checkpoints may advance).
-    durable: bool
-
-    async def write(self, delivery: Delivery) -> int:
-        """Accept a delivery; returns a sequence number (0 if the sink has none)."""
-        ...
-
-
-class LogsRuntime:
-    """Shared by every log component of one agent (``ctx.metrics(LogsRuntime)``)."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.metrics = LogMetrics(registry)
-        self.sinks: dict[str, LogSink] = {}
-        self._checkpoints: CheckpointStore | None = None
-
-    def checkpoints(self, state_dir: Path) -> CheckpointStore:
-        if self._checkpoints is None:
-            d = state_dir / "logs"
-            d.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._checkpoints = CheckpointStore(d / "checkpoints.json", self.metrics)
-        return self._checkpoints
-
-    async def wait_sinks(self, names: list[str], stop: asyncio.Event) -> bool:
-        """Wait until the named sinks run (the spool must be recovered before files are positioned)."""
-        while not stop.is_set():
-            if all(n in self.sinks for n in names):
-                return True
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.05)
-        return False
-
-
-def expected_sinks(logs: LogsConfig) -> list[str]:
-    return (["loki"] if logs.loki is not None else []) + (["console"] if logs.console is not None else [])
-
-
-class SourceBase:
-    """What every log source shares: its parser, transform chain and stream encoder, built from config."""
-
-    stage: Stage = "source"
-
-    def __init__(self, source: SourceConfig, logs: LogsConfig, ctx: Context) -> None:
-        self.name = f"logs.source.{source.name}"
-        self.ctx = ctx
-        self.rt = ctx.metrics(LogsRuntime)
-        self.m = self.rt.metrics
+class Pipeline:
+    def __init__(self, source: SourceBase, parser: Parser, transforms: list[Transform],
+                 encoders: dict[str, Encoder], metrics: LogMetrics) -> None:
         self.source = source
-        self.logs = logs
-        self.transforms: list[Transform] = build_transforms(source, logs, ctx)
-        self.parser = build_parser(source, self.m, full_records=bool(self.transforms))
-        self.encoder = StreamEncoder(source, logs.loki, self.m)
+        self.parser = parser
+        self.transforms = transforms
+        self.encoders = encoders
+        self.m = metrics
+        self._stage = {s: metrics.stage_seconds.labels(s) for s in ("parse", "transform", "encode")}
+        self._unprocessable = metrics.unprocessable_lines.labels(source.name)
+        self._dropped = metrics.dropped_lines.labels("unprocessable")
 
-    def take_settings(self, new: SourceBase) -> None:
-        """SIGHUP: adopt ``new``'s settings; streams (and whatever the subclass holds) are kept."""
-        self.source, self.logs = new.source, new.logs
-        self.parser, self.transforms = new.parser, new.transforms
-        self.encoder.configure(new.source, new.logs.loki)
+    @classmethod
+    def build(cls, source: SourceBase, logs: LogsConfig, encoders: dict[str, Callable[[SourceBase], Encoder]],
+              metrics: LogMetrics, ctx: Context | None, key: bytes = b"") -> Pipeline:
+        """The pipeline of ``source``, encoding for each sink with its encoder factory (``SinkSlot.encoder``);
+        ``ctx`` None: no derived metrics (preview); ``key``: the redaction hash key."""
+        transforms = build_chain(source, logs, ctx, key)
+        parser = build_parser(source, metrics, full_records=bool(transforms))
+        return cls(source, parser, transforms, {name: make(source) for name, make in encoders.items()}, metrics)
 
+    def take_settings(self, new: Pipeline) -> None:
+        """SIGHUP: ``new``'s parser and transforms; each sink's encoder keeps its state where it applies."""
+        self.source, self.parser, self.transforms = new.source, new.parser, new.transforms
+        encoders = {}
+        for name, enc in new.encoders.items():
+            old = self.encoders.get(name)
+            if old is not None and type(old) is type(enc):
+                old.configure(new.source, enc)
+                enc = old
+            encoders[name] = enc
+        self.encoders = encoders
 
-class LogSource(SourceBase):
-    def __init__(self, source: SourceConfig, logs: LogsConfig, ctx: Context) -> None:
-        super().__init__(source, logs, ctx)
-        self.tailer: Tailer | None = None
-        self._inflight: asyncio.Task[None] | None = None
-        self._stage = {s: self.m.stage_seconds.labels(s) for s in ("read", "parse", "transform", "encode")}
-
-    def reconfigure(self, new: object) -> bool:
-        """SIGHUP: take the new settings, keep open files, offsets and streams."""
-        if not isinstance(new, LogSource) or new.name != self.name:
-            return False
-        self.take_settings(new)
-        if self.tailer is not None:
-            self.tailer.configure(new.source)
-        return True
-
-    def _budget(self) -> int:
-        b = int(self.source.read_chunk)
-        if self.logs.loki is not None:
-            b = min(b, int(self.logs.loki.batch_max_bytes))
-        return b
-
-    async def run(self, stop: asyncio.Event) -> None:
-        sinks = expected_sinks(self.logs)
-        if not await self.rt.wait_sinks(sinks, stop):
-            return
-        cps = self.rt.checkpoints(self.ctx.state_dir)
-        if self.tailer is None:
-            fresh = not cps.knows(self.source.name)
-            self.tailer = Tailer(self.source, self.m, cps.get(self.source.name), fresh=fresh)
-            cps.update(self.source.name, [])  # known from now on, even while no file matches
-        tailer = self.tailer
-        next_scan = 0.0
-        clock = time.perf_counter
-        try:
-            while not stop.is_set():
-                now = time.monotonic()
-                t0 = clock()
-                if now >= next_scan:
-                    tailer.scan()
-                    next_scan = now + float(self.source.scan_interval)
-                lines, positions, consumed = tailer.read(self._budget())
-                read_ns = time.time_ns()
-                t1 = clock()
-                self._stage["read"].inc(t1 - t0)
-                released = tailer.take_released()
-                if lines:
-                    delivery = self._process(lines, positions, read_ns, t1)
-                    await self._settle()
-                    self._inflight = asyncio.create_task(self._deliver(delivery, released))
-                elif positions or released:
-                    await self._settle()
-                    cps.update(self.source.name, positions + released)
-                if not consumed:
-                    await self._settle()
-                    await cps.maybe_persist(float(self.logs.checkpoint_interval))
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), float(self.source.read_interval))
-        finally:
-            # Finish the delivery in flight (its fsync is short) so its positions are kept.
-            with contextlib.suppress(Exception):
-                await self._settle()
-            with contextlib.suppress(Exception):
-                await cps.persist()
-            # Positions not yet durable must not survive into the next run (a crash restart):
-            # reopen from the checkpoints, which only ever hold delivered positions.
-            tailer.close_all()
-            self.tailer = None
-
-    def _process(self, lines: list[bytes], positions: list[FilePos], read_ns: int, t1: float) -> Delivery:
-        """parse -> transforms -> labels, metadata, protobuf (pure CPU)."""
+    def process(self, lines: list[bytes], read_ns: int) -> dict[str, Encoded]:
+        """Each sink's encoding of these lines (``read_ns``: the time they were read, for raw stamps)."""
         # The batch allocates thousands of acyclic objects (records, entries): the cyclic GC
         # would scan the whole heap every 700 of them for nothing. Paused for the batch only.
         gc_was_on = gc.isenabled()
         gc.disable()
         try:
-            return self._process_batch(lines, positions, read_ns, t1)
+            return self._process(lines, read_ns)
         finally:
             if gc_was_on:
                 gc.enable()
 
-    def _process_batch(self, lines: list[bytes], positions: list[FilePos], read_ns: int, t1: float) -> Delivery:
-        # One delivery (up to a read chunk, thousands of lines) goes through parse -> transforms
-        # -> encode in slices of SLICE_LINES: a slice's records are still in the CPU caches when
-        # they are encoded and freed, which makes the whole about 1.5x faster than one pass per
-        # stage over the chunk. The result is byte for byte the same (read_ns + index stamps,
-        # entries per stream in line order, streams in order of first appearance).
+    def _process(self, lines: list[bytes], read_ns: int) -> dict[str, Encoded]:
         clock = time.perf_counter
         now_ns = time.time_ns()
         parse_s = transform_s = encode_s = 0.0
-        parts: list[list[tuple[int, bytes]]] = []
-        n = 0
-        t0 = t1
+        t0 = clock()
         for start in range(0, len(lines), SLICE_LINES):
-            batch: ParsedBatch = self.parser.parse(lines[start:start + SLICE_LINES], read_ns + start)
-            t2 = clock()
-            parse_s += t2 - t0
-            if self.transforms:
-                batch = apply_transforms(self.transforms, batch)
-                t3 = clock()
-                transform_s += t3 - t2
-                t2 = t3
-            bodies, k = self.encoder.encode_streams(batch, now_ns)
+            part = lines[start:start + SLICE_LINES]
+            try:
+                batch = self.parser.parse(part, read_ns + start)
+                t1 = clock()
+                parse_s += t1 - t0
+                if self.transforms:
+                    batch = apply(self.transforms, batch)
+                t2 = clock()
+                transform_s += t2 - t1
+            except Exception:
+                batch = self._line_by_line(part, read_ns + start)
+                t2 = clock()
+            for enc in self.encoders.values():
+                try:
+                    enc.add(batch, now_ns)
+                except Exception:
+                    self._encode_line_by_line(enc, batch, now_ns)
             del batch  # freed while its records are still cached
-            parts.append(bodies)
-            n += k
             t0 = clock()
             encode_s += t0 - t2
-        payload = self.encoder.assemble(parts)
+        out = {name: enc.finish() for name, enc in self.encoders.items()}
         encode_s += clock() - t0
         self._stage["parse"].inc(parse_s)
         if self.transforms:
             self._stage["transform"].inc(transform_s)
         self._stage["encode"].inc(encode_s)
-        return Delivery(self.source.name, payload, n, positions)
+        return out
 
-    async def _settle(self) -> None:
-        if self._inflight is not None:
-            task, self._inflight = self._inflight, None
-            await task
+    # -- hostile input -----------------------------------------------------------
 
-    async def _deliver(self, d: Delivery, released: list[FilePos]) -> None:
-        seq = 0
-        if d.lines:
-            for name in expected_sinks(self.logs):
-                sink = self.rt.sinks.get(name)
-                if sink is None:
+    def _one(self, line: bytes, read_ns: int) -> LogBatch:
+        batch = self.parser.parse([line], read_ns)
+        return apply(self.transforms, batch) if self.transforms else batch
+
+    def _raw(self, line: bytes, read_ns: int) -> LogBatch:
+        """``line`` as a line without fields (redacted as text by the chain)."""
+        batch = LogBatch(self.source.name, [line], [None], [read_ns])
+        return apply(self.transforms, batch) if self.transforms else batch
+
+    def _line_by_line(self, lines: list[bytes], read_ns: int) -> LogBatch:
+        out = LogBatch(self.source.name, [], [], [], json_lines=False)
+        for i, line in enumerate(lines):
+            try:
+                one = self._one(line, read_ns + i)
+            except Exception:
+                self._unprocessable.inc()
+                try:
+                    one = self._raw(line, read_ns + i)
+                except Exception:
+                    self._dropped.inc()
                     continue
-                s = await sink.write(d)
-                if sink.durable:
-                    seq = s
-        cps = self.rt.checkpoints(self.ctx.state_dir)
-        cps.update(d.source, d.positions + released, seq)
-        await cps.maybe_persist(float(self.logs.checkpoint_interval))
+            out.lines += one.lines
+            out.records += one.records
+            out.timestamps += one.timestamps
+        return out
+
+    def _encode_line_by_line(self, enc: Encoder, batch: LogBatch, now_ns: int) -> None:
+        for i in range(len(batch.lines)):
+            one = LogBatch(batch.source, batch.lines[i:i + 1], batch.records[i:i + 1], batch.timestamps[i:i + 1],
+                           batch.json_lines)
+            try:
+                enc.add(one, now_ns)
+                continue
+            except Exception:
+                self._unprocessable.inc()
+            try:  # the fields are what failed: the line alone
+                enc.add(LogBatch(batch.source, one.lines, [None], one.timestamps), now_ns)
+            except Exception:
+                self._dropped.inc()

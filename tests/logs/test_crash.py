@@ -17,9 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-from tests.conftest import free_port
+from tests.conftest import free_port, loki_section, source_section
 from tests.fakes.loki import LokiDouble
-from tests.logs.conftest import loki_section, source_section
 
 ROOT = Path(__file__).resolve().parents[2]
 TOTAL = 200_000

@@ -13,8 +13,8 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.conftest import loki_section, source_section
 from tests.fakes.loki import LokiDouble
-from tests.logs.conftest import loki_section, source_section
 
 
 def iso_now() -> str:

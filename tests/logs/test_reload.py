@@ -7,9 +7,8 @@ from pathlib import Path
 
 from cflexagent.agent import Agent
 from cflexagent.config import load
+from tests.conftest import loki_section, source_section
 from tests.fakes.loki import LokiDouble
-
-from .conftest import loki_section, source_section
 
 
 def write_lines(path: Path, prefix: str, start: int, end: int) -> None:

@@ -1,0 +1,112 @@
+"""What every log source component shares: its pipeline, and delivering to the sinks.
+
+A delivery goes to every sink of ``[logs]`` in order, through the sink slots
+the topology wired (``logs/topology.py``). A sink that is down is waited for
+(back-pressure); a sink that stops in the middle of a write (``SinkClosed``)
+gets the delivery again from its next run. Once every sink took it (the
+durable ones: on disk), the source commits the delivery's ack: only then do
+its positions or cursor reach the checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+from ...component import Stage
+from ..batch import Encoded, SinkClosed
+from ..pipeline import Pipeline
+from ..topology import Backpressure, LogsTopology
+
+if TYPE_CHECKING:
+    from ...component import Context
+    from ..checkpoint import Ack, Checkpointer
+    from ..config import LogsConfig, SourceBase
+
+
+class SourceComponent:
+    stage: Stage = "source"
+
+    def __init__(self, source: SourceBase, logs: LogsConfig, ctx: Context) -> None:
+        self.name = f"logs.source.{source.name}"
+        self.ctx = ctx
+        self.topo = ctx.shared(LogsTopology)
+        self.m = self.topo.metrics
+        self.source = source
+        self.logs = logs
+        self._pipeline: Pipeline | None = None
+        self._changed = False
+        self._backpressure = Backpressure(self.m, source.name)
+        self._inflight: asyncio.Task[None] | None = None
+
+    def take_settings(self, new: SourceComponent) -> None:
+        """SIGHUP: adopt ``new``'s settings; the pipeline takes them at its next delivery."""
+        self.source, self.logs = new.source, new.logs
+        self._changed = True
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The pipeline, built at the first delivery (not when the component is built: the redaction key
+        is read at start) and after a reload, keeping each sink encoder's state."""
+        if self._pipeline is None or self._changed:
+            fresh = Pipeline.build(self.source, self.logs,
+                                   {name: self.topo.slot(name).encoder for name in self.logs.sink_names},
+                                   self.m, self.ctx, self.topo.redact_key)
+            if self._pipeline is None:
+                self._pipeline = fresh
+            else:
+                self._pipeline.take_settings(fresh)
+            self._changed = False
+        return self._pipeline
+
+    async def checkpointer(self, stop: asyncio.Event) -> Checkpointer | None:
+        """The checkpointer, once the durable sinks recovered their disks (None on stop)."""
+        cp = self.topo.checkpointer(self.ctx.state_dir)  # on the loop: one instance, whoever asks first
+        return cp if await cp.wait_recovered(stop) else None
+
+    async def deliver(self, encoded: dict[str, Encoded], ack: Ack, stop: asyncio.Event) -> bool:
+        """Hand the delivery to every sink, then commit its ack; False (ack abandoned) on stop."""
+        cp = self.topo.checkpointer(self.ctx.state_dir)
+        for name in self.logs.sink_names:
+            enc = encoded.get(name)
+            if enc is None or not enc.lines:
+                continue
+            slot = self.topo.slot(name)
+            while True:
+                sink = slot.sink
+                if sink is None:
+                    with self._backpressure:
+                        sink = await slot.get(stop)
+                    if sink is None:
+                        cp.abandon(ack)
+                        return False
+                try:
+                    await sink.write(enc, ack)
+                    break
+                except SinkClosed:
+                    continue  # the sink stopped mid-write: its next run takes the delivery
+        cp.commit(ack)
+        return True
+
+    def start_delivery(self, encoded: dict[str, Encoded], ack: Ack, stop: asyncio.Event) -> None:
+        """Deliver in the background (the next chunk is read and encoded meanwhile); at most one in flight."""
+        assert self._inflight is None or self._inflight.done()
+        self._inflight = asyncio.create_task(self._deliver_bg(encoded, ack, stop))
+
+    async def _deliver_bg(self, encoded: dict[str, Encoded], ack: Ack, stop: asyncio.Event) -> None:
+        try:
+            await self.deliver(encoded, ack, stop)
+        except BaseException:
+            self.topo.checkpointer(self.ctx.state_dir).abandon(ack)
+            raise
+
+    async def settle(self) -> None:
+        """Wait for the delivery in flight (its errors are raised here, never lost)."""
+        if self._inflight is not None:
+            task, self._inflight = self._inflight, None
+            await task
+
+    async def settle_quietly(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.settle()

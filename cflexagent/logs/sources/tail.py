@@ -1,0 +1,454 @@
+"""Tail stage: discover files by glob, follow them across rotations, hand out complete lines.
+
+Identity: a file is its device + inode, confirmed by a fingerprint of its first
+bytes (``checkpoint.fingerprint``), never its path. Consequences:
+
+- **rename rotation** (``app.log`` -> ``app.log.1`` + new ``app.log``): the
+  open descriptor keeps reading the renamed file to its end; the new file is
+  new (read from byte 0). If the rotated name still matches the glob it is the
+  same file, not re-read. A file renamed out of the glob *before any scan saw
+  it* cannot be read (scan often, or let the glob match rotated names and
+  ``exclude`` the compressed ones).
+- **copytruncate**: the size drops below our offset, or the fingerprint of the
+  first bytes changes (truncated and regrown past our offset between two
+  checks): counted, read again from 0. Lines written after our last read and
+  before the truncation are lost (they live only in the copy); the window is
+  one ``read_interval`` while we keep up — see ``tests/logs/test_rotation.py``
+  for the measured loss.
+- **deleted while open**: read to the end through the open descriptor, then released.
+- A gone file (renamed out of the glob or deleted) is released once it was
+  read to its end and did not grow for ``rotate_wait``.
+
+Lines: data is read in ``read_chunk`` pieces and split on ``\\n``. A last line
+without newline waits ``partial_line_grace`` for the rest, then ships as is
+(also when its file is released). A line longer than ``max_line_bytes`` is
+truncated (the rest skipped up to the next newline) or split into pieces
+(``long_lines``), counted either way. Invalid UTF-8 is replaced with U+FFFD
+and counted. Empty lines are dropped and counted.
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import glob
+import os
+import time
+from dataclasses import dataclass, field
+
+from ...telemetry import get_logger
+from ...utf8 import cut_utf8
+from ..checkpoint import FP_BYTES, FilePos, fingerprint
+from ..config import FileSource
+from ..metrics import LogMetrics
+from .multiline import MultilineSplitter
+
+log = get_logger("logs.tail")
+
+#: Files read to their end and idle this long are closed (and reopened when they grow).
+IDLE_CLOSE = 300.0
+
+
+@dataclass(eq=False)
+class TailedFile:
+    dev: int
+    ino: int
+    path: str
+    fd: int
+    offset: int                  # bytes handed out as lines (the checkpoint)
+    read_pos: int                # bytes read from the file (offset + len(pending))
+    fp_len: int = 0
+    fp_crc: int = 0
+    pending: bytes = b""
+    pending_since: float = 0.0
+    skipping: bool = False       # discarding the rest of an over-long, truncated line
+    splitting: bool = False      # shipping an over-long line in pieces (counted once)
+    last_growth: float = field(default_factory=time.monotonic)
+    gone_since: float | None = None
+    deleted: bool = False
+    size: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.dev}:{self.ino}"
+
+    def position(self, closed: bool = False) -> FilePos:
+        return FilePos(self.dev, self.ino, self.offset, self.fp_len, self.fp_crc, self.path, time.time(), closed)
+
+
+class Tailer:
+    """The files of one source. Not thread-safe; driven by the source's loop."""
+
+    def __init__(self, source: FileSource, metrics: LogMetrics, known: dict[str, FilePos],
+                 fresh: bool = True) -> None:
+        """``fresh``: the checkpoint store has never seen this source (its first run ever, or a source
+        just added): only then does ``start_at = "end"`` apply, to the files of the first scan. A
+        restart is not fresh: a file new to it (rotated in while the agent was down) is read from 0."""
+        self.m = metrics
+        self.files: dict[str, TailedFile] = {}
+        self.known = dict(known)          # checkpointed positions by key (open or not)
+        #: Positions to checkpoint that no delivery carries: files closed, and files placed at
+        #: their end by start_at = "end" (so a restart does not read them from 0).
+        self.released: list[FilePos] = []
+        self._warned: set[str] = set()
+        self._start_at_end = fresh and source.start_at == "end"
+        self.configure(source)
+
+    def configure(self, source: FileSource) -> None:
+        self.source = source
+        name = source.name
+        self._read_lines = self.m.read_lines.labels(name)
+        self._read_bytes = self.m.read_bytes.labels(name)
+        self._empty = self.m.dropped_lines.labels("empty_line")
+        self._utf8 = self.m.invalid_utf8.labels(name)
+        self._long_trunc = self.m.long_lines.labels(name, "truncated")
+        self._long_split = self.m.long_lines.labels(name, "split")
+        self._files_open = self.m.files_open.labels(name)
+        self._lag = self.m.lag_bytes.labels(name)
+        self._rotations = self.m.rotations.labels(name)
+        self._truncations = self.m.truncations.labels(name)
+        # Multiline sources hold the last event back like a partial line (multiline.py).
+        self._multiline = None
+        self._grace = float(source.partial_line_grace)
+        ml = source.multiline_events
+        if ml is not None:
+            self._multiline = MultilineSplitter(ml.start, ml.max_lines)
+            self._grace = float(ml.flush_after)
+
+    # -- discovery ---------------------------------------------------------------
+
+    def matching_paths(self) -> list[str]:
+        """The files the source's globs match now, minus ``exclude``, sorted."""
+        seen: dict[str, None] = {}
+        for pattern in self.source.paths:
+            for p in glob.glob(pattern):
+                base = os.path.basename(p)
+                if any(fnmatch.fnmatchcase(base, x) or fnmatch.fnmatchcase(p, x) for x in self.source.exclude):
+                    continue
+                seen[p] = None
+        return sorted(seen)
+
+    def _file_error(self, path: str, reason: str, err: OSError) -> None:
+        self.m.file_errors.labels(self.source.name, reason).inc()
+        if path not in self._warned:
+            self._warned.add(path)
+            log.error("cannot read log file", source=self.source.name, path=path, reason=reason,
+                      error=err.strerror or str(err), uid=os.getuid())
+
+    def scan(self) -> None:
+        """Match the globs again: open new files, notice rotated, deleted and truncated ones."""
+        now = time.monotonic()
+        present: set[str] = set()
+        for path in self.matching_paths():
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if not _is_regular(st.st_mode):
+                continue
+            key = f"{st.st_dev}:{st.st_ino}"
+            present.add(key)
+            f = self.files.get(key)
+            if f is not None:
+                if f.path != path:
+                    f.path = path
+                f.gone_since = None
+                continue
+            pos = self.known.get(key)
+            if pos is not None and not pos.closed and st.st_size == pos.offset and pos.path == path:
+                continue  # fully read and idle: no descriptor needed until it grows
+            self._open(path, st, pos, now)
+        self._start_at_end = False
+        for f in list(self.files.values()):
+            self._check(f, f.key in present, now)
+        self._files_open.set(len(self.files))
+
+    def follow(self, path: str) -> None:
+        """Tail one named file from its start, as a file new to the source (``logs preview``).
+
+        Raises OSError when it cannot be opened, ValueError when it is not a regular file.
+        """
+        st = os.stat(path)
+        if not _is_regular(st.st_mode):
+            raise ValueError("not a regular file (the agent tails regular files only)")
+        os.close(os.open(path, os.O_RDONLY | os.O_CLOEXEC))  # the error, if any, as an exception
+        self._open(path, st, None, time.monotonic())
+
+    def _open(self, path: str, st: os.stat_result, pos: FilePos | None, now: float) -> None:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as e:
+            reason = "permission" if e.errno in (errno.EACCES, errno.EPERM) else "open"
+            self._file_error(path, reason, e)
+            return
+        self._warned.discard(path)
+        fst = os.fstat(fd)
+        if (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):  # replaced between stat and open
+            os.close(fd)
+            return
+        offset = 0
+        if pos is not None and pos.fp_len <= fst.st_size and pos.offset <= fst.st_size:
+            fp_len, fp_crc = fingerprint(fd, pos.fp_len)
+            if (fp_len, fp_crc) == (pos.fp_len, pos.fp_crc):
+                offset = pos.offset
+            else:
+                log.info("inode reused by a new file; reading it from the start", source=self.source.name,
+                         path=path)
+        elif pos is not None:
+            self._truncations.inc()
+            log.info("file shorter than its checkpoint (truncated); reading it from the start",
+                     source=self.source.name, path=path)
+        elif self._start_at_end:
+            offset = fst.st_size
+        f = TailedFile(fst.st_dev, fst.st_ino, path, fd, offset, offset, size=fst.st_size)
+        if offset:
+            f.fp_len, f.fp_crc = fingerprint(fd, offset)
+        self.files[f.key] = f
+        self.known[f.key] = f.position()
+        if offset and pos is None:  # placed at its end: checkpoint that, no line will carry it
+            self.released.append(self.known[f.key])
+
+    def _check(self, f: TailedFile, present: bool, now: float) -> None:
+        try:
+            st = os.fstat(f.fd)
+        except OSError:
+            self._close(f, closed=True)
+            return
+        f.size = st.st_size
+        if not present and f.gone_since is None:
+            f.gone_since = now
+            f.deleted = st.st_nlink == 0
+            self._rotations.inc()
+        truncated = st.st_size < f.read_pos
+        if not truncated and f.fp_len:
+            truncated = fingerprint(f.fd, f.fp_len) != (f.fp_len, f.fp_crc)
+        if truncated:
+            self._truncations.inc()
+            log.info("file truncated (copytruncate?); reading it again from the start",
+                     source=self.source.name, path=f.path, offset=f.offset, size=st.st_size)
+            f.offset = f.read_pos = 0
+            f.pending, f.skipping = b"", False
+            f.fp_len = f.fp_crc = 0
+            f.last_growth = now
+
+    def _close(self, f: TailedFile, closed: bool) -> None:
+        self.files.pop(f.key, None)
+        try:
+            os.close(f.fd)
+        except OSError:
+            pass
+        pos = f.position(closed=closed)
+        self.known[f.key] = pos
+        self.released.append(pos)
+
+    def take_released(self) -> list[FilePos]:
+        out, self.released = self.released, []
+        return out
+
+    def close_all(self) -> None:
+        for f in list(self.files.values()):
+            self.files.pop(f.key, None)
+            try:
+                os.close(f.fd)
+            except OSError:
+                pass
+        self._files_open.set(0)
+
+    def poll_interval(self) -> float:
+        """How long to wait before the next read when nothing was left to read."""
+        return float(self.source.read_interval)
+
+    def lag(self) -> int:
+        return sum(max(0, f.size - f.offset) for f in self.files.values())
+
+    # -- reading -------------------------------------------------------------------
+
+    def read(self, budget: int) -> tuple[list[bytes], list[FilePos], int]:
+        """Up to ``budget`` bytes of complete lines from the source's files (rotated files first).
+
+        Returns the lines, the positions the touched files end at, and the bytes consumed.
+        """
+        now = time.monotonic()
+        lines: list[bytes] = []
+        positions: list[FilePos] = []
+        consumed = 0
+        order = sorted(self.files.values(), key=lambda f: (f.gone_since is None, f.path))
+        for f in order:
+            if consumed >= budget:
+                break
+            got = self._read_file(f, budget - consumed, now, lines)
+            if got >= 0:
+                consumed += got
+                positions.append(f.position())
+            if f.gone_since is not None and not f.pending and f.read_pos >= f.size and \
+                    now - f.last_growth >= self.source.rotate_wait and now - f.gone_since >= self.source.rotate_wait:
+                self._close(f, closed=True)
+            elif f.gone_since is None and not f.pending and now - f.last_growth >= IDLE_CLOSE:
+                self._close(f, closed=False)
+        if lines:
+            self._read_lines.inc(len(lines))
+        if consumed:
+            self._read_bytes.inc(consumed)
+        self._lag.set(self.lag())
+        self._files_open.set(len(self.files))
+        return lines, positions, consumed
+
+    def _read_file(self, f: TailedFile, budget: int, now: float, out: list[bytes]) -> int:
+        """Append f's complete lines to ``out``; bytes consumed, or -1 when nothing changed."""
+        src = self.source
+        try:
+            data = os.pread(f.fd, min(budget, src.read_chunk), f.read_pos)
+        except OSError as e:
+            self._file_error(f.path, "read", e)
+            return -1
+        if not data:
+            if f.pending and (now - f.pending_since >= self._grace or
+                              (f.gone_since is not None and now - f.last_growth >= src.rotate_wait)):
+                return self._flush_pending(f, out)
+            return -1
+        f.read_pos += len(data)
+        if f.read_pos > f.size:
+            f.size = f.read_pos
+        f.last_growth = now
+        if f.skipping:
+            nl = data.find(b"\n")
+            if nl < 0:
+                f.offset = f.read_pos
+                self._update_fp(f)
+                return len(data)
+            f.skipping = False
+            data = data[nl + 1:]
+        buf = f.pending + data if f.pending else data
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            if not f.pending:
+                f.pending_since = now
+            f.pending = buf
+            if len(buf) > src.max_line_bytes:
+                self._overlong_pending(f, out)
+            self._update_fp(f)
+            return len(data)
+        rest = buf[cut + 1:]
+        complete = buf[:cut]
+        if self._multiline is not None:
+            events, held = self._multiline.split(complete.split(b"\n"))
+            if held:  # the last event may still grow: it waits like a partial line
+                rest = b"\n".join(held) + b"\n" + rest
+            whole = None
+        else:
+            events = complete.split(b"\n")
+            whole = complete
+        f.pending = rest
+        f.pending_since = now
+        f.offset = f.read_pos - len(rest)
+        if events:
+            self._emit(events, out, len(complete), continued=f.splitting, whole=whole)
+        f.splitting = False
+        if len(rest) > src.max_line_bytes:
+            self._overlong_pending(f, out)
+        self._update_fp(f)
+        return len(data)
+
+    def _flush_pending(self, f: TailedFile, out: list[bytes]) -> int:
+        """Hand out the partial last line (or held multiline event) as it is; bytes it represents."""
+        line, f.pending = f.pending, b""
+        if self._multiline is not None:
+            line = line.rstrip(b"\n")
+        f.offset = f.read_pos
+        n = self._emit([line], out)
+        self._update_fp(f)
+        return n or len(line)
+
+    def flush(self) -> list[bytes]:
+        """Every file's partial last line now, for a reader that knows its input ended (``logs preview``)
+        instead of waiting ``partial_line_grace``."""
+        out: list[bytes] = []
+        for f in self.files.values():
+            if f.pending:
+                self._flush_pending(f, out)
+        return out
+
+    def _overlong_pending(self, f: TailedFile, out: list[bytes]) -> None:
+        """A partial line already over the limit: ship what the policy keeps, don't buffer more."""
+        limit = self.source.max_line_bytes
+        if self.source.long_lines == "split":
+            n = len(f.pending) // limit * limit
+            pieces, f.pending = f.pending[:n], f.pending[n:]
+            self._emit([pieces], out, continued=f.splitting)
+            f.splitting = True
+        else:
+            head = f.pending
+            f.pending = b""
+            f.skipping = True
+            self._emit([head], out)
+        f.offset = f.read_pos - len(f.pending)
+
+    def _update_fp(self, f: TailedFile) -> None:
+        if f.fp_len < FP_BYTES and f.offset > f.fp_len:
+            f.fp_len, f.fp_crc = fingerprint(f.fd, f.offset)
+
+    def _emit(self, lines: list[bytes], out: list[bytes], total: int = -1, continued: bool = False,
+              whole: bytes | None = None) -> int:
+        """Validate and append lines (UTF-8, length, empties). Returns bytes represented.
+
+        ``whole``: the lines joined by newlines, when the caller has it (saves a copy).
+        """
+        if total < 0:
+            total = sum(map(len, lines))
+        limit = self.source.max_line_bytes
+        if total > limit and max(map(len, lines)) > limit:
+            lines = self._cut_long(lines, limit, continued)
+            whole = None
+        if whole is None:
+            whole = b"\n".join(lines)
+        try:
+            if not whole.isascii():  # ASCII is valid UTF-8; the check needs no decoded copy
+                whole.decode("utf-8")
+        except UnicodeDecodeError:
+            fixed = []
+            bad = 0
+            for line in lines:
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    line = line.decode("utf-8", "replace").encode("utf-8")
+                    bad += 1
+                    if len(line) > limit:  # replacement characters are 3 bytes
+                        line = cut_utf8(line, limit)
+                fixed.append(line)
+            lines = fixed
+            self._utf8.inc(bad)
+        empty = lines.count(b"")
+        if empty:
+            self._empty.inc(empty)
+            lines = [x for x in lines if x]
+        out.extend(lines)
+        return total
+
+    def _cut_long(self, lines: list[bytes], limit: int, continued: bool = False) -> list[bytes]:
+        """Over-long lines cut to the limit; ``continued``: the first line is the rest of one already counted."""
+        out: list[bytes] = []
+        split = self.source.long_lines == "split"
+        for i, line in enumerate(lines):
+            if len(line) <= limit:
+                out.append(line)
+            elif split:
+                if not (continued and i == 0):
+                    self._long_split.inc()
+                pos = 0
+                while pos < len(line):
+                    piece = cut_utf8(line[pos:pos + limit], limit) if len(line) - pos > limit else line[pos:]
+                    if not piece:  # no character boundary found: cut raw, the UTF-8 check repairs it
+                        piece = line[pos:pos + limit]
+                    out.append(piece)
+                    pos += len(piece)
+            else:
+                self._long_trunc.inc()
+                out.append(cut_utf8(line, limit) or line[:limit])
+        return out
+
+
+def _is_regular(mode: int) -> bool:
+    import stat
+
+    return stat.S_ISREG(mode)
