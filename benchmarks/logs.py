@@ -140,9 +140,9 @@ def agent_profile(metrics_url: str) -> tuple[dict[str, float], str]:
         text = r.read().decode()
     stage_rx = r'cflexagent_log_stage_seconds_total\{stage="(\w+)"\} (\S+)'
     stages = {m[1]: float(m[2]) for m in re.finditer(stage_rx, text)}
-    code = re.search(r'cflexagent_log_code_info\{hotpath="(\w+)",redact="(\w+)"\}', text)
-    kinds = set(code.groups()) if code else {"unknown"}
-    return stages, (kinds.pop() if len(kinds) == 1 else f"hotpath {code[1]}, redact {code[2]}")  # type: ignore[index]
+    by_module = {m: b for b, m in re.findall(r'cflexagent_log_code_info\{build="(\w+)",module="(\w+)"\}', text)}
+    kinds = set(by_module.values()) or {"unknown"}
+    return stages, (kinds.pop() if len(kinds) == 1 else ", ".join(f"{m} {b}" for m, b in sorted(by_module.items())))
 
 
 AGENT_CONFIG = """

@@ -3,7 +3,7 @@
 Measures ``Redactor.redact_record`` on parsed JSON records (the app logs) and
 ``Redactor.redact_text`` on raw nginx access lines, in CPU time, with the
 implementation the agent runs (mypyc-compiled when built, see
-``cflexagent/logs/accel.py``; ``CFLEXAGENT_PURE_PYTHON=1`` for the source). No peer runs
+``cflexagent/compiled.py``; ``CFLEXAGENT_PURE_PYTHON=1`` for the source). No peer runs
 here (Promtail is not installable), so the same run also measures the naive
 equivalent of Promtail's approach -- three regex replace stages (email, phone,
 card) over every whole line -- as an in-process baseline, and prints the
@@ -27,8 +27,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cflexagent.logs.accel import IMPLEMENTATION, redaction
-
+from cflexagent.compiled import BUILDS
+from cflexagent.logs.transforms import redaction
 from cflexagent.logs.transforms.config import RedactConfig
 
 SERVICES = ["cflex-api", "cflex-file-processor", "cflex-worker", "cflex-mover", "cflex-web"]
@@ -126,9 +126,9 @@ def main() -> None:
     js, ng = make_corpus(args.lines, args.pii)
     records = [orjson.loads(b) for b in js]
     texts = [b.decode() for b in js]
-    red = redaction.Redactor(RedactConfig())  # the implementation the agent runs (see accel.py)
+    red = redaction.Redactor(RedactConfig())  # the implementation the agent runs (see compiled.py)
     changed = sum(1 for r in records if red.redact_record(r) is not r)
-    print(f"compiled code: {IMPLEMENTATION}")
+    print(f"compiled code: {BUILDS['redact']}")
     print(f"corpus: {len(records)} JSON records ({changed / len(records):.0%} changed by redaction), "
           f"{len(ng)} nginx lines")
 

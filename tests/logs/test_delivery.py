@@ -208,12 +208,16 @@ async def test_deleted_while_open_is_drained(tmp_path: Path, loki: LokiDouble, s
     assert a.value("cflexagent_log_files_open", {"source": "app"}) == 0
 
 
-async def test_copytruncate_loss_is_bounded(tmp_path: Path, loki: LokiDouble, start_agent: Any) -> None:
-    """logrotate's copytruncate: the lines written between our last read and the truncation are lost
-    (they are only in the copy, which the glob excludes). Measured here at 20 lines / 10 ms."""
+@pytest.mark.parametrize("glob", ["app.log", "app.log*"], ids=["copy-outside-glob", "copy-in-glob"])
+async def test_copytruncate_loses_nothing_when_the_copy_is_readable(tmp_path: Path, loki: LokiDouble,
+                                                                    start_agent: Any, glob: str) -> None:
+    """logrotate's copytruncate: the lines written between our last read and the truncation live only in the
+    copy. Found next to the original (outside the glob) or in the glob, it is read from where the original
+    stood: nothing lost, nothing read twice (the writer here never writes between copy and truncation,
+    logrotate's own race). 20 lines every 10 ms."""
     logs = tmp_path / "logs"
     logs.mkdir()
-    a = await start_agent(loki_section(loki.url) + source_section("app", f"{logs}/app.log", **JSON_SOURCE))
+    a = await start_agent(loki_section(loki.url) + source_section("app", f"{logs}/{glob}", **JSON_SOURCE))
     total, truncations = 0, 5
     path = logs / "app.log"
     with open(path, "ab", buffering=0) as f:  # O_APPEND, as loggers open their files
@@ -228,12 +232,9 @@ async def test_copytruncate_loss_is_bounded(tmp_path: Path, loki: LokiDouble, st
             f.write(b"".join(jline(total + i) for i in range(20)))
             total += 20
             await asyncio.sleep(0.01)
-    await loki.wait_for(lambda: max(seqs(loki), default=-1) == total - 1, 30)
+    await loki.wait_for(lambda: len(seqs(loki)) >= total, 30)
     await asyncio.sleep(0.5)
     got = seqs(loki)
-    lost = total - len(set(got))
-    per_truncation_bound = 20 * (0.05 + 0.1) / 0.01 * 3   # lines written in ~3 read+scan intervals
-    print(f"copytruncate: {total} lines, {truncations} truncations, {lost} lost "
-          f"({lost / truncations:.0f} per truncation), {len(got) - len(set(got))} duplicated")
-    assert lost <= truncations * per_truncation_bound
+    assert sorted(got) == list(range(total)), (total - len(set(got)), len(got) - len(set(got)))
+    assert loki.replays == 0
     assert a.value("cflexagent_log_truncations_total", {"source": "app"}) >= truncations

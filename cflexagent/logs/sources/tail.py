@@ -11,10 +11,17 @@ bytes (``checkpoint.fingerprint``), never its path. Consequences:
   ``exclude`` the compressed ones).
 - **copytruncate**: the size drops below our offset, or the fingerprint of the
   first bytes changes (truncated and regrown past our offset between two
-  checks): counted, read again from 0. Lines written after our last read and
-  before the truncation are lost (they live only in the copy); the window is
-  one ``read_interval`` while we keep up — see ``tests/logs/test_rotation.py``
-  for the measured loss.
+  checks): counted, read again from 0. The lines written after our last read
+  and before the truncation live only in the copy, so the tailer looks for it:
+  a file new to this scan (the copy matched by the glob) or, outside the glob,
+  a file next to the original whose name starts with the original's, that
+  begins with the original's fingerprint and holds at least our offset. The
+  copy is read from our old offset to its end, then released: nothing is lost
+  but what was written between logrotate's copy and its truncation (its own
+  race, microseconds). A copy that cannot be found (compressed at once, moved
+  elsewhere) costs the lines written since our last read: at most one poll
+  interval, which is ``HOT_POLL`` while a file is growing
+  (``benchmarks/rotation.py`` measures both).
 - **deleted while open**: read to the end through the open descriptor, then released.
 - A gone file (renamed out of the glob or deleted) is released once it was
   read to its end and did not grow for ``rotate_wait``.
@@ -47,6 +54,14 @@ log = get_logger("logs.tail")
 
 #: Files read to their end and idle this long are closed (and reopened when they grow).
 IDLE_CLOSE = 300.0
+#: While a file grew within ``HOT_FOR`` seconds, it is polled (read, and checked for truncation)
+#: every ``HOT_POLL`` seconds instead of every ``read_interval``.
+HOT_POLL = 0.05
+HOT_FOR = 2.0
+#: Names of compressed rotations, never a copytruncate copy we can read.
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".zip")
+#: At most this many directory entries are looked at when searching a truncated file's copy.
+_COPY_SEARCH_MAX = 2000
 
 
 @dataclass(eq=False)
@@ -138,29 +153,37 @@ class Tailer:
     def scan(self) -> None:
         """Match the globs again: open new files, notice rotated, deleted and truncated ones."""
         now = time.monotonic()
-        present: set[str] = set()
+        found: list[tuple[str, os.stat_result]] = []
         for path in self.matching_paths():
             try:
                 st = os.stat(path)
             except OSError:
                 continue
-            if not _is_regular(st.st_mode):
-                continue
+            if _is_regular(st.st_mode):
+                found.append((path, st))
+        present = {f"{st.st_dev}:{st.st_ino}" for _, st in found}
+        # The open files first: a file truncated now tells which new file may be its copy.
+        truncated: list[_Truncated] = []
+        for f in list(self.files.values()):
+            t = self._check(f, f.key in present, now)
+            if t is not None:
+                truncated.append(t)
+        for path, st in found:
             key = f"{st.st_dev}:{st.st_ino}"
-            present.add(key)
-            f = self.files.get(key)
-            if f is not None:
-                if f.path != path:
-                    f.path = path
-                f.gone_since = None
+            tracked = self.files.get(key)
+            if tracked is not None:
+                if tracked.path != path:
+                    tracked.path = path
+                tracked.gone_since = None
                 continue
             pos = self.known.get(key)
             if pos is not None and not pos.closed and st.st_size == pos.offset and pos.path == path:
                 continue  # fully read and idle: no descriptor needed until it grows
-            self._open(path, st, pos, now)
+            self._open(path, st, pos, now, truncated)
+        for t in truncated:
+            if not t.copied:
+                self._read_copy_nearby(t, now)
         self._start_at_end = False
-        for f in list(self.files.values()):
-            self._check(f, f.key in present, now)
         self._files_open.set(len(self.files))
 
     def follow(self, path: str) -> None:
@@ -174,19 +197,21 @@ class Tailer:
         os.close(os.open(path, os.O_RDONLY | os.O_CLOEXEC))  # the error, if any, as an exception
         self._open(path, st, None, time.monotonic())
 
-    def _open(self, path: str, st: os.stat_result, pos: FilePos | None, now: float) -> None:
+    def _open(self, path: str, st: os.stat_result, pos: FilePos | None, now: float,
+              truncated: list[_Truncated] | None = None) -> TailedFile | None:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as e:
             reason = "permission" if e.errno in (errno.EACCES, errno.EPERM) else "open"
             self._file_error(path, reason, e)
-            return
+            return None
         self._warned.discard(path)
         fst = os.fstat(fd)
         if (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):  # replaced between stat and open
             os.close(fd)
-            return
+            return None
         offset = 0
+        copy_of = _copy_of(fd, fst.st_size, truncated) if pos is None and truncated else None
         if pos is not None and pos.fp_len <= fst.st_size and pos.offset <= fst.st_size:
             fp_len, fp_crc = fingerprint(fd, pos.fp_len)
             if (fp_len, fp_crc) == (pos.fp_len, pos.fp_crc):
@@ -198,6 +223,11 @@ class Tailer:
             self._truncations.inc()
             log.info("file shorter than its checkpoint (truncated); reading it from the start",
                      source=self.source.name, path=path)
+        elif copy_of is not None:
+            offset = copy_of.offset
+            copy_of.copied = True
+            log.info("copy of a truncated file (copytruncate): reading it from where the original was",
+                     source=self.source.name, path=path, original=copy_of.path, offset=offset)
         elif self._start_at_end:
             offset = fst.st_size
         f = TailedFile(fst.st_dev, fst.st_ino, path, fd, offset, offset, size=fst.st_size)
@@ -205,15 +235,56 @@ class Tailer:
             f.fp_len, f.fp_crc = fingerprint(fd, offset)
         self.files[f.key] = f
         self.known[f.key] = f.position()
-        if offset and pos is None:  # placed at its end: checkpoint that, no line will carry it
+        if offset and pos is None:  # placed at its end or at the original's offset: no line will carry it
             self.released.append(self.known[f.key])
+        return f
 
-    def _check(self, f: TailedFile, present: bool, now: float) -> None:
+    def _read_copy_nearby(self, t: _Truncated, now: float) -> None:
+        """The copy of a truncated file outside the globs: a sibling whose name starts with the original's."""
+        directory, base = os.path.split(t.path)
+        try:
+            with os.scandir(directory or ".") as it:
+                names = [e.name for _, e in zip(range(_COPY_SEARCH_MAX), it, strict=False)
+                         if e.name != base and e.name.startswith(base) and not e.name.endswith(_COMPRESSED)]
+        except OSError:
+            return
+        best: tuple[float, str, os.stat_result] | None = None
+        for name in names:
+            path = os.path.join(directory, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            key = f"{st.st_dev}:{st.st_ino}"
+            if not _is_regular(st.st_mode) or key in self.files or st.st_size < t.offset:
+                continue
+            if best is None or st.st_mtime > best[0]:
+                try:
+                    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+                except OSError:
+                    continue
+                try:
+                    same = fingerprint(fd, t.fp_len) == (t.fp_len, t.fp_crc)
+                finally:
+                    os.close(fd)
+                if same:
+                    best = (st.st_mtime, path, st)
+        if best is None:
+            log.warning("truncated file (copytruncate?) whose copy was not found; the lines written since the "
+                        "last read are lost", source=self.source.name, path=t.path, offset=t.offset)
+            return
+        f = self._open(best[1], best[2], None, now, [t])
+        if f is not None:
+            f.gone_since = now  # outside the globs: read to its end, then released
+
+    def _check(self, f: TailedFile, present: bool, now: float) -> _Truncated | None:
+        """Notice a file's rotation or truncation; a truncated file's old identity and offset (to find
+        its copy), or None."""
         try:
             st = os.fstat(f.fd)
         except OSError:
             self._close(f, closed=True)
-            return
+            return None
         f.size = st.st_size
         if not present and f.gone_since is None:
             f.gone_since = now
@@ -222,14 +293,17 @@ class Tailer:
         truncated = st.st_size < f.read_pos
         if not truncated and f.fp_len:
             truncated = fingerprint(f.fd, f.fp_len) != (f.fp_len, f.fp_crc)
-        if truncated:
-            self._truncations.inc()
-            log.info("file truncated (copytruncate?); reading it again from the start",
-                     source=self.source.name, path=f.path, offset=f.offset, size=st.st_size)
-            f.offset = f.read_pos = 0
-            f.pending, f.skipping = b"", False
-            f.fp_len = f.fp_crc = 0
-            f.last_growth = now
+        if not truncated:
+            return None
+        self._truncations.inc()
+        log.info("file truncated (copytruncate?); reading it again from the start",
+                 source=self.source.name, path=f.path, offset=f.offset, size=st.st_size)
+        gone = _Truncated(f.path, f.fp_len, f.fp_crc, f.offset) if f.fp_len and f.offset else None
+        f.offset = f.read_pos = 0
+        f.pending, f.skipping = b"", False
+        f.fp_len = f.fp_crc = 0
+        f.last_growth = now
+        return gone
 
     def _close(self, f: TailedFile, closed: bool) -> None:
         self.files.pop(f.key, None)
@@ -255,8 +329,14 @@ class Tailer:
         self._files_open.set(0)
 
     def poll_interval(self) -> float:
-        """How long to wait before the next read when nothing was left to read."""
-        return float(self.source.read_interval)
+        """How long to wait before the next read when nothing was left to read: short while a file grows
+        (a truncation is then noticed soon, and little is lost if its copy cannot be found)."""
+        interval = float(self.source.read_interval)
+        if interval > HOT_POLL:
+            now = time.monotonic()
+            if any(now - f.last_growth < HOT_FOR for f in self.files.values()):
+                return HOT_POLL
+        return interval
 
     def lag(self) -> int:
         return sum(max(0, f.size - f.offset) for f in self.files.values())
@@ -267,8 +347,11 @@ class Tailer:
         """Up to ``budget`` bytes of complete lines from the source's files (rotated files first).
 
         Returns the lines, the positions the touched files end at, and the bytes consumed.
+        A growing file is checked for truncation at every read, not only at scans.
         """
         now = time.monotonic()
+        if any(now - f.last_growth < HOT_FOR and _shrunk(f) for f in self.files.values()):
+            self.scan()  # a growing file was truncated: notice it (and find its copy) now
         lines: list[bytes] = []
         positions: list[FilePos] = []
         consumed = 0
@@ -446,6 +529,33 @@ class Tailer:
                 self._long_trunc.inc()
                 out.append(cut_utf8(line, limit) or line[:limit])
         return out
+
+
+@dataclass(eq=False)
+class _Truncated:
+    """A file just found truncated: where it stood, to find and finish its copy."""
+
+    path: str
+    fp_len: int
+    fp_crc: int
+    offset: int
+    copied: bool = False
+
+
+def _copy_of(fd: int, size: int, truncated: list[_Truncated]) -> _Truncated | None:
+    """The truncated file whose copy the open file ``fd`` is: it begins with that file's first bytes
+    and holds at least its offset."""
+    for t in truncated:
+        if not t.copied and size >= t.offset and fingerprint(fd, t.fp_len) == (t.fp_len, t.fp_crc):
+            return t
+    return None
+
+
+def _shrunk(f: TailedFile) -> bool:
+    try:
+        return os.fstat(f.fd).st_size < f.read_pos
+    except OSError:
+        return False
 
 
 def _is_regular(mode: int) -> bool:
