@@ -153,15 +153,17 @@ class AlertRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stopping = False
-        self.db = AsyncOutbox(self.make_store())
+        # Registered before the outbox is open: a webhook in between gets 503 (retried), never 404 (dropped).
+        self._register()
+        db = AsyncOutbox(self.make_store())
         try:
-            await self.db.call(lambda: self.db.outbox.db if self.db else None)
+            await db.call(lambda: db.outbox.db)
         except (sqlite3.Error, OSError, RuntimeError) as e:
             self.m.outbox_errors.labels("read").inc()
-            await self.db.close()
-            self.db = None
+            await db.close()
+            self._unregister(self.relay.path)
             raise RuntimeError(f"cannot open the alert outbox {outbox_path(self.state_dir)}: {e}") from None
-        self._register()
+        self.db = db
         self._start_channels()
         self._ready = True
         log.info("alert relay ready", path=self.relay.path, channels=sorted(self.channels),
