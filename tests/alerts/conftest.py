@@ -158,10 +158,11 @@ receivers:
 """)
         binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
         assert binary, "prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)"
+        self._log = open(self.dir / "log", "wb")
         self.proc = subprocess.Popen([binary, f"--config.file={cfg}", f"--storage.path={self.dir / 'data'}",
                                       f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=",
                                       "--log.level=debug"],
-                                     stdout=subprocess.DEVNULL, stderr=open(self.dir / "log", "wb"))  # noqa: SIM115
+                                     stdout=subprocess.DEVNULL, stderr=self._log)
         wait_http(self.url + "/-/ready", self.proc)
 
     def log(self) -> str:
@@ -174,6 +175,7 @@ receivers:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self._log.close()
 
 
 @pytest.fixture

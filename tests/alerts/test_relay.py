@@ -13,7 +13,18 @@ import pytest
 from tests.fakes.smtp import SMTPDouble, bodies
 from tests.fakes.whatsapp import GatewayDouble
 
-from .conftest import TOKEN, start_relay, agent_url, email_channel, eventually, payload, post, relay_section, route, wa_channel
+from .conftest import (
+    TOKEN,
+    agent_url,
+    email_channel,
+    eventually,
+    payload,
+    post,
+    relay_section,
+    route,
+    start_relay,
+    wa_channel,
+)
 
 
 async def test_webhook_is_delivered_by_email_with_subject_and_bodies(
@@ -189,7 +200,7 @@ async def test_hung_gateway_blocks_nothing_else(start_agent: Any, smtp: SMTPDoub
     await post(http, r, payload())
     # Other notifications (and the also channel) go out while the gateway hangs; webhooks answer at once.
     for i in range(3):
-        status, doc = await post(http, r, payload(alertname=f"DiskFull{i}", severity="warning",
+        _status, doc = await post(http, r, payload(alertname=f"DiskFull{i}", severity="warning",
                                                   fingerprint=f"d15c{i:012d}"))
         assert doc["status"] == "accepted"
     await smtp.wait_for(lambda: len(smtp.messages) == 4)

@@ -101,8 +101,8 @@ class SMTPDouble:
 
 
 def bodies(msg: EmailMessage) -> tuple[str, str]:
-    """(text/plain, text/html) of a multipart/alternative message."""
+    """(text/plain, text/html) of a multipart/alternative message, with plain line ends."""
     text = msg.get_body(("plain",))
     html = msg.get_body(("html",))
-    return (text.get_content() if text is not None else "",  # type: ignore[attr-defined]
-            html.get_content() if html is not None else "")  # type: ignore[attr-defined]
+    return ((text.get_content() if text is not None else "").replace("\r\n", "\n"),  # type: ignore[attr-defined]
+            (html.get_content() if html is not None else "").replace("\r\n", "\n"))  # type: ignore[attr-defined]
