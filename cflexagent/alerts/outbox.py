@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS notifications (
     severity TEXT NOT NULL,
     route INTEGER NOT NULL,             -- index of the matching [[alerts.relay.routes]]
     payload BLOB NOT NULL,              -- the validated webhook, JSON
-    done INTEGER NOT NULL DEFAULT 0     -- every job delivered, failed or cancelled
+    done INTEGER NOT NULL DEFAULT 0,    -- every job delivered, failed or cancelled
+    group_id INTEGER                    -- the alert group's firing episode (history.py)
 );
 CREATE INDEX IF NOT EXISTS notifications_dedup ON notifications (dedup_key, received_at);
 CREATE INDEX IF NOT EXISTS notifications_done ON notifications (done, received_at);
@@ -101,6 +102,7 @@ class Job:
     status: str
     route: int
     payload: bytes
+    group_id: int | None = None
 
     @property
     def key(self) -> tuple[int, str]:
@@ -114,14 +116,14 @@ class Accepted:
 
 
 _JOB_COLS = ("j.id, j.notification_id, j.role, j.chain, j.pos, j.channel, j.attempts, j.pos_since, "
-             "j.round_transient, j.done_to, n.received_at, n.severity, n.status, n.route, n.payload")
+             "j.round_transient, j.done_to, n.received_at, n.severity, n.status, n.route, n.payload, n.group_id")
 
 
 def _job(row: tuple[Any, ...]) -> Job:
     (jid, nid, role, chain, pos, channel, attempts, pos_since, rt, done_to, received, sev, status, route,
-     payload) = row
+     payload, group_id) = row
     return Job(jid, nid, role, orjson.loads(chain), pos, channel, attempts, pos_since, bool(rt),
-               orjson.loads(done_to), received, sev, status, route, bytes(payload))
+               orjson.loads(done_to), received, sev, status, route, bytes(payload), group_id)
 
 
 class Outbox:
@@ -129,6 +131,11 @@ class Outbox:
         self.path = Path(path)
         self.clock = clock
         self._db: sqlite3.Connection | None = None
+        #: Run once the current transaction committed (metrics of what it recorded).
+        self.after_commit: list[Callable[[], None]] = []
+
+    def tx(self) -> _tx:
+        return _tx(self.db, self)
 
     # -- connection ------------------------------------------------------------------
 
@@ -179,7 +186,7 @@ class Outbox:
         """Store a notification and its jobs in one fsynced transaction, unless it is a duplicate."""
         now = self.clock()
         db = self.db
-        with _tx(db):
+        with self.tx():
             dup = db.execute("SELECT id FROM notifications WHERE dedup_key = ? AND received_at > ? "
                              "ORDER BY id DESC LIMIT 1", (dedup_key, now - dedup_window)).fetchone()
             if dup is not None:
@@ -227,7 +234,7 @@ class Outbox:
         return _job(row) if row else None
 
     def delivered(self, job: Job, done_to: list[str], now: float) -> None:
-        with _tx(self.db):
+        with self.tx():
             self.db.execute("UPDATE jobs SET state = 'delivered', delivered_at = ?, done_to = ?, last_error = '', "
                             "attempts = attempts + 1, pos_since = COALESCE(pos_since, ?), updated_at = ? "
                             "WHERE id = ?", (now, orjson.dumps(done_to), now, now, job.id))
@@ -246,7 +253,7 @@ class Outbox:
         """Move the job to the next channel of its chain; at the end, start the chain again at
         ``restart_at`` when some failure of this round was transient (else fail it).
         Returns the new channel, or None when the job failed."""
-        with _tx(self.db):
+        with self.tx():
             round_transient = job.round_transient or transient
             if job.pos + 1 < len(job.chain):
                 nxt = job.chain[job.pos + 1]
@@ -265,7 +272,7 @@ class Outbox:
             return None
 
     def fail(self, job: Job, error: str, now: float) -> None:
-        with _tx(self.db):
+        with self.tx():
             self.db.execute("UPDATE jobs SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
                             (error[:500], now, job.id))
             self._finish(job.notification_id)
@@ -285,7 +292,7 @@ class Outbox:
 
     def prune(self, keep: float, now: float) -> int:
         """Delete finished notifications older than ``keep`` seconds (past the dedup window)."""
-        with _tx(self.db):
+        with self.tx():
             cur = self.db.execute("DELETE FROM notifications WHERE done = 1 AND received_at < ?", (now - keep,))
         return cur.rowcount
 
@@ -318,10 +325,12 @@ class Outbox:
 
 
 class _tx:
-    """``BEGIN IMMEDIATE`` .. ``COMMIT`` (re-entrant: inner uses join the outer transaction)."""
+    """``BEGIN IMMEDIATE`` .. ``COMMIT`` (re-entrant: inner uses join the outer transaction).
+    The store's ``after_commit`` callbacks run after a commit and are dropped on a rollback."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, store: Outbox | None = None) -> None:
         self.db = db
+        self.store = store
         self.outer = False
 
     def __enter__(self) -> None:
@@ -332,14 +341,22 @@ class _tx:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if not self.outer:
             return
+        callbacks = self.store.after_commit if self.store is not None else []
+        try:
+            if exc_type is None:
+                self.db.execute("COMMIT")
+            elif self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            callbacks.clear()
+            raise
+        done = list(callbacks)
+        callbacks.clear()
         if exc_type is None:
-            self.db.execute("COMMIT")
-        elif self.db.in_transaction:
-            self.db.execute("ROLLBACK")
-
-
-def transaction(db: sqlite3.Connection) -> _tx:
-    return _tx(db)
+            for cb in done:
+                cb()
 
 
 class AsyncOutbox:

@@ -36,17 +36,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import msgspec
 import orjson
 from aiohttp import web
 
 from ..component import Context, Stage
 from ..telemetry import get_logger
+from .ack import PAGE_HEADERS, AlertmanagerAPI, InvalidToken, Signer, load_key, page, utc
 from .channels import REASONS, Channel, Delivered, Permanent, Result, Transient, build_channel, read_secret
-from .config import AlertsConfig, RelayConfig, RouteConfig
+from .config import AlertsConfig, RateLimit, RelayConfig, RouteConfig
+from .history import AlertStore, HistoryMetrics
 from .message import Message, Notification
 from .metrics import AlertMetrics, severity_label
-from .outbox import AsyncOutbox, Job, JobPlan, Outbox, OutboxFull
+from .outbox import AsyncOutbox, Job, JobPlan, OutboxFull
 from .ratelimit import TokenBucket
 from .webhook import BadPayload, Payload, decode, dedup_key, route_for, severity
 
@@ -63,6 +66,12 @@ BODY_TIMEOUT = 10.0
 KEEP_DONE = 86400.0
 #: Connection-level failures: the rest of a batch is not tried against the same dead peer.
 _UNREACHABLE = ("timeout", "refused", "connect")
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
 
 
 def outbox_path(state_dir: Path) -> Path:
@@ -92,7 +101,11 @@ class AlertRelay:
         self.state_dir = Path(config.agent.state_dir)
         self.m = ctx.metrics(AlertMetrics)
         self.clock: Callable[[], float] = time.time
+        self.hm = ctx.metrics(HistoryMetrics)
         self.db: AsyncOutbox | None = None
+        self.signer: Signer | None = None
+        self.ack_bucket = TokenBucket(RateLimit.parse(self.alerts.ack.rate_limit))
+        self._last_poll = 0.0
         self.channels: dict[str, Channel] = {}
         self.buckets: dict[str, TokenBucket] = {}
         self.wake: dict[str, asyncio.Event] = {}
@@ -102,19 +115,161 @@ class AlertRelay:
         self._stopping = False
         self._ready = False
 
-    # -- for subclasses (acknowledgment, history) ----------------------------------------
+    # -- acknowledgment, escalation, history ------------------------------------------------
 
-    def make_store(self) -> Outbox:
-        return Outbox(outbox_path(self.state_dir), clock=lambda: self.clock())
+    @property
+    def store(self) -> AlertStore:
+        assert self.db is not None
+        store = self.db.outbox
+        assert isinstance(store, AlertStore)
+        return store
+
+    def make_store(self) -> AlertStore:
+        return AlertStore(outbox_path(self.state_dir), self.alerts.history, self.hm, clock=lambda: self.clock())
 
     def ack_url(self, job: Job, n: Notification) -> Callable[[str], str | None]:
-        return lambda recipient: None
+        signer, gid = self.signer, job.group_id
+        if signer is None or gid is None or n.status != "firing" or not self.relay.public_url \
+                or not self.alerts.ack.enabled:
+            return lambda recipient: None
+        base = self.relay.public_url.rstrip("/") + "/alerts/ack/"
+        ttl = float(self.alerts.ack.token_ttl)
+        return lambda recipient: base + signer.token(gid, f"{job.channel}:{recipient}", ttl, self.clock())
 
     def extra_routes(self) -> dict[str, Any]:
-        return {}
+        return {"/alerts/ack/": self.handle_ack} if self.alerts.ack.enabled else {}
 
     async def tick(self) -> None:
-        """Called about once a second by the housekeeping loop."""
+        """About once a second: due escalation levels; every poll_interval, the silences."""
+        levels = {i: [(float(lv.after), tuple(lv.channels)) for lv in r.levels]
+                  for i, r in enumerate(self.relay.routes) if r.levels}
+        if levels:
+            for gid, level, channels in await self.db_call(self.store.escalate, levels):
+                log.warning("alert group not acknowledged in time; escalating", group=gid, level=level,
+                            channels=channels)
+                for name in channels:
+                    if name in self.wake:
+                        self.wake[name].set()
+        if self.alerts.ack.silence and self.clock() - self._last_poll >= float(self.alerts.ack.poll_interval):
+            self._last_poll = self.clock()
+            await self._poll_silences()
+
+    async def db_call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        assert self.db is not None
+        return await self.db.call(fn, *args)
+
+    async def _poll_silences(self) -> None:
+        am = AlertmanagerAPI(self.alerts.ack)
+        for g in await self.db_call(self.store.silenced_groups):
+            try:
+                if g.resolved_at is None:
+                    if g.acked_at is not None and self.clock() > g.acked_at + float(self.alerts.ack.silence_max):
+                        await self.db_call(self.store.set_silence, g.id, None, "expired")
+                        continue
+                    if await am.active_alerts(g.labels):
+                        continue
+                    # Silenced alerts send no resolve: Alertmanager no longer lists them, so they resolved.
+                    await self.db_call(self.store.resolve_silenced, g.id)
+                if g.silence_id:
+                    await am.expire_silence(g.silence_id)
+                await self.db_call(self.store.set_silence, g.id, None, "expired")
+                self.hm.silences.labels("expired").inc()
+                log.info("alert group resolved; its silence expired", group=g.id, silence=g.silence_id)
+            except (aiohttp.ClientError, TimeoutError, RuntimeError, OSError) as e:
+                self.hm.silences.labels("error").inc()
+                log.warning("cannot check or expire an Alertmanager silence", group=g.id, error=str(e)[:200])
+
+    async def silence(self, gid: int, who: str) -> None:
+        g = await self.db_call(self.store.group, gid)
+        if g is None or not g.labels:
+            return
+        try:
+            sid = await AlertmanagerAPI(self.alerts.ack).create_silence(g.labels, who, self.clock())
+        except (aiohttp.ClientError, TimeoutError, RuntimeError, OSError, ValueError) as e:
+            self.hm.silences.labels("error").inc()
+            await self.db_call(self.store.set_silence, gid, None, "error")
+            log.error("cannot create the Alertmanager silence for an acknowledged group", group=gid,
+                      error=str(e)[:200])
+            return
+        await self.db_call(self.store.set_silence, gid, sid, "active")
+        self.hm.silences.labels("created").inc()
+        log.info("Alertmanager silence created for an acknowledged group", group=gid, silence=sid)
+
+    def _page(self, status: int, title: str, body: str, result: str) -> web.Response:
+        self.hm.ack_requests.labels(result).inc()
+        return web.Response(status=status, text=page(title, body), content_type="text/html",
+                            headers=PAGE_HEADERS)
+
+    async def handle_ack(self, request: web.Request) -> web.StreamResponse:
+        if request.method not in ("GET", "POST", "HEAD"):
+            return web.Response(status=405, headers={"Allow": "GET, POST"})
+        if not self.ack_bucket.try_take():
+            return self._page(429, "Too many requests", "<p>Try again in a minute.</p>", "rate_limited")
+        if self.db is None or self.signer is None:
+            return self._page(503, "Not available", "<p>The alert relay is starting. Try again shortly.</p>",
+                              "error")
+        token = request.path.rsplit("/", 1)[-1]
+        try:
+            claims = self.signer.verify(token, self.clock())
+        except InvalidToken as e:
+            expired = e.reason == "expired"
+            return self._page(410 if expired else 403, "Link expired" if expired else "Invalid link",
+                              "<p>" + ("This acknowledge link has expired." if expired else
+                                       "This acknowledge link is not valid.") +
+                              " Nothing was changed.</p>", "expired" if expired else "invalid")
+        try:
+            if request.method == "POST":
+                return await self._ack_post(request, claims)
+            return await self._ack_get(claims)
+        except (sqlite3.Error, OSError) as e:
+            log.error("acknowledge page failed", error=str(e))
+            return self._page(503, "Not available", "<p>Try again shortly.</p>", "error")
+
+    async def _ack_get(self, claims: Any) -> web.Response:
+        g = await self.db_call(self.store.group, claims.group)
+        if g is None:
+            return self._page(404, "Unknown alert", "<p>Nothing was changed.</p>", "invalid")
+        if await self.db_call(self.store.token_used, claims.nonce):
+            return self._page(409, "Link already used", "<p>This link was used already. Nothing was changed.</p>",
+                              "used")
+        on_call = self.alerts.ack.on_call or ", ".join(g.delivered_to) or "—"
+        state = (f"<p><b>Acknowledged</b> by {html_escape(g.acked_by or '')} at {utc(g.acked_at)}.</p>"
+                 if g.acked_at else f"<p><b>Resolved</b> at {utc(g.resolved_at)}.</p>" if g.resolved_at else
+                 f'<form method="post"><input type="hidden" name="group" value="{g.id}">'
+                 f'<button type="submit">Acknowledge</button></form>')
+        body = (f"<p><b>{html_escape(g.severity.upper())}</b> {html_escape(g.alertname)}</p>"
+                f"<p>Firing since {utc(g.opened_at)}; notified {utc(g.first_delivered_at)}.</p>"
+                f"<p>On call: {html_escape(on_call)}</p>"
+                f"<p class=\"muted\">You: {html_escape(claims.who)}</p>{state}")
+        return self._page(200, f"Acknowledge {g.alertname}", body, "page")
+
+    async def _ack_post(self, request: web.Request, claims: Any) -> web.Response:
+        try:
+            async with asyncio.timeout(5):
+                form = await request.post()
+        except (TimeoutError, ValueError):
+            form = {}  # type: ignore[assignment]
+        if str(form.get("group", "")) != str(claims.group):
+            return self._page(400, "Link does not match", "<p>This link belongs to another alert. Nothing was "
+                              "changed.</p>", "mismatch")
+        outcome = await self.db_call(self.store.acknowledge, claims.group, claims.who, claims.nonce)
+        g = outcome.group
+        if outcome.result == "used":
+            return self._page(409, "Link already used", "<p>This link was used already. Nothing was changed.</p>",
+                              "used")
+        if outcome.result == "unknown" or g is None:
+            return self._page(404, "Unknown alert", "<p>Nothing was changed.</p>", "invalid")
+        if outcome.result == "already":
+            return self._page(200, "Already acknowledged", f"<p>{html_escape(g.alertname)} was acknowledged by "
+                              f"{html_escape(g.acked_by or '')} at {utc(g.acked_at)}.</p>", "already")
+        if outcome.result == "resolved":
+            return self._page(200, "Already resolved", f"<p>{html_escape(g.alertname)} resolved at "
+                              f"{utc(g.resolved_at)}.</p>", "already")
+        log.info("alert group acknowledged", group=g.id, by=claims.who, alertname=g.alertname)
+        if self.alerts.ack.silence:
+            await self.silence(g.id, claims.who)
+        return self._page(200, "Acknowledged", f"<p>{html_escape(g.alertname)}: acknowledged by "
+                          f"{html_escape(claims.who)} at {utc(g.acked_at)}. Escalation stopped.</p>", "acknowledged")
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -126,6 +281,7 @@ class AlertRelay:
             return False
         old_path = self.relay.path
         self.alerts, self.relay = new.alerts, new.relay
+        self.ack_bucket = new.ack_bucket
         if self.db is not None:
             self._unregister(old_path)
             self._register()
@@ -158,6 +314,12 @@ class AlertRelay:
         db = AsyncOutbox(self.make_store())
         try:
             await db.call(lambda: db.outbox.db)
+            if self.alerts.ack.enabled:
+                try:
+                    self.signer = Signer(await db.call(load_key, outbox_path(self.state_dir).parent / "ack.key"))
+                except (OSError, ValueError) as e:
+                    log.error("cannot read or create the acknowledge key; messages carry no acknowledge links",
+                              error=str(e))
         except (sqlite3.Error, OSError, RuntimeError) as e:
             self.m.outbox_errors.labels("read").inc()
             await db.close()
@@ -251,6 +413,7 @@ class AlertRelay:
         assert self.db is not None
         try:
             await self.db.call(self.db.outbox.prune, float(self.relay.dedup_window) + KEEP_DONE, self.clock())
+            await self.db.call(self.store.prune_history, self.clock())
         except (sqlite3.Error, OSError) as e:
             self.m.outbox_errors.labels("update").inc()
             log.warning("cannot prune the alert outbox", error=str(e))
@@ -369,6 +532,7 @@ class AlertRelay:
             return web.json_response({"error": "starting"}, status=503)
         try:
             doc = await self.db.call(self.db.outbox.listing, 50)
+            doc["groups"] = await self.db.call(self.store.groups_listing, 50)
         except (sqlite3.Error, OSError) as e:
             return web.json_response({"error": str(e)}, status=503)
         doc["channels"] = {name: {"kind": ch.cfg.kind, "recipients": len(ch.recipients)}
