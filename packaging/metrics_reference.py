@@ -14,6 +14,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 from prometheus_client.metrics import MetricWrapperBase
 
+from cflexagent.alerts.history import HistoryMetrics
 from cflexagent.alerts.metrics import AlertMetrics
 from cflexagent.logs.metrics import LogMetrics
 from cflexagent.probes.metrics import ProbeMetrics
@@ -43,6 +44,15 @@ ALERT_SECTIONS = [
      "named in each line. Webhook answers: accepted (200, in the outbox), duplicate (200, the same group, "
      "fingerprints and status within `dedup_window`), unrouted (200, no route), bad_request (400/408), "
      "unauthorized (401), too_large (413), outbox_full and error (503, Alertmanager retries)."),
+    ("Acknowledgment, escalation and the success metrics", HistoryMetrics,
+     "Per alert firing (fingerprint + startsAt). Time to acknowledge runs from the group's first successful "
+     "delivery to its acknowledgment; time to resolve from `startsAt` to the resolve (MTTR's distribution). "
+     "Noise: resolved by itself within `[alerts.history] noise_resolved_within` without acknowledgment "
+     "(`reason=\"short\"`), or a firing beyond `flapping_per_day` of the same fingerprint in 24 h "
+     "(`reason=\"flapping\"`); the noise ratio is `sum(rate(cflexagent_alerts_noise_total[30d])) / "
+     "sum(rate(cflexagent_alerts_fired_total[30d]))`. `alertname` is bounded by `max_alertnames` (the rest "
+     "are \"other\"); `level` by the route's escalation levels. `cflexagent alerts report` gives exact "
+     "percentiles from the history."),
 ]
 TARGETS = {TARGET: ("Metrics reference: agent, probes, log pipeline", SECTIONS),
            CONFIGS / "METRICS-alerts.md": ("Metrics reference: alert relay", ALERT_SECTIONS)}

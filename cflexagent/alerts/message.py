@@ -57,6 +57,8 @@ class Message:
     #: recipient -> acknowledge link (None: no link for this message).
     ack_url: Callable[[str], str | None] = field(default=lambda recipient: None)
     test: bool = False
+    #: Sent because nobody acknowledged the group in time.
+    escalation: bool = False
 
     @property
     def summary(self) -> bool:
@@ -135,7 +137,8 @@ def whatsapp_text(msg: Message, recipient: str, now: float | None = None) -> str
     if msg.summary:
         return _summary_text(msg, recipient, now)
     n = msg.first
-    lines = [("🧪 TEST: " if msg.test else "") + headline(n), summary_of(n)]
+    prefix = "🧪 TEST: " if msg.test else "⏫ NOT ACKNOWLEDGED: " if msg.escalation else ""
+    lines = [prefix + headline(n), summary_of(n)]
     inst = instance_of(n)
     a = n.payload.alerts[0]
     if n.status == "resolved":
@@ -186,7 +189,8 @@ def email_subject(msg: Message) -> str:
     count = len(n.firing) if n.status == "firing" else len(n.resolved)
     inst = instance_of(n)
     subject = f"[{status_word(n)}:{count}] {n.alertname} ({n.severity})" + (f" {inst}" if inst else "")
-    return one_line(("[TEST] " if msg.test else "") + subject, 180)
+    prefix = "[TEST] " if msg.test else "[NOT ACKNOWLEDGED] " if msg.escalation else ""
+    return one_line(prefix + subject, 180)
 
 
 def email_bodies(msg: Message, recipient: str, now: float | None = None) -> tuple[str, str]:

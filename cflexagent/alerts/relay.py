@@ -571,7 +571,8 @@ class AlertRelay:
     def message(self, jobs: list[Job]) -> Message:
         ns = [to_notification(j) for j in jobs]
         ack = self.ack_url(jobs[0], ns[0]) if len(jobs) == 1 else (lambda recipient: None)
-        return Message(ns, public_url=self.relay.public_url, ack_url=ack)
+        return Message(ns, public_url=self.relay.public_url, ack_url=ack,
+                       escalation=len(jobs) == 1 and jobs[0].role == "escalation")
 
     async def _deliver(self, name: str, jobs: list[Job]) -> None:
         ch = self.channels.get(name)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,16 @@ def payload(alertname: str = "HighErrorRate", severity: str = "critical", status
             "alerts": alerts}
 
 
+async def until(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
+    """Poll an async condition nothing signals (another process's state) every 100 ms."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {within}s")
+        await asyncio.sleep(0.1)
+
+
 async def start_relay(start_agent: Any, text: str, state: Path | None = None) -> Any:
     """An in-process agent whose relay is ready (outbox open, workers running)."""
     r = await start_agent(text, state)
@@ -134,11 +145,17 @@ async def post(http: aiohttp.ClientSession, r: Any, doc: Any, token: str | None 
 class Alertmanager:
     """The real Alertmanager 0.25 (Debian's prometheus-alertmanager) on loopback, no cluster."""
 
-    def __init__(self, tmp: Path, webhook_url: str, token_file: Path, group_wait: str = "1s") -> None:
+    def __init__(self, tmp: Path, token_file: Path, group_wait: str = "1s") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.dir = tmp / "alertmanager"
         self.dir.mkdir()
+        self.token_file = token_file
+        self.group_wait = group_wait
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, webhook_url: str) -> Alertmanager:
+        token_file, group_wait = self.token_file, self.group_wait
         cfg = self.dir / "alertmanager.yml"
         # Until `cflexagent render` writes it: the smallest config that routes everything to the relay.
         cfg.write_text(f"""route:
@@ -164,11 +181,14 @@ receivers:
                                       "--log.level=debug"],
                                      stdout=subprocess.DEVNULL, stderr=self._log)
         wait_http(self.url + "/-/ready", self.proc)
+        return self
 
     def log(self) -> str:
         return (self.dir / "log").read_text(errors="replace")
 
     def stop(self) -> None:
+        if self.proc is None:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(10)
@@ -182,10 +202,11 @@ receivers:
 def alertmanager(tmp_path: Path) -> Iterator[Callable[..., Alertmanager]]:
     made: list[Alertmanager] = []
 
-    def make(webhook_url: str, token_file: Path, **kw: Any) -> Alertmanager:
-        am = Alertmanager(tmp_path, webhook_url, token_file, **kw)
+    def make(webhook_url: str | None, token_file: Path, **kw: Any) -> Alertmanager:
+        """Started at once with a webhook URL; without one, call ``start(url)`` later."""
+        am = Alertmanager(tmp_path, token_file, **kw)
         made.append(am)
-        return am
+        return am.start(webhook_url) if webhook_url else am
 
     yield make
     for am in made:
