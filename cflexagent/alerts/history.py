@@ -399,6 +399,14 @@ class AlertStore(Outbox):
         rows = self.db.execute(f"SELECT {_GROUP_COLS} FROM groups ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_group(r).as_dict() for r in rows]
 
+    def prune(self, keep: float, now: float) -> int:
+        """As the outbox's, but the newest notification of an open group stays (escalations resend it)."""
+        with self.tx():
+            cur = self.db.execute("DELETE FROM notifications WHERE done = 1 AND received_at < ? AND id NOT IN "
+                                  "(SELECT last_notification FROM groups WHERE resolved_at IS NULL AND "
+                                  "last_notification IS NOT NULL)", (now - keep,))
+        return cur.rowcount
+
     def prune_history(self, now: float) -> None:
         cutoff = now - float(self.history.retention)
         with self.tx():

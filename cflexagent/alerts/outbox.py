@@ -37,6 +37,8 @@ import orjson
 T = TypeVar("T")
 
 SCHEMA_VERSION = 1
+#: Payload bytes one ``due`` call loads at most.
+DUE_MAX_BYTES = 16 * 1024 * 1024
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS notifications (
     id INTEGER PRIMARY KEY,
@@ -214,11 +216,21 @@ class Outbox:
 
     # -- the senders' side -----------------------------------------------------------
 
-    def due(self, channel: str, now: float, limit: int = 100) -> list[Job]:
-        rows = self.db.execute(f"SELECT {_JOB_COLS} FROM jobs j JOIN notifications n ON n.id = j.notification_id "
-                               "WHERE j.state = 'pending' AND j.channel = ? AND j.next_at <= ? "
-                               "ORDER BY j.next_at, j.id LIMIT ?", (channel, now, limit)).fetchall()
-        return [_job(r) for r in rows]
+    def due(self, channel: str, now: float, limit: int = 100, max_bytes: int = DUE_MAX_BYTES) -> list[Job]:
+        """The channel's due jobs, oldest first: at most ``limit``, and payloads of at most ``max_bytes``
+        in all (at least one), so a backlog of large groups never has to fit in memory at once."""
+        cur = self.db.execute(f"SELECT {_JOB_COLS} FROM jobs j JOIN notifications n ON n.id = j.notification_id "
+                              "WHERE j.state = 'pending' AND j.channel = ? AND j.next_at <= ? "
+                              "ORDER BY j.next_at, j.id LIMIT ?", (channel, now, limit))
+        out: list[Job] = []
+        size = 0
+        for row in cur:
+            size += len(row[14])
+            if out and size > max_bytes:
+                break
+            out.append(_job(row))
+        cur.close()
+        return out
 
     def next_due(self, channel: str) -> float | None:
         row = self.db.execute("SELECT MIN(next_at) FROM jobs WHERE state = 'pending' AND channel = ?",

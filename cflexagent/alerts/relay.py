@@ -106,6 +106,7 @@ class AlertRelay:
         self.signer: Signer | None = None
         self.ack_bucket = TokenBucket(RateLimit.parse(self.alerts.ack.rate_limit))
         self._last_poll = 0.0
+        self._last_tick_error = 0.0
         self.channels: dict[str, Channel] = {}
         self.buckets: dict[str, TokenBucket] = {}
         self.wake: dict[str, asyncio.Event] = {}
@@ -334,8 +335,14 @@ class AlertRelay:
             last_prune = 0.0
             while not stop.is_set():
                 await self._update_gauges()
-                with contextlib.suppress(Exception):
+                try:
                     await self.tick()
+                except (sqlite3.Error, OSError, RuntimeError, aiohttp.ClientError) as e:
+                    self.m.outbox_errors.labels("update").inc()
+                    if self.clock() - self._last_tick_error >= 60:
+                        self._last_tick_error = self.clock()
+                        log.error("escalation or silence check failed; retried every second",
+                                  error=str(e)[:300])
                 if self.clock() - last_prune > 600:
                     last_prune = self.clock()
                     await self._prune()

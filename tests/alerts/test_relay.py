@@ -268,3 +268,13 @@ async def test_read_only_outbox_answers_503_and_the_agent_lives(
     assert (await post(http, r, payload(fingerprint="2" * 16)))[0] == 200
     await smtp.wait_for(lambda: len(smtp.messages) == 2)
     assert db.is_dir()
+
+
+async def test_nearly_full_disk_answers_503(start_agent: Any, smtp: SMTPDouble, secrets: dict[str, Path],
+                                            http: aiohttp.ClientSession) -> None:
+    r = await start_relay(start_agent, relay_section(secrets["relay_token"], email_channel(smtp), route('["mail"]'),
+                                                     outbox_min_free_disk='"100%"'))
+    status, doc = await post(http, r, payload())
+    assert (status, doc["status"]) == (503, "outbox_full") and "free disk" in doc["reason"]
+    async with http.get(agent_url(r) + "/healthz") as resp:
+        assert resp.status == 200
