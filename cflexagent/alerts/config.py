@@ -366,7 +366,7 @@ class AckConfig(Section, kw_only=True):
     silence_max: Duration = Duration(86400.0)
     #: How often acknowledged, silenced groups are checked for resolution (silenced alerts send no resolve).
     poll_interval: Duration = Duration(30.0)
-    #: Requests per minute the acknowledge pages answer in all; more get 429.
+    #: Requests per period the acknowledge pages answer, once for invalid tokens and once for valid ones.
     rate_limit: str = "30/min"
     #: Shown on the acknowledge page (e.g. "Budi, +62 812 ..."); "" lists the route's channels.
     on_call: str = ""

@@ -105,6 +105,7 @@ class AlertRelay:
         self.db: AsyncOutbox | None = None
         self.signer: Signer | None = None
         self.ack_bucket = TokenBucket(RateLimit.parse(self.alerts.ack.rate_limit))
+        self.ack_valid_bucket = TokenBucket(RateLimit.parse(self.alerts.ack.rate_limit))
         self._last_poll = 0.0
         self._last_tick_error = 0.0
         self.channels: dict[str, Channel] = {}
@@ -204,8 +205,6 @@ class AlertRelay:
     async def handle_ack(self, request: web.Request) -> web.StreamResponse:
         if request.method not in ("GET", "POST", "HEAD"):
             return web.Response(status=405, headers={"Allow": "GET, POST"})
-        if not self.ack_bucket.try_take():
-            return self._page(429, "Too many requests", "<p>Try again in a minute.</p>", "rate_limited")
         if self.db is None or self.signer is None:
             return self._page(503, "Not available", "<p>The alert relay is starting. Try again shortly.</p>",
                               "error")
@@ -213,11 +212,17 @@ class AlertRelay:
         try:
             claims = self.signer.verify(token, self.clock())
         except InvalidToken as e:
+            # Requests without a valid token share one bucket, so guessing is slow; valid links have their
+            # own, so a flood of garbage cannot lock out the person acknowledging.
+            if not self.ack_bucket.try_take():
+                return self._page(429, "Too many requests", "<p>Try again in a minute.</p>", "rate_limited")
             expired = e.reason == "expired"
             return self._page(410 if expired else 403, "Link expired" if expired else "Invalid link",
                               "<p>" + ("This acknowledge link has expired." if expired else
                                        "This acknowledge link is not valid.") +
                               " Nothing was changed.</p>", "expired" if expired else "invalid")
+        if not self.ack_valid_bucket.try_take():
+            return self._page(429, "Too many requests", "<p>Try again in a minute.</p>", "rate_limited")
         try:
             if request.method == "POST":
                 return await self._ack_post(request, claims)
@@ -282,7 +287,7 @@ class AlertRelay:
             return False
         old_path = self.relay.path
         self.alerts, self.relay = new.alerts, new.relay
-        self.ack_bucket = new.ack_bucket
+        self.ack_bucket, self.ack_valid_bucket = new.ack_bucket, new.ack_valid_bucket
         if self.db is not None:
             self._unregister(old_path)
             self._register()

@@ -142,6 +142,12 @@ async def test_ack_pages_are_rate_limited(start_agent: Any, smtp: SMTPDouble, se
         async with http.get(agent_url(r) + "/alerts/ack/nope.nope") as resp:
             statuses.append(resp.status)
     assert statuses == [403] * 5 + [429] * 3
+    # A valid link still works while garbage is being refused.
+    await post(http, r, payload())
+    await smtp.wait_for(lambda: len(smtp.messages) == 1)
+    async with http.get(agent_url(r) + ack_path(smtp.messages[0])) as resp:
+        assert resp.status == 200
+    assert r.value("cflexagent_alert_ack_requests_total", {"result": "rate_limited"}) == 3
 
 
 async def test_basic_auth_spares_the_ack_pages_and_the_token_webhook(start_agent: Any, smtp: SMTPDouble,
