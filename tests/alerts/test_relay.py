@@ -278,3 +278,43 @@ async def test_nearly_full_disk_answers_503(start_agent: Any, smtp: SMTPDouble, 
     assert (status, doc["status"]) == (503, "outbox_full") and "free disk" in doc["reason"]
     async with http.get(agent_url(r) + "/healthz") as resp:
         assert resp.status == 200
+
+
+async def test_generic_gateway_substitutes_placeholders_then_json_encodes(
+        start_agent: Any, secrets: dict[str, Path], http: aiohttp.ClientSession) -> None:
+    from aiohttp import web
+
+    got: list[tuple[str, dict[str, str], Any]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        got.append((request.method, dict(request.headers), await request.json()))
+        return web.json_response({"ok": True}, status=202)
+
+    app = web.Application()
+    app.router.add_route("PUT", "/hook", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        chan = (f'[[alerts.relay.channels]]\nname = "hook"\nkind = "whatsapp"\ngateway = "generic"\n'
+                f'url = "http://127.0.0.1:{port}/hook"\nmethod = "PUT"\ntoken_file = "{secrets["wa_token"]}"\n'
+                'recipients = ["0812-3456-789"]\nrate_limit = ""\n'
+                'headers = { Authorization = "Bearer {token}", X-Severity = "{severity}" }\n'
+                'body = { phone = "{to}", message = "{text}", meta = { name = "{alertname}", tags = ["{status}", '
+                '"x\\"{summary}\\""], n = 3 } }\n')
+        r = await start_relay(start_agent, relay_section(secrets["relay_token"], chan, route('["hook"]')))
+        await post(http, r, payload(instance='api "1"'))
+        await eventually(lambda: len(got) == 1)
+        method, headers, doc = got[0]
+        assert method == "PUT"
+        assert headers["Authorization"] == "Bearer gw-secret-token" and headers["X-Severity"] == "critical"
+        assert doc["phone"] == "628123456789" and doc["meta"]["n"] == 3
+        assert doc["meta"]["name"] == "HighErrorRate"
+        assert doc["meta"]["tags"] == ["firing", 'x"HighErrorRate on api "1""']   # quotes survive: real JSON
+        assert doc["message"].startswith("🔴 [FIRING] CRITICAL HighErrorRate\n")
+        await eventually(lambda: r.value("cflexagent_alert_notifications_total",
+                                         {"channel": "hook", "severity": "critical", "result": "delivered"}) == 1)
+    finally:
+        await runner.cleanup()
