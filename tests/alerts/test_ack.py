@@ -100,6 +100,8 @@ async def test_bad_tokens_change_nothing_and_reveal_nothing(start_agent: Any, sm
     by_name = {m["Subject"].split()[1]: ack_path(m) for m in smtp.messages}
     path_a, path_b = by_name["SecretProjectDown"], by_name["OtherDown"]
     relay_ = r.agent.supervisor.components["alerts.relay"]
+    for name in ("ack.key", "alerts.sqlite3"):   # made at start, readable by the agent only
+        assert (tmp_path / "state" / "alerts" / name).stat().st_mode & 0o777 == 0o600
     claims_a = relay_.signer.verify(path_a.rsplit("/", 1)[1])
     claims_b = relay_.signer.verify(path_b.rsplit("/", 1)[1])
     body, sig = path_a.rsplit("/", 1)[1].split(".")
