@@ -50,7 +50,25 @@ class Context:
     #: Extra HTTP routes served by the agent's server, path -> handler (e.g. "/api/probes").
     #: Components add and remove entries at run time; the server looks them up per request.
     routes: dict[str, Handler] = field(default_factory=dict)
+    #: Routes with a variable tail, prefix (ending in "/") -> handler, e.g. "/alerts/ack/" for
+    #: "/alerts/ack/<token>"; an exact entry in ``routes`` wins, then the longest prefix.
+    prefix_routes: dict[str, Handler] = field(default_factory=dict)
+    #: Paths, and prefixes ending in "/", whose handlers check credentials themselves (a bearer
+    #: token, a signed link): the server's basic auth does not apply to them.
+    self_authenticating: set[str] = field(default_factory=set)
     _shared: dict[type, Any] = field(default_factory=dict)
+
+    def handler_for(self, path: str) -> Handler | None:
+        handler = self.routes.get(path)
+        if handler is None:
+            for prefix in sorted(self.prefix_routes, key=len, reverse=True):
+                if path.startswith(prefix) and len(path) > len(prefix):
+                    return self.prefix_routes.get(prefix)
+        return handler
+
+    def authenticates_itself(self, path: str) -> bool:
+        return path in self.self_authenticating or any(
+            p.endswith("/") and path.startswith(p) for p in self.self_authenticating)
 
     def shared(self, cls: type[T]) -> T:
         """The one instance of ``cls`` for this agent, built from the registry on first use.

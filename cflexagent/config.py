@@ -288,7 +288,7 @@ class Validator:
             shown = f'"{tag}"' if isinstance(tag, str) else _what(tag)
             return self.error(_join(path, tag_field), "expected one of " + ", ".join(f'"{k}"' for k in by_tag)
                               + f", got {shown}")
-        others = {f.name: s.tag for s in structs if s is not chosen for f in s.fields}
+        others = {f.encode_name: s.tag for s in structs if s is not chosen for f in s.fields}
         return self.struct(chosen, {k: v for k, v in raw.items() if k != tag_field}, path,
                            kind=(tag_field, str(tag), others))
 
@@ -297,7 +297,7 @@ class Validator:
         """``kind``: for a member of a tagged union, (tag field, its tag, other members' keys -> their tag)."""
         if not isinstance(raw, dict):
             return self.error(path, f"expected a table, got {_what(raw)}")
-        fields = {f.name: f for f in t.fields}
+        fields = {f.encode_name: f for f in t.fields}  # by TOML key ("from" for the field from_)
         bad = False
         for key in raw:
             if key not in fields:
@@ -318,7 +318,7 @@ class Validator:
             if name in raw:
                 v = self.value(f.type, raw[name], _join(path, name))
                 bad = bad or v is BAD
-                kwargs[name] = v
+                kwargs[f.name] = v
             elif f.required:
                 bad = True
                 self.error(_join(path, name), "required key is missing")
@@ -347,7 +347,7 @@ def _fits(t: Any, raw: Any) -> bool:
 def _locate(t: mi.StructType, path: str, message: str) -> tuple[str, str]:
     """A validator's ``"key: message"`` (or ``"a.b[0].c: message"``) as (full key path, message)."""
     m = re.match(r"([A-Za-z_][\w]*)((?:\[\d+\]|\.[\w-]+)*): ", message)
-    if m and m[1] in {f.name for f in t.fields}:
+    if m and m[1] in {n for f in t.fields for n in (f.name, f.encode_name)}:
         return _join(path, m[0][:-2]), message[m.end():]
     return path, message
 

@@ -164,7 +164,7 @@ class Server:
 
     @web.middleware
     async def _auth_middleware(self, request: web.Request, handler: Callable[..., object]) -> web.StreamResponse:
-        if self._auth.enabled and request.path != "/healthz":
+        if self._auth.enabled and request.path != "/healthz" and not self._ctx.authenticates_itself(request.path):
             if not await self._auth.check(request.headers.get("Authorization")):
                 return web.Response(status=401, text="Unauthorized\n",
                                     headers={"WWW-Authenticate": 'Basic realm="cflexagent"'})
@@ -195,7 +195,7 @@ class Server:
         return web.Response(text="ready\n")
 
     async def _dynamic(self, request: web.Request) -> web.StreamResponse:
-        handler = self._ctx.routes.get(request.path)
+        handler = self._ctx.handler_for(request.path)
         if handler is None:
             raise web.HTTPNotFound()
         return await handler(request)

@@ -133,7 +133,7 @@ def _keys(t: object, path: str, seen: frozenset[type]) -> list[str]:
     if isinstance(t, mi.StructType) and t.cls not in seen:
         out = []
         for f in t.fields:
-            p = f"{path}.{f.name}" if path else f.name
+            p = f"{path}.{f.encode_name}" if path else f.encode_name
             out += [p, *_keys(f.type, p, seen | {t.cls})]
         return out
     return []

@@ -1,0 +1,221 @@
+"""Fixtures for the alert relay tests: aiosmtpd, the gateway doubles, a real Alertmanager, webhook payloads."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.conftest import eventually, free_port, wait_http
+from tests.fakes.smtp import SMTPDouble
+from tests.fakes.whatsapp import GatewayDouble
+
+__all__ = ["eventually"]
+
+TOKEN = "relay-bearer-token-0123456789"
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[SMTPDouble]:
+    d = SMTPDouble()
+    await d.start()
+    yield d
+    await d.stop()
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[Callable[..., Any]]:
+    made: list[GatewayDouble] = []
+
+    async def make(kind: str, **kw: Any) -> GatewayDouble:
+        d = GatewayDouble(kind, **kw)
+        await d.start()
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        await d.stop()
+
+
+@pytest.fixture
+def secrets(tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for name, value in (("relay_token", TOKEN), ("wa_token", "gw-secret-token")):
+        p = tmp_path / name
+        p.write_text(value + "\n")
+        p.chmod(0o600)
+        out[name] = p
+    return out
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+def email_channel(smtp: SMTPDouble, name: str = "mail", **extra: str) -> str:
+    opts = {"timeout": '"3s"', "rate_limit": '""', **extra}
+    return (f'[[alerts.relay.channels]]\nname = "{name}"\nkind = "email"\nhost = "127.0.0.1"\n'
+            f'port = {smtp.port}\ntls = "none"\nfrom = "alerts@cflex.example"\nto = ["ops@cflex.example"]\n'
+            + "".join(f"{k} = {v}\n" for k, v in opts.items()))
+
+
+def wa_channel(gw: GatewayDouble, token_file: Path, name: str = "wa", recipients: str = '["+62 812-3456-789"]',
+               **extra: str) -> str:
+    opts = {"timeout": '"2s"', "rate_limit": '""', **extra}
+    head = (f'[[alerts.relay.channels]]\nname = "{name}"\nkind = "whatsapp"\ngateway = "{gw.kind}"\n'
+            f'url = "{gw.url}"\ntoken_file = "{token_file}"\nrecipients = {recipients}\n')
+    if gw.kind == "cloud_api":
+        head += f'phone_number_id = "{gw.phone_number_id}"\n'
+    return head + "".join(f"{k} = {v}\n" for k, v in opts.items())
+
+
+def relay_section(token_file: Path | None, channels: str, routes: str, **extra: str) -> str:
+    opts = {"min_backoff": '"50ms"', "max_backoff": '"300ms"', "public_url": '"https://monitor.example.com"',
+            **extra}
+    tok = f'bearer_token_file = "{token_file}"\n' if token_file else ""
+    return ("[alerts.relay]\n" + tok + "".join(f"{k} = {v}\n" for k, v in opts.items()) + channels + routes)
+
+
+def route(channels: str, severity: str = "", **extra: str) -> str:
+    opts = {"retry_for": '"1s"', **extra}
+    sev = f'severity = "{severity}"\n' if severity else ""
+    return (f"[[alerts.relay.routes]]\n{sev}channels = {channels}\n"
+            + "".join(f"{k} = {v}\n" for k, v in opts.items()))
+
+
+def payload(alertname: str = "HighErrorRate", severity: str = "critical", status: str = "firing",
+            fingerprint: str = "c0ffee0000000001", instance: str = "api-1:8080", group: str = "",
+            n_alerts: int = 1) -> dict[str, Any]:
+    labels = {"alertname": alertname, "severity": severity, "instance": instance, "job": "api"}
+    ann = {"summary": f"{alertname} on {instance}", "description": "Error rate above 1% for 5m",
+           "runbook_url": "/runbooks/high-error-rate"}
+    alerts = [{"status": status, "labels": {**labels, "n": str(i)} if i else labels, "annotations": ann,
+               "startsAt": "2026-08-22T12:00:00.123456789Z",
+               "endsAt": "2026-08-22T12:30:00Z" if status == "resolved" else "0001-01-01T00:00:00Z",
+               "generatorURL": "http://prometheus:9090/graph?g0.expr=x",
+               "fingerprint": fingerprint if not i else f"{fingerprint[:-2]}{i:02d}"} for i in range(n_alerts)]
+    return {"version": "4", "groupKey": group or f'{{}}:{{alertname="{alertname}"}}', "truncatedAlerts": 0,
+            "status": status, "receiver": "cflexagent", "groupLabels": {"alertname": alertname},
+            "commonLabels": labels, "commonAnnotations": ann, "externalURL": "http://alertmanager:9093",
+            "alerts": alerts}
+
+
+async def until(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
+    """Poll an async condition nothing signals (another process's state) every 100 ms."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {within}s")
+        await asyncio.sleep(0.1)
+
+
+async def start_relay(start_agent: Any, text: str, state: Path | None = None) -> Any:
+    """An in-process agent whose relay is ready (outbox open, workers running)."""
+    r = await start_agent(text, state)
+    await eventually(lambda: "alerts.relay" in r.agent.supervisor.components
+                     and r.agent.supervisor.components["alerts.relay"].healthcheck(), within=20)
+    return r
+
+
+def agent_url(r: Any) -> str:
+    return f"http://127.0.0.1:{r.agent.server.port}"
+
+
+async def post(http: aiohttp.ClientSession, r: Any, doc: Any, token: str | None = TOKEN,
+               path: str = "/alerts/webhook", **kw: Any) -> tuple[int, dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = doc if isinstance(doc, bytes) else None
+    async with http.post(agent_url(r) + path, json=None if data is not None else doc, data=data,
+                         headers=headers, **kw) as resp:
+        return resp.status, await resp.json(content_type=None)
+
+
+class Alertmanager:
+    """The real Alertmanager 0.25 (Debian's prometheus-alertmanager) on loopback, no cluster."""
+
+    def __init__(self, tmp: Path, token_file: Path, group_wait: str = "1s") -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.dir = tmp / "alertmanager"
+        self.dir.mkdir()
+        self.token_file = token_file
+        self.group_wait = group_wait
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, webhook_url: str) -> Alertmanager:
+        token_file, group_wait = self.token_file, self.group_wait
+        cfg = self.dir / "alertmanager.yml"
+        # Until `cflexagent render` writes it: the smallest config that routes everything to the relay.
+        cfg.write_text(f"""route:
+  receiver: cflexagent
+  group_by: [alertname]
+  group_wait: {group_wait}
+  group_interval: 1s
+  repeat_interval: 4h
+receivers:
+  - name: cflexagent
+    webhook_configs:
+      - url: {webhook_url}
+        send_resolved: true
+        http_config:
+          authorization:
+            credentials_file: {token_file}
+""")
+        binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+        assert binary, "prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)"
+        self._log = open(self.dir / "log", "wb")
+        self.proc = subprocess.Popen([binary, f"--config.file={cfg}", f"--storage.path={self.dir / 'data'}",
+                                      f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=",
+                                      "--log.level=debug"],
+                                     stdout=subprocess.DEVNULL, stderr=self._log)
+        wait_http(self.url + "/-/ready", self.proc)
+        return self
+
+    def log(self) -> str:
+        return (self.dir / "log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+@pytest.fixture
+def alertmanager(tmp_path: Path) -> Iterator[Callable[..., Alertmanager]]:
+    made: list[Alertmanager] = []
+
+    def make(webhook_url: str | None, token_file: Path, **kw: Any) -> Alertmanager:
+        """Started at once with a webhook URL; without one, call ``start(url)`` later."""
+        am = Alertmanager(tmp_path, token_file, **kw)
+        made.append(am)
+        return am.start(webhook_url) if webhook_url else am
+
+    yield make
+    for am in made:
+        am.stop()
+
+
+def am_alert(alertname: str, severity: str = "critical", ends: float | None = None, **labels: str) -> dict[str, Any]:
+    doc: dict[str, Any] = {"labels": {"alertname": alertname, "severity": severity, "instance": "api-1:8080",
+                                      **labels},
+                           "annotations": {"summary": f"{alertname} fired", "runbook_url": "/runbooks/x"}}
+    if ends is not None:
+        doc["endsAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ends))
+    return doc

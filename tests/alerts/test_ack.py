@@ -1,0 +1,172 @@
+"""Acknowledge links: GET shows, POST acknowledges, Alertmanager silences follow the group; forged,
+expired, reused and mismatched tokens change nothing; the pages are rate limited and reveal nothing
+without a valid token; basic auth does not apply to them (nor to a token-protected webhook)."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import bcrypt
+
+from tests.fakes.smtp import SMTPDouble, bodies
+
+from .conftest import agent_url, am_alert, email_channel, payload, post, relay_section, route, start_relay, until
+
+ACK_RE = re.compile(r"Acknowledge: https://monitor\.example\.com(/alerts/ack/[A-Za-z0-9_.-]+)")
+
+
+def ack_path(msg: Any) -> str:
+    text, _ = bodies(msg)
+    m = ACK_RE.search(text)
+    assert m, text
+    return m[1]
+
+
+def relay(tmp: Path, smtp: SMTPDouble, token: Path, ack: str = "", **extra: str) -> str:
+    return relay_section(token, email_channel(smtp), route('["mail"]', **extra)) + (f"[alerts.ack]\n{ack}" if ack
+                                                                                   else "")
+
+
+async def group_state(r: Any, gid: int) -> Any:
+    relay_ = r.agent.supervisor.components["alerts.relay"]
+    return await relay_.db_call(relay_.store.group, gid)
+
+
+async def test_ack_flow_with_alertmanager_silence(start_agent: Any, alertmanager: Any, smtp: SMTPDouble,
+                                                  secrets: dict[str, Path], tmp_path: Path,
+                                                  http: aiohttp.ClientSession) -> None:
+    am = alertmanager(None, secrets["relay_token"])
+    r = await start_relay(start_agent, relay(tmp_path, smtp, secrets["relay_token"],
+                                             f'silence = true\nalertmanager_url = "{am.url}"\npoll_interval = "1s"\n'))
+    am.start(agent_url(r) + "/alerts/webhook")
+    async with http.post(am.url + "/api/v2/alerts", json=[am_alert("ApiDown")]) as resp:
+        assert resp.status == 200
+    await smtp.wait_for(lambda: len(smtp.messages) == 1, within=30)
+    path = ack_path(smtp.messages[0])
+    # GET (a chat app's link preview, or the person opening it): a page, nothing acknowledged.
+    for _ in range(2):
+        async with http.get(agent_url(r) + path) as resp:
+            page = await resp.text()
+            assert resp.status == 200
+            assert resp.headers["Cache-Control"] == "no-store" and resp.headers["Referrer-Policy"] == "no-referrer"
+    assert "CRITICAL</b> ApiDown" in page and "On call: mail" in page and "You: mail:ops@cflex.example" in page
+    gid = int(re.search(r'name="group" value="(\d+)"', page)[1])  # type: ignore[index]
+    assert (await group_state(r, gid)).acked_at is None
+    async with http.get(am.url + "/api/v2/silences") as resp:
+        assert await resp.json() == []
+    # POST acknowledges and creates the silence.
+    async with http.post(agent_url(r) + path, data={"group": str(gid)}) as resp:
+        assert resp.status == 200 and "acknowledged by mail:ops@cflex.example" in await resp.text()
+    g = await group_state(r, gid)
+    assert g.acked_by == "mail:ops@cflex.example" and g.silence_state == "active"
+    async with http.get(am.url + "/api/v2/silences") as resp:
+        silences = await resp.json()
+    assert [(s["id"], s["status"]["state"]) for s in silences] == [(g.silence_id, "active")]
+    assert silences[0]["matchers"] == [{"name": "alertname", "value": "ApiDown", "isRegex": False, "isEqual": True}]
+    assert silences[0]["createdBy"] == "cflexagent"
+    # The same link again: used, nothing changes.
+    async with http.post(agent_url(r) + path, data={"group": str(gid)}) as resp:
+        assert resp.status == 409
+    # The alert resolves; the silenced alert sends no resolve, the relay notices and expires the silence.
+    async with http.post(am.url + "/api/v2/alerts", json=[am_alert("ApiDown", ends=time.time() - 1)]) as resp:
+        assert resp.status == 200
+
+    async def expired() -> bool:
+        async with http.get(am.url + "/api/v2/silences") as resp:
+            return [s["status"]["state"] for s in await resp.json()] == ["expired"]
+
+    await until(expired, within=30)
+    g = await group_state(r, gid)
+    assert g.resolved_at is not None and g.silence_state == "expired"
+    assert r.value("cflexagent_alert_silences_total", {"result": "created"}) == 1
+    assert r.value("cflexagent_alert_silences_total", {"result": "expired"}) == 1
+    assert r.value("cflexagent_alerts_acknowledged_total", {"severity": "critical", "alertname": "ApiDown"}) == 1
+    assert r.value("cflexagent_alert_time_to_acknowledge_seconds_count",
+                   {"severity": "critical", "alertname": "ApiDown"}) == 1
+
+
+async def test_bad_tokens_change_nothing_and_reveal_nothing(start_agent: Any, smtp: SMTPDouble,
+                                                            secrets: dict[str, Path], tmp_path: Path,
+                                                            http: aiohttp.ClientSession) -> None:
+    r = await start_relay(start_agent, relay(tmp_path, smtp, secrets["relay_token"], 'rate_limit = "100/min"\n'))
+    await post(http, r, payload(alertname="SecretProjectDown", fingerprint="aaaa000000000001"))
+    await post(http, r, payload(alertname="OtherDown", fingerprint="bbbb000000000002"))
+    await smtp.wait_for(lambda: len(smtp.messages) == 2)
+    by_name = {m["Subject"].split()[1]: ack_path(m) for m in smtp.messages}
+    path_a, path_b = by_name["SecretProjectDown"], by_name["OtherDown"]
+    relay_ = r.agent.supervisor.components["alerts.relay"]
+    for name in ("ack.key", "alerts.sqlite3"):   # made at start, readable by the agent only
+        assert (tmp_path / "state" / "alerts" / name).stat().st_mode & 0o777 == 0o600
+    claims_a = relay_.signer.verify(path_a.rsplit("/", 1)[1])
+    claims_b = relay_.signer.verify(path_b.rsplit("/", 1)[1])
+    body, sig = path_a.rsplit("/", 1)[1].split(".")
+    raw = bytearray(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    raw[7] ^= 1  # another group id, the old signature
+    forged = base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode() + "." + sig
+    expired = relay_.signer.token(claims_a.group, "wa:628123456789", 60, now=relay_.clock() - 3600)
+    other_key = type(relay_.signer)(b"k" * 32).token(claims_a.group, "x", 3600)
+    for bad, status in ((forged, 403), (expired, 410), (other_key, 403), ("garbage", 403), ("a.b.c", 403),
+                        ("x" * 1000, 403)):
+        for method in ("GET", "POST"):
+            async with http.request(method, agent_url(r) + "/alerts/ack/" + bad,
+                                    data={"group": str(claims_a.group)}) as resp:
+                text = await resp.text()
+                assert resp.status == status, (bad, method)
+                assert "SecretProjectDown" not in text and "Nothing was changed" in text
+    # A valid token posted for the other group: refused.
+    async with http.post(agent_url(r) + path_a, data={"group": str(claims_b.group)}) as resp:
+        assert resp.status == 400 and "SecretProjectDown" not in await resp.text()
+    for gid in (claims_a.group, claims_b.group):
+        assert (await group_state(r, gid)).acked_at is None
+    # The real thing works once.
+    async with http.post(agent_url(r) + path_a, data={"group": str(claims_a.group)}) as resp:
+        assert resp.status == 200
+    async with http.post(agent_url(r) + path_a, data={"group": str(claims_a.group)}) as resp:
+        assert resp.status == 409
+    async with http.get(agent_url(r) + path_a) as resp:
+        assert resp.status == 409
+    assert (await group_state(r, claims_a.group)).acked_by == "mail:ops@cflex.example"
+    assert (await group_state(r, claims_b.group)).acked_at is None
+    assert r.value("cflexagent_alert_ack_requests_total", {"result": "invalid"}) == 10
+    assert r.value("cflexagent_alert_ack_requests_total", {"result": "expired"}) == 2
+
+
+async def test_ack_pages_are_rate_limited(start_agent: Any, smtp: SMTPDouble, secrets: dict[str, Path],
+                                          tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    r = await start_relay(start_agent, relay(tmp_path, smtp, secrets["relay_token"], 'rate_limit = "5/min"\n'))
+    statuses = []
+    for _ in range(8):
+        async with http.get(agent_url(r) + "/alerts/ack/nope.nope") as resp:
+            statuses.append(resp.status)
+    assert statuses == [403] * 5 + [429] * 3
+    # A valid link still works while garbage is being refused.
+    await post(http, r, payload())
+    await smtp.wait_for(lambda: len(smtp.messages) == 1)
+    async with http.get(agent_url(r) + ack_path(smtp.messages[0])) as resp:
+        assert resp.status == 200
+    assert r.value("cflexagent_alert_ack_requests_total", {"result": "rate_limited"}) == 3
+
+
+async def test_basic_auth_spares_the_ack_pages_and_the_token_webhook(start_agent: Any, smtp: SMTPDouble,
+                                                                     secrets: dict[str, Path], tmp_path: Path,
+                                                                     http: aiohttp.ClientSession) -> None:
+    hashed = bcrypt.hashpw(b"pw", bcrypt.gensalt(4)).decode()
+    text = relay(tmp_path, smtp, secrets["relay_token"]).replace(
+        "[alerts.relay]", f'[server.basic_auth]\nusers = {{ prom = "{hashed}" }}\n[alerts.relay]', 1)
+    r = await start_relay(start_agent, text)
+    status, doc = await post(http, r, payload())
+    assert (status, doc["status"]) == (200, "accepted")
+    await smtp.wait_for(lambda: len(smtp.messages) == 1)
+    async with http.get(agent_url(r) + ack_path(smtp.messages[0])) as resp:
+        assert resp.status == 200
+    async with http.get(agent_url(r) + "/api/alerts") as resp:
+        assert resp.status == 401   # the API still needs basic auth
+    basic = {"Authorization": "Basic " + base64.b64encode(b"prom:pw").decode()}
+    async with http.get(agent_url(r) + "/api/alerts", headers=basic) as resp:
+        doc = await resp.json()
+    assert doc["groups"][0]["alertname"] == "HighErrorRate" and doc["groups"][0]["acked_at"] is None

@@ -1,0 +1,92 @@
+"""Escalation: an unacknowledged group goes to the escalation channel once; an acknowledgment
+(link or `cflexagent alerts ack`) or a resolve in time cancels it; a restart keeps a pending one."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.fakes.smtp import SMTPDouble
+from tests.fakes.whatsapp import GatewayDouble
+
+from .conftest import email_channel, eventually, payload, post, relay_section, route, start_relay, wa_channel
+
+
+def relay(smtp: SMTPDouble, gw: GatewayDouble, token: Path, wa_token: Path, after: str) -> str:
+    return relay_section(token, email_channel(smtp) + wa_channel(gw, wa_token),
+                         route('["mail"]', escalate_after=f'"{after}"', escalate_to='["wa"]'))
+
+
+async def no_more(gw: GatewayDouble, count: int, within: float) -> None:
+    """Nothing beyond ``count`` deliveries arrives within ``within`` seconds."""
+    with pytest.raises(TimeoutError):
+        await gw.wait_for(lambda: len(gw.delivered) > count, within=within)
+
+
+async def test_unacknowledged_group_escalates_once(start_agent: Any, smtp: SMTPDouble, gateway: Any,
+                                                   secrets: dict[str, Path], http: aiohttp.ClientSession) -> None:
+    gw: GatewayDouble = await gateway("waha")
+    r = await start_relay(start_agent, relay(smtp, gw, secrets["relay_token"], secrets["wa_token"], "1s"))
+    await post(http, r, payload())
+    await smtp.wait_for(lambda: len(smtp.messages) == 1)
+    await gw.wait_for(lambda: len(gw.delivered) == 1, within=10)
+    text = gw.delivered[0][1]
+    assert text.startswith("⏫ NOT ACKNOWLEDGED: 🔴 [FIRING] CRITICAL HighErrorRate")
+    assert "Acknowledge: https://monitor.example.com/alerts/ack/" in text
+    # A reminder from Alertmanager (same group, new content) does not escalate the same level again.
+    await post(http, r, payload(n_alerts=2))
+    await smtp.wait_for(lambda: len(smtp.messages) == 2)
+    await no_more(gw, 1, within=2.5)
+    assert r.value("cflexagent_alert_escalations_total", {"level": "1"}) == 1
+
+
+async def test_ack_in_time_or_resolve_cancels_escalation(start_agent: Any, smtp: SMTPDouble, gateway: Any,
+                                                         secrets: dict[str, Path], tmp_path: Path,
+                                                         http: aiohttp.ClientSession) -> None:
+    gw: GatewayDouble = await gateway("waha")
+    r = await start_relay(start_agent, relay(smtp, gw, secrets["relay_token"], secrets["wa_token"], "3s"))
+    await post(http, r, payload(alertname="A", fingerprint="a" * 16))
+    await post(http, r, payload(alertname="B", fingerprint="b" * 16))
+    await smtp.wait_for(lambda: len(smtp.messages) == 2)
+    relay_ = r.agent.supervisor.components["alerts.relay"]
+    groups = {g["alertname"]: g["id"] for g in await relay_.db_call(relay_.store.groups_listing, 10)}
+    # A: acknowledged from a shell.
+    cfg = tmp_path / "cli.toml"
+    cfg.write_text(f'[agent]\nstate_dir = "{tmp_path / "state"}"\n')
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "cflexagent", "alerts", "ack",
+                                                str(groups["A"]), "-c", str(cfg), "--by", "budi",
+                                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err
+    assert out.decode().strip() == f"group {groups['A']} (A, critical) acknowledged by budi; escalation stopped"
+    # B: resolved.
+    await post(http, r, payload(alertname="B", fingerprint="b" * 16, status="resolved"))
+    await smtp.wait_for(lambda: len(smtp.messages) == 3)
+    await no_more(gw, 0, within=4.5)
+    assert r.value("cflexagent_alert_escalations_total", {"level": "1"}) == 0
+    g = await relay_.db_call(relay_.store.group, groups["A"])
+    assert g.acked_by == "budi"
+
+
+async def test_pending_escalation_survives_a_restart_and_happens_once(
+        start_agent: Any, smtp: SMTPDouble, gateway: Any, secrets: dict[str, Path], tmp_path: Path,
+        http: aiohttp.ClientSession) -> None:
+    gw: GatewayDouble = await gateway("waha")
+    text = relay(smtp, gw, secrets["relay_token"], secrets["wa_token"], "2s")
+    r = await start_relay(start_agent, text)
+    await post(http, r, payload())
+    await smtp.wait_for(lambda: len(smtp.messages) == 1)
+    await eventually(lambda: r.value("cflexagent_alert_notifications_total",
+                                     {"channel": "mail", "severity": "critical", "result": "delivered"}) == 1)
+    await r.stop()
+    assert gw.delivered == []
+    r2 = await start_relay(start_agent, text)
+    await gw.wait_for(lambda: len(gw.delivered) == 1, within=10)
+    await no_more(gw, 1, within=2.5)
+    assert r2.value("cflexagent_alert_escalations_total", {"level": "1"}) == 1
