@@ -25,7 +25,8 @@ EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
 
 #: Modules that add subcommands; each defines ``register(subparsers, common)``
 #: and imports nothing heavy at module level.
-COMMAND_MODULES: list[str] = ["cflexagent.probes.cli", "cflexagent.storage.cli", "cflexagent.logs.cli"]
+COMMAND_MODULES: list[str] = ["cflexagent.probes.cli", "cflexagent.storage.cli", "cflexagent.logs.cli",
+                              "cflexagent.render.cli"]
 
 
 def example_config_text() -> str:
