@@ -94,7 +94,8 @@ def slo_rules(ctx: RenderContext, slo: SLOConfig) -> dict[str, Any]:
         alert["annotations"] = {
             "summary": f"SLO {slo.name} is burning its error budget {'fast' if kind == 'Fast' else 'steadily'}",
             "description": f"{what}: objective {objective}; the error budget burns {speed}.",
-            "runbook_url": ctx.runbook_url(name),
+            # One runbook section for every SLO's alert of this kind (SLO names come from the config).
+            "runbook_url": ctx.runbook_url(f"SLO error budget burn ({kind.lower()})"),
             "dashboard": ctx.dashboard_url("cflex-app"),
         }
         rules.append(alert)

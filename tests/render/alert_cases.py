@@ -99,7 +99,8 @@ def cases(cfg: Config) -> Cases:
     f = minutes(t.http_error_for)
 
     def http(error_share: float, total: float = per_min) -> dict[str, str]:
-        return {sel(err[0], err[1]): counter(total * error_share), sel(ok[0], ok[1]): counter(total * (1 - error_share))}
+        return {sel(err[0], err[1]): counter(total * error_share),
+                sel(ok[0], ok[1]): counter(total * (1 - error_share))}
 
     add("HTTPErrorRateHigh", "critical", [
         S("fires", m(f + 6), http(rate * 2), http_labels),
@@ -295,12 +296,10 @@ def cases(cfg: Config) -> Cases:
         return [S("fires", "10m", {sel(metric, labels): "0 0 1x400"}, labels),
                 S("below", "10m", {sel(metric, labels): const(1)})]
 
-    add("BackupCompleted", "info",
-        once("cflex_backups_total", {**J_AGENT, "action": "backup_completed"})
-        + [once("cflexagent_backups_total", {**J_AGENT, "result": "success"})[0]])
-    add("BackupFailed", "info",
-        once("cflex_backups_total", {**J_AGENT, "action": "backup_failed"})
-        + [once("cflexagent_backups_total", {**J_AGENT, "result": "failure"})[0]])
+    add("BackupCompleted", "info", [*once("cflex_backups_total", {**J_AGENT, "action": "backup_completed"}),
+                                    once("cflexagent_backups_total", {**J_AGENT, "result": "success"})[0]])
+    add("BackupFailed", "info", [*once("cflex_backups_total", {**J_AGENT, "action": "backup_failed"}),
+                                 once("cflexagent_backups_total", {**J_AGENT, "result": "failure"})[0]])
     add("DeployFinished", "info", once("cflex_deploys_total", {**J_AGENT, "service": "cflex-api"}))
 
     out.update(slo_cases(cfg))
@@ -312,19 +311,21 @@ def http_shape(cfg: Config) -> tuple[tuple[str, dict[str, str]], tuple[str, dict
     if cfg.render.http_metrics == "nginx":
         base = {**J_AGENT, "source": "nginx"}
         return (("cflex_http_requests_total", {**base, "status_class": "5xx"}),
-                ("cflex_http_requests_total", {**base, "status_class": "2xx"}), {"job": "cflexagent", "source": "nginx"})
+                ("cflex_http_requests_total", {**base, "status_class": "2xx"}),
+                {"job": "cflexagent", "source": "nginx"})
     base = {"job": "cflex-api", "instance": "127.0.0.1:8000", "service": "cflex-api"}
     return (("http_request_duration_seconds_count", {**base, "code": "500"}),
-            ("http_request_duration_seconds_count", {**base, "code": "200"}), {"job": "cflex-api", "service": "cflex-api"})
+            ("http_request_duration_seconds_count", {**base, "code": "200"}),
+            {"job": "cflex-api", "service": "cflex-api"})
 
 
 def slo_cases(cfg: Config) -> Cases:
     """Page and ticket alerts of every SLO, with inputs written per SLO kind."""
     out: Cases = {}
+    base = {"job": "cflex-app", "instance": "127.0.0.1:8000"}
     for slo in cfg.render.slo_list:
         budget = 1 - float(slo.objective)
         labels = {"slo": slo.name}
-        base = {"job": "cflex-app", "instance": "127.0.0.1:8000"}
         make: Callable[[float, float], dict[str, str]]
         if slo.type == "latency":
             bucket = f"{float(slo.threshold):.1f}"

@@ -126,4 +126,7 @@ def build(board: Board) -> dict[str, Any]:
             pid, x, row_h = pid + 1, x + spec.w, max(row_h, spec.h)
         y += row_h
     model: dict[str, Any] = json.loads(JSONEncoder(sort_keys=True).encode(d.build()))
+    # Grafana's model always has these lists; the SDK leaves empty objects when nothing was added.
+    for key in ("templating", "annotations"):
+        model.setdefault(key, {}).setdefault("list", [])
     return model
