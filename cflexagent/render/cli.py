@@ -24,6 +24,16 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help=f"only these targets ({', '.join(TARGETS)})")
     p.set_defaults(func=cmd_render)
 
+    p = sub.add_parser("apply", parents=[common], help="render, validate and swap the set into the live "
+                       "Prometheus/Alertmanager/Loki/Grafana/nginx locations, then reload what changed")
+    p.add_argument("--dry-run", action="store_true", help="print a diff against what is live; change nothing")
+    p.add_argument("--only", metavar="T,...", type=_targets(TARGETS),
+                   help=f"only these targets ({', '.join(TARGETS)})")
+    p.add_argument("--force", action="store_true", help="overwrite live files that were edited by hand")
+    p.add_argument("--restart", metavar="loki", action="append", choices=["loki"], default=[],
+                   help="also restart Loki (it reads its config only at start)")
+    p.set_defaults(func=cmd_apply)
+
 
 def _targets(valid: dict[str, Any]) -> Any:
     def parse(text: str) -> list[str]:
@@ -82,3 +92,16 @@ def cmd_render(args: argparse.Namespace) -> int:
     skipped = sum(c.result == "skipped" for c in checks)
     step(f"checked: {len(checks) - skipped} passed" + (f", {skipped} skipped" if skipped else ""))
     return EXIT_OK
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from . import TARGETS
+    from .apply import run_apply
+
+    got = render_files(args)
+    if isinstance(got, int):
+        return got
+    config, path, files = got
+    targets = [t for t in TARGETS if args.only is None or t in args.only]
+    return run_apply(config, path, files, targets, dry_run=args.dry_run, force=args.force,
+                     restart=set(args.restart), say=step)

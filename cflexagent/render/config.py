@@ -468,6 +468,36 @@ class LivePaths(Section):
             _safe_arg(f, v)
 
 
+class ApplyConfig(Section):
+    """How `cflexagent apply` keeps backups of what it replaced and reloads what changed."""
+
+    #: Previous sets kept per target (timestamped directories).
+    keep_backups: int = 5
+    #: Where they are kept; "" = <agent.state_dir>/apply/backups.
+    backup_dir: str = ""
+    #: How long one reload (and its check) may take.
+    reload_timeout: Duration = Duration(30.0)
+    #: systemd units, for `systemctl reload` when POST /-/reload cannot be used.
+    prometheus_unit: str = "prometheus"
+    alertmanager_unit: str = "prometheus-alertmanager"
+    loki_unit: str = "loki"
+    nginx_unit: str = "nginx"
+    #: Pid files for a SIGHUP when neither HTTP nor systemd reach the process. "" = not used.
+    prometheus_pid_file: str = ""
+    alertmanager_pid_file: str = ""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.keep_backups <= 100:
+            raise ValueError("keep_backups: must be between 1 and 100")
+        if self.backup_dir and not self.backup_dir.startswith("/"):
+            raise ValueError("backup_dir: must be an absolute path")
+        if self.reload_timeout <= 0:
+            raise ValueError("reload_timeout: must be positive")
+        for key in ("prometheus_unit", "alertmanager_unit", "loki_unit", "nginx_unit"):
+            if not re.fullmatch(r"[A-Za-z0-9@_.:-]+", getattr(self, key)):
+                raise ValueError(f"{key}: not a systemd unit name")
+
+
 class RenderConfig(Section):
     #: Base of every alert's runbook_url (an anchor per alert is appended): where your team reads OPERATIONS.md.
     runbook_url: str = "OPERATIONS.md"
@@ -487,6 +517,7 @@ class RenderConfig(Section):
     grafana: GrafanaRender = msgspec.field(default_factory=lambda: GrafanaRender())
     nginx: NginxRender = msgspec.field(default_factory=lambda: NginxRender())
     paths: LivePaths = msgspec.field(default_factory=lambda: LivePaths())
+    apply: ApplyConfig = msgspec.field(default_factory=lambda: ApplyConfig())
 
     def __post_init__(self) -> None:
         if not self.runbook_url or re.search(r"\s", self.runbook_url) or "#" in self.runbook_url:
