@@ -530,7 +530,7 @@ def _contains(got: Any, want: Any) -> bool:
     if isinstance(want, dict):
         return isinstance(got, dict) and all(k == "templates" or _contains(got.get(k), v) for k, v in want.items())
     if isinstance(want, list):
-        return isinstance(got, list) and len(got) == len(want) and all(_contains(g, w) for g, w in zip(got, want))
+        return isinstance(got, list) and len(got) == len(want) and all(_contains(g, w) for g, w in zip(got, want, strict=True))
     return bool(got == want)
 
 
@@ -560,9 +560,9 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         failed = [c for c in checks if c.result == "failed"]
+        heads = {"ok": "validated  ", "failed": "FAILED     ", "skipped": "skipped    "}
         for c in checks:
-            say({"ok": "validated  ", "failed": "FAILED     ", "skipped": "skipped    "}[c.result] + f"{c.tool} {c.file}"
-                + (f": {c.message}" if c.message else ""))
+            say(heads[c.result] + f"{c.tool} {c.file}" + (f": {c.message}" if c.message else ""))
         if failed:
             say(f"apply: {len(failed)} check(s) failed; nothing was changed")
             return 1
