@@ -530,7 +530,8 @@ def _contains(got: Any, want: Any) -> bool:
     if isinstance(want, dict):
         return isinstance(got, dict) and all(k == "templates" or _contains(got.get(k), v) for k, v in want.items())
     if isinstance(want, list):
-        return isinstance(got, list) and len(got) == len(want) and all(_contains(g, w) for g, w in zip(got, want, strict=True))
+        return isinstance(got, list) and len(got) == len(want) and all(
+            _contains(g, w) for g, w in zip(got, want, strict=True))
     return bool(got == want)
 
 
