@@ -26,7 +26,7 @@ EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
 #: Modules that add subcommands; each defines ``register(subparsers, common)``
 #: and imports nothing heavy at module level.
 COMMAND_MODULES: list[str] = ["cflexagent.probes.cli", "cflexagent.storage.cli", "cflexagent.logs.cli",
-                              "cflexagent.render.cli"]
+                              "cflexagent.render.cli", "cflexagent.backup.cli"]
 
 
 def example_config_text() -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from . import logs, probes, storage
+from . import backup, logs, probes, storage
 from .component import Component, Context
 from .config import Config
 
@@ -34,6 +34,7 @@ CAPABILITIES: dict[str, Capability] = {}
 CAPABILITIES["probes"] = Capability(probes.build, probes.summary, probes.check)
 CAPABILITIES["logs"] = Capability(logs.build, logs.summary, logs.check)
 CAPABILITIES["storage"] = Capability(storage.build, storage.summary, storage.check)
+CAPABILITIES["backup"] = Capability(backup.build, backup.summary, backup.check)
 
 
 def build_components(config: Config, ctx: Context) -> list[Component]:

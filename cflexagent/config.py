@@ -22,6 +22,7 @@ import msgspec
 import msgspec.inspect as mi
 
 from .alerts.config import AlertsConfig
+from .backup.config import BackupConfig
 from .configtypes import Duration, HostPort, Section, dec_hook
 from .logs.config import LogsConfig
 from .probes.config import HeartbeatConfig, ProbeConfig, ProbeDefaults, apply_probe_defaults
@@ -87,6 +88,7 @@ class Config(Section):
     storage: StorageConfig = msgspec.field(default_factory=lambda: StorageConfig())
     alerts: AlertsConfig = msgspec.field(default_factory=lambda: AlertsConfig())
     render: RenderConfig = msgspec.field(default_factory=lambda: RenderConfig())
+    backup: BackupConfig = msgspec.field(default_factory=lambda: BackupConfig())
 
     def __post_init__(self) -> None:
         seen: set[str] = set()

@@ -181,7 +181,7 @@ def test_cli_exit_codes(tmp_path: Path, capsys: Any) -> None:
     assert main(["render", "-c", str(conf), "--out", str(tmp_path / "c")]) == 2
     assert capsys.readouterr().err.strip() == f'{conf}: render.nope: unknown key; valid keys: ' + ", ".join(
         ["runbook_url", "http_metrics", "scrape", "prometheus", "apps", "remote_write", "longterm", "thresholds",
-         "slos", "alertmanager", "loki", "grafana", "nginx", "paths"])
+         "slos", "alertmanager", "loki", "grafana", "nginx", "paths", "apply"])
     conf.write_text("")
     blocker = tmp_path / "file"
     blocker.write_text("x")
