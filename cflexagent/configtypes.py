@@ -109,6 +109,16 @@ class Percent(float):
         return cls(value)
 
 
+def check_timezone(key: str, name: str) -> None:
+    """Raise ``ValueError("key: ...")`` unless ``name`` is an IANA time zone this machine knows."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ValueError(f'{key}: unknown time zone "{name}"') from None
+
+
 _PARSERS: dict[type, Any] = {
     Duration: Duration.parse, Size: Size.parse, HostPort: HostPort.parse, Percent: Percent.parse,
 }

@@ -112,6 +112,13 @@ def _live_files(config: Config, rendered: dict[str, bytes]) -> Iterator[Path]:
             yield live
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """urllib would resend the Authorization header to wherever a redirect points: never follow one."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        return None
+
+
 def _grafana_dashboards(config: Config) -> dict[str, bytes] | None:
     """uid -> dashboard JSON from Grafana's API, or None when it cannot be asked (no token, not answering)."""
     b = config.backup
@@ -123,10 +130,12 @@ def _grafana_dashboards(config: Config) -> dict[str, bytes] | None:
         return None
     base = (b.grafana_url or f"http://{config.render.grafana.listen}").rstrip("/")
 
+    opener = urllib.request.build_opener(_NoRedirect)
+
     def get(path: str) -> Any:
         req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}",
                                                            "Accept": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with opener.open(req, timeout=10) as r:
             data = r.read(_MAX_API_BYTES + 1)
         if len(data) > _MAX_API_BYTES:
             raise ValueError("answer too large")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..configtypes import Duration, Section
+from ..configtypes import Duration, Section, check_timezone
 
 _DAILY_RE = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
@@ -36,12 +36,7 @@ class BackupConfig(Section):
         if not _DAILY_RE.fullmatch(self.daily_at):
             raise ValueError(f'daily_at: expected "HH:MM" (24-hour clock), got "{self.daily_at}"')
         if self.timezone:
-            import zoneinfo
-
-            try:
-                zoneinfo.ZoneInfo(self.timezone)
-            except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-                raise ValueError(f'timezone: unknown time zone "{self.timezone}"') from None
+            check_timezone("timezone", self.timezone)
         if self.grafana_url and not re.fullmatch(r"https?://[^\s/?#@]+/?", self.grafana_url):
             raise ValueError("grafana_url: expected http(s)://host:port without a path or user:password@")
         if self.timeout <= 0:

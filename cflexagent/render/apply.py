@@ -603,13 +603,14 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
             prune_backups(paths, pl.target, config.render.apply.keep_backups)
             try:
                 say(f"reloaded   {pl.target}: {reloader.reload(pl.target, files)}")
-            except ApplyError as e:
-                say(f"FAILED     {pl.target}: {e}")
+            except (ApplyError, OSError) as e:
+                reason = str(e) if isinstance(e, ApplyError) else f"{e.filename or ''}: {e.strerror or e}"
+                say(f"FAILED     {pl.target}: {reason}")
                 transaction(paths, pl.target, rollback_ops(backup, pl.ops), stamp + "-rollback")
                 say(f"rolled back {pl.target}: the previous files are live again")
                 try:
                     say(f"reloaded   {pl.target}: {reloader.reload(pl.target, _previous(paths, backup, files))}")
-                except ApplyError as e2:
+                except (ApplyError, OSError) as e2:
                     say(f"FAILED     {pl.target}: reload of the previous set failed too: {e2}")
                 say(f"apply: the reload of {pl.target} failed; rolled back")
                 return 1

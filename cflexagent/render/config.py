@@ -12,7 +12,7 @@ from typing import Literal
 
 import msgspec
 
-from ..configtypes import Duration, HostPort, Percent, Section
+from ..configtypes import Duration, HostPort, Percent, Section, check_timezone
 
 _NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,62}")
 _JOB_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}")
@@ -312,12 +312,7 @@ class Maintenance(Section):
                 if not re.fullmatch(r"-?\d+(:-?\d+)?", v):
                     raise ValueError(f'{key}[{i}]: expected a number or range like "1:7", got "{v}"')
         if self.location:
-            import zoneinfo
-
-            try:
-                zoneinfo.ZoneInfo(self.location)
-            except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-                raise ValueError(f'location: unknown time zone "{self.location}"') from None
+            check_timezone("location", self.location)
         if not (self.times or self.weekdays or self.days_of_month or self.months or self.years):
             raise ValueError("times: a window needs at least one of times, weekdays, days_of_month, months, years")
 

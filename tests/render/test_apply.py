@@ -347,3 +347,27 @@ def test_a_reload_prometheus_rejects_is_rolled_back(servers: Tree, tmp_path: Pat
     assert {k: v for k, v in now.items() if k.startswith("etc/prometheus/")} == \
         {k: v for k, v in good.items() if k.startswith("etc/prometheus/")}
     assert _cpu_rule(tree).endswith("> 0.85")
+
+
+def test_an_error_during_the_reload_rolls_back(tree: Tree, capsys: Any, monkeypatch: Any) -> None:
+    """E.g. the self_password_file Prometheus' basic auth needs is unreadable: the swap is undone."""
+    from cflexagent.render import apply
+
+    assert tree.apply() == 0
+    good = tree.live()
+    calls = []
+
+    def unreadable(self: Any) -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise PermissionError(13, "Permission denied", "/etc/prometheus/self.password")
+        return "reloaded (test)"
+
+    monkeypatch.setattr(apply.Reloader, "prometheus", unreadable)
+    tree.write('[render.thresholds]\ncpu = "90%"\n')
+    capsys.readouterr()
+    assert tree.apply("--only", "prometheus") == 1
+    out = capsys.readouterr().out
+    assert "FAILED     prometheus: /etc/prometheus/self.password: Permission denied" in out
+    assert "rolled back prometheus" in out and "reloaded   prometheus: reloaded (test)" in out
+    assert tree.live() == good

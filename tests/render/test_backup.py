@@ -255,3 +255,41 @@ async def test_scheduled_component_counts_success_and_failure(applied: Tree, tmp
     shutil.rmtree(applied.root / "var/lib/loki")
     assert await comp.run_once() is None
     assert value("cflexagent_backups_total", {"result": "failure"}) == 1
+
+
+def test_the_grafana_token_never_follows_a_redirect(applied: Tree, tmp_path: Path) -> None:
+    seen: list[str | None] = []
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"[]")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+
+    class Redirecting(Elsewhere):
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{other.server_address[1]}{self.path}")
+            self.end_headers()
+
+    first = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (other, first)]
+    for t in threads:
+        t.start()
+    try:
+        (tmp_path / "token").write_text("tok")
+        applied.write(loki_section(applied) + f'[backup]\ngrafana_url = "http://127.0.0.1:{first.server_address[1]}"'
+                      f'\ngrafana_token_file = "{tmp_path}/token"\n')
+        r = create(load(applied.conf), "x.toml", tmp_path / "b", 3)
+        assert r.dashboards_from == "provisioned"
+        assert seen == []
+    finally:
+        for s in (other, first):
+            s.shutdown()
+            s.server_close()
