@@ -244,7 +244,15 @@ def _write_staged(op: Op) -> None:
 def _backup(paths: Paths, target: str, ops: list[Op], stamp: str) -> Path:
     """Copy every live file the ops replace into a timestamped directory (with what did not exist)."""
     d = paths.backups / f"{stamp}-{target}"
-    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+    paths.backups.mkdir(parents=True, exist_ok=True, mode=0o700)
+    n = 1
+    while True:
+        try:
+            d.mkdir(mode=0o700)
+            break
+        except FileExistsError:
+            n += 1
+            d = paths.backups / f"{stamp}-{n}-{target}"
     index: dict[str, Any] = {}
     for op in ops:
         if op.link is not None:
@@ -589,7 +597,8 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
             say("dry run: nothing was changed")
             return 0
         reloader = Reloader(config, restart)
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
+        ns = time.time_ns()  # sortable and unique per run, also for several runs in one process and second
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ns // 10**9)) + f".{ns % 10**9:09d}Z"
         for pl in plans:
             if not pl.ops:
                 say(f"unchanged  {pl.target} ({len(pl.unchanged)} files)")
@@ -617,6 +626,8 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
         return 0
     except ApplyError as e:
         print(f"cflexagent: apply: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
         return 1
     except PermissionError as e:
         print(f"cflexagent: apply: {e.filename}: permission denied (run as root or a user that can write it)",
