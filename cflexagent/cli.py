@@ -29,7 +29,7 @@ NOTHING_TO_RUN = ("nothing to run: no [[probes]], [[heartbeats]], [[logs.sources
 #: Modules that add subcommands; each defines ``register(subparsers, common)``
 #: and imports nothing heavy at module level.
 COMMAND_MODULES: list[str] = ["cflexagent.probes.cli", "cflexagent.storage.cli", "cflexagent.logs.cli",
-                              "cflexagent.alerts.cli"]
+                              "cflexagent.alerts.cli", "cflexagent.render.cli", "cflexagent.backup.cli"]
 
 
 def example_config_text() -> str:

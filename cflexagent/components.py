@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from . import alerts, logs, probes, storage
+from . import alerts, backup, logs, probes, storage
 from .component import Component, Context
 from .config import Config, unreadable_files
 
@@ -38,6 +38,7 @@ CAPABILITIES["probes"] = Capability(probes.build, probes.summary, probes.check)
 CAPABILITIES["logs"] = Capability(logs.build, logs.summary, logs.check, logs.prepare)
 CAPABILITIES["storage"] = Capability(storage.build, storage.summary, storage.check)
 CAPABILITIES["alerts"] = Capability(alerts.build, alerts.summary, alerts.check)
+CAPABILITIES["backup"] = Capability(backup.build, backup.summary, backup.check)
 
 
 def prepare_components(config: Config, ctx: Context) -> None:

@@ -34,6 +34,7 @@ import msgspec
 import msgspec.inspect as mi
 
 from .alerts.config import AlertsConfig
+from .backup.config import BackupConfig
 from .configtypes import EXPECTED, PARSERS, Duration, HostPort, ReadableFile, Section, Size
 from .logs.config import LogsConfig
 from .probes.config import HeartbeatConfig, ProbeConfig, ProbeDefaults, apply_probe_defaults
@@ -108,6 +109,7 @@ class Config(Section):
     storage: StorageConfig = msgspec.field(default_factory=lambda: StorageConfig())
     alerts: AlertsConfig = msgspec.field(default_factory=lambda: AlertsConfig())
     render: RenderConfig = msgspec.field(default_factory=lambda: RenderConfig())
+    backup: BackupConfig = msgspec.field(default_factory=lambda: BackupConfig())
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -311,7 +313,7 @@ class Validator:
                     hint = f'; did you mean "{near[0]}"?'
                 else:
                     where = f' for {kind[0]} = "{kind[1]}"' if kind else ""
-                    hint = f"; valid keys{where}: {', '.join(sorted(fields))}"
+                    hint = f"; valid keys{where}: {', '.join(fields)}"
                 self.error(_join(path, key), f"unknown key{hint}")
         kwargs: dict[str, Any] = {}
         for name, f in fields.items():

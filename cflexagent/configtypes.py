@@ -130,6 +130,16 @@ class Percent(float):
         return cls(value)
 
 
+def check_timezone(key: str, name: str) -> None:
+    """Raise ``ValueError("key: ...")`` unless ``name`` is an IANA time zone this machine knows."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ValueError(f'{key}: unknown time zone "{name}"') from None
+
+
 class ReadableFile(str):
     """The path of a file the agent reads (a certificate, key, password or token file).
 

@@ -16,6 +16,7 @@ from prometheus_client.metrics import MetricWrapperBase
 
 from cflexagent.alerts.history import HistoryMetrics
 from cflexagent.alerts.metrics import AlertMetrics
+from cflexagent.backup.metrics import BackupMetrics
 from cflexagent.logs.metrics import LogMetrics
 from cflexagent.probes.metrics import ProbeMetrics
 from cflexagent.telemetry import AgentMetrics
@@ -34,6 +35,9 @@ SECTIONS = [
      "`source` is a `[[logs.sources]]` name, `sink` is `loki` or `console`; `reason`, `stage`, `status_code` "
      "and `action` take a fixed set of values. Business metrics derived from logs (`cflex_*`) and the "
      "redaction counters are in METRICS-logs.md; storage series in METRICS-storage.md."),
+    ("Backups", BackupMetrics,
+     "The daily `[backup]` run of the monitoring stack (`cflexagent backup`); `result` is `success` or "
+     "`failure`, both present from the start."),
 ]
 
 

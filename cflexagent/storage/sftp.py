@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from ..component import Context, Stage
+from ..schedule import next_daily
 from ..telemetry import get_logger
 from . import backoff
 from .config import QuotaConfig, SFTPConfig, StorageConfig
@@ -210,19 +211,6 @@ async def scan(cfg: SFTPConfig, state_dir: Path, *, force: bool = False, progres
 
 
 # -- the component ------------------------------------------------------------
-
-
-def next_daily(daily_at: str, tz: str, now: float) -> float:
-    import zoneinfo
-
-    zone = zoneinfo.ZoneInfo(tz) if tz else None
-    cur = datetime.datetime.fromtimestamp(now, zone).astimezone(zone) if zone else \
-        datetime.datetime.fromtimestamp(now).astimezone()
-    hh, mm = map(int, daily_at.split(":"))
-    target = cur.replace(hour=hh, minute=mm, second=0, microsecond=0)
-    if target.timestamp() <= now:
-        target = (cur + datetime.timedelta(days=1)).replace(hour=hh, minute=mm, second=0, microsecond=0)
-    return target.timestamp()
 
 
 def publish(published: Published, cfg: SFTPConfig, results: dict[str, AreaResult]) -> None:

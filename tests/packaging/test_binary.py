@@ -98,3 +98,14 @@ def test_systemd_unit_verifies(tmp_path: Path, binary: Path) -> None:
                 "WatchdogSec=", "MemoryMax=", "User=cflexagent", "ProtectSystem=strict",
                 "ReadWritePaths=/var/lib/cflexagent", "NoNewPrivileges=true"):
         assert key in unit
+
+
+def test_binary_renders_the_bundled_set(binary: Path, tmp_path: Path) -> None:
+    """grafana-foundation-sdk and PyYAML are bundled: the one-file binary renders dashboards and YAML."""
+    conf = tmp_path / "c.toml"
+    conf.write_text("")
+    r = subprocess.run([binary, "render", "-c", str(conf), "--out", str(tmp_path / "set")], capture_output=True,
+                       text=True, timeout=120, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "set/grafana/dashboards/cflex-infra.json").stat().st_size > 1000
+    assert (tmp_path / "set/prometheus/rules/cflex-alerts.yml").read_text().count("- alert: ") > 20

@@ -41,7 +41,7 @@ when the first request needs them and again after a reload. A file that
 cannot be read is a retryable failure (``status_code="credentials_error"``):
 nothing is sent without the credentials the config asks for, and the next
 attempt reads the file again. Logs name the URL without user info or query
-string (``LokiSink.safe_url``).
+string (``LokiConfig.safe_url``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,663 @@
+"""``cflexagent apply``: swap the rendered set into the live locations safely, then reload what changed.
+
+Order: render into a staging directory, validate it there with the real tools
+(nothing is touched when a check fails), then per target: back up the live
+files it replaces, stage every new file next to its live path, write a
+journal, rename each staged file over its live path, record what was written,
+delete the journal, reload, and check the reload took. A reload that fails
+restores the backup the same way and reloads again.
+
+Crash safety: the journal is written (atomically) only once every staged file
+is complete and fsynced, so any interrupted run is finished by the next one
+("recovered"): a kill -9 at any step leaves, after the next `apply`, a
+complete old or new set in every location, never a mix. Staged files of a run
+killed before its journal are removed.
+
+Hand edits: the applied manifest records the sha256 of every file apply wrote.
+A live file whose content is neither that nor the new content was edited by
+hand (or never written by cflexagent) and is only replaced with ``--force``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..statefile import atomic_write
+from .files import sha256
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+STAGED_SUFFIX = ".cflexagent-new"
+#: Files apply never installs (a fragment to merge by hand).
+NOT_APPLIED = {"grafana/grafana.ini"}
+TARGET_ORDER = ("prometheus", "alertmanager", "loki", "grafana", "nginx")
+
+
+class ApplyError(Exception):
+    """A run-time failure, already one line naming the step and the path."""
+
+
+@dataclass(frozen=True)
+class Op:
+    live: Path
+    #: New content, or None to remove the live file.
+    data: bytes | None
+    #: For a symlink: where it points (data is None then).
+    link: str | None = None
+
+
+@dataclass
+class Plan:
+    target: str
+    ops: list[Op] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    refused: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def pause(step: str) -> None:
+    """Test hook: stop here (waiting to be killed) when CFLEXAGENT_APPLY_PAUSE names this step."""
+    if os.environ.get("CFLEXAGENT_APPLY_PAUSE") == step:
+        print(f"paused at {step}", flush=True)
+        time.sleep(3600)
+
+
+class Paths:
+    """Where each rendered file goes, and where apply keeps its state."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        r = config.render
+        self.p = r.paths
+        state = Path(config.agent.state_dir) / "apply"
+        self.state = state
+        self.backups = Path(r.apply.backup_dir) if r.apply.backup_dir else state / "backups"
+        self.journal = state / "journal.json"
+        self.manifest = state / "applied.json"
+
+    def live(self, rel: str) -> Path | None:
+        p = self.p
+        if rel in NOT_APPLIED:
+            return None
+        top, _, rest = rel.partition("/")
+        if rel == "default/prometheus":
+            return Path(p.prometheus_defaults)
+        if rel == "default/prometheus-alertmanager":
+            return Path(p.alertmanager_defaults)
+        if top == "systemd":
+            return Path(p.systemd_dir) / rest
+        if top == "prometheus":
+            return Path(p.prometheus_dir) / rest
+        if top == "alertmanager":
+            return Path(p.alertmanager_dir) / rest
+        if top == "loki":
+            return Path(p.loki_dir) / rest
+        if rel.startswith("grafana/provisioning/"):
+            return Path(p.grafana_provisioning_dir) / rel.removeprefix("grafana/provisioning/")
+        if rel.startswith("grafana/dashboards/"):
+            return Path(p.grafana_dashboards_dir) / rel.removeprefix("grafana/dashboards/")
+        if top == "nginx":
+            return Path(p.nginx_sites_available) / rest
+        raise ValueError(f"no live location for {rel}")
+
+    def enabled_link(self) -> tuple[Path, str]:
+        ng = self.config.render.nginx
+        return Path(self.p.nginx_sites_enabled) / ng.site_name, str(Path(self.p.nginx_sites_available) / ng.site_name)
+
+
+# -- applied manifest ------------------------------------------------------------
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        raise ApplyError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+    return data if isinstance(data, dict) else {}
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    atomic_write(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode(), mode=0o600)
+
+
+def read_live(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ApplyError(f"{path}: is a directory, expected a file") from None
+    except PermissionError:
+        raise ApplyError(f"{path}: permission denied (run as root or a user that can read it)") from None
+
+
+# -- planning --------------------------------------------------------------------
+
+
+def plan(paths: Paths, files: dict[str, bytes], targets: list[str], force: bool) -> list[Plan]:
+    from . import target_of
+
+    applied: dict[str, Any] = read_json(paths.manifest)
+    plans = {t: Plan(t) for t in targets}
+    wanted: set[str] = set()
+    for rel, data in files.items():
+        live = paths.live(rel)
+        t = target_of(rel)
+        if live is None or t not in plans:
+            continue
+        wanted.add(str(live))
+        current = read_live(live)
+        if current == data:
+            plans[t].unchanged.append(live)
+            continue
+        recorded = (applied.get(str(live)) or {}).get("sha256")
+        if current is not None and recorded != sha256(current) and not force:
+            why = "edited by hand since cflexagent wrote it" if recorded else "not written by cflexagent"
+            plans[t].refused.append((live, why))
+            continue
+        plans[t].ops.append(Op(live, data))
+    # Files apply wrote earlier for these targets that the new set no longer has.
+    for live_s, info in sorted(applied.items()):
+        owner = (info or {}).get("target")
+        if owner in plans and live_s not in wanted and not (info or {}).get("link"):
+            current = read_live(Path(live_s))
+            if current is None:
+                continue
+            if sha256(current) != info.get("sha256") and not force:
+                plans[owner].refused.append((Path(live_s), "edited by hand since cflexagent wrote it (to be removed)"))
+                continue
+            plans[owner].ops.append(Op(Path(live_s), None))
+    if "nginx" in plans and paths.config.render.nginx.enabled:
+        link, to = paths.enabled_link()
+        try:
+            ok = os.readlink(link) == to
+        except OSError:
+            ok = False
+        if not ok:
+            if link.exists() and not link.is_symlink() and not force:
+                plans["nginx"].refused.append((link, "is a file, not the link cflexagent makes"))
+            else:
+                plans["nginx"].ops.append(Op(link, None, link=to))
+    return [plans[t] for t in targets]
+
+
+def diff(live: Path, new: bytes | None, secrets: list[str]) -> str:
+    old = read_live(live)
+
+    def lines(b: bytes | None) -> list[str]:
+        text = (b or b"").decode("utf-8", "replace")
+        for s in secrets:
+            text = text.replace(s, "<secret from a *_file key>")
+        return text.splitlines(keepends=True)
+
+    out = "".join(difflib.unified_diff(lines(old), lines(new), f"{live} (live)", f"{live} (new)"))
+    return out if out.endswith("\n") or not out else out + "\n"
+
+
+# -- the transaction ---------------------------------------------------------------
+
+
+def _fsync_dir(d: Path) -> None:
+    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _staged(live: Path) -> Path:
+    return live.with_name(f".{live.name}{STAGED_SUFFIX}")
+
+
+def _write_staged(op: Op) -> None:
+    assert op.data is not None
+    mode = 0o644
+    owner: tuple[int, int] | None = None
+    try:
+        st = op.live.stat()
+        mode, owner = st.st_mode & 0o7777, (st.st_uid, st.st_gid)
+    except FileNotFoundError:
+        pass
+    op.live.parent.mkdir(parents=True, exist_ok=True)
+    staged = _staged(op.live)
+    atomic_write(staged, op.data, mode=mode)
+    if owner is not None and os.geteuid() == 0:
+        os.chown(staged, *owner)
+
+
+def _backup(paths: Paths, target: str, ops: list[Op], stamp: str) -> Path:
+    """Copy every live file the ops replace into a timestamped directory (with what did not exist)."""
+    d = paths.backups / f"{stamp}-{target}"
+    paths.backups.mkdir(parents=True, exist_ok=True, mode=0o700)
+    n = 1
+    while True:
+        try:
+            d.mkdir(mode=0o700)
+            break
+        except FileExistsError:
+            n += 1
+            d = paths.backups / f"{stamp}-{n}-{target}"
+    index: dict[str, Any] = {}
+    for op in ops:
+        if op.link is not None:
+            try:
+                index[str(op.live)] = {"link": os.readlink(op.live)}
+            except OSError:
+                index[str(op.live)] = {"absent": True}
+            continue
+        data = read_live(op.live)
+        if data is None:
+            index[str(op.live)] = {"absent": True}
+            continue
+        copy = d / "files" / str(op.live).lstrip("/")
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(copy, data, mode=0o600)
+        index[str(op.live)] = {"sha256": sha256(data), "copy": str(copy)}
+    write_json(d / "index.json", {"target": target, "files": index})
+    return d
+
+
+def prune_backups(paths: Paths, target: str, keep: int) -> None:
+    try:
+        dirs = sorted(p for p in paths.backups.iterdir() if p.name.endswith(f"-{target}") and p.is_dir())
+    except FileNotFoundError:
+        return
+    for old in dirs[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _finish(paths: Paths, journal: dict[str, Any]) -> None:
+    """Do (or redo) the renames a journal lists, record them, drop the journal. Idempotent."""
+    for e in journal["ops"]:
+        live = Path(e["live"])
+        if e.get("link") is not None:
+            tmp = live.with_name(f".{live.name}{STAGED_SUFFIX}")
+            if not (live.is_symlink() and os.readlink(live) == e["link"]):
+                live.parent.mkdir(parents=True, exist_ok=True)
+                if tmp.is_symlink() or tmp.exists():
+                    tmp.unlink()
+                os.symlink(e["link"], tmp)
+                os.replace(tmp, live)
+        elif e.get("remove"):
+            if live.exists() or live.is_symlink():
+                live.unlink()
+        else:
+            staged = _staged(live)
+            if staged.exists():
+                os.replace(staged, live)
+        _fsync_dir(live.parent)
+        if e is journal["ops"][0]:
+            pause("swapping")
+    applied = read_json(paths.manifest)
+    for e in journal["ops"]:
+        if e.get("remove"):
+            applied.pop(e["live"], None)
+        else:
+            applied[e["live"]] = {"sha256": e.get("sha256"), "target": journal["target"],
+                                  **({"link": e["link"]} if e.get("link") is not None else {})}
+    write_json(paths.manifest, applied)
+    paths.journal.unlink()
+    _fsync_dir(paths.journal.parent)
+
+
+def transaction(paths: Paths, target: str, ops: list[Op], stamp: str) -> Path:
+    """Swap ``ops`` in; returns the backup directory of what they replaced."""
+    backup = _backup(paths, target, ops, stamp)
+    pause("backed-up")
+    for op in ops:
+        if op.data is not None:
+            _write_staged(op)
+    pause("staged")
+    journal = {"target": target, "backup": str(backup), "ops": [
+        {"live": str(op.live), "remove": op.data is None and op.link is None, "link": op.link,
+         "sha256": sha256(op.data) if op.data is not None else None} for op in ops]}
+    write_json(paths.journal, journal)
+    pause("journal")
+    _finish(paths, journal)
+    pause("swapped")
+    return backup
+
+
+def recover(paths: Paths, say: Callable[[str], None]) -> None:
+    """Finish an apply a crash interrupted after its journal was written."""
+    if not paths.journal.exists():
+        return
+    journal = read_json(paths.journal)
+    if not journal.get("ops"):
+        paths.journal.unlink()
+        return
+    _finish(paths, journal)
+    say(f"recovered  {journal['target']}: finished the swap an interrupted apply had started")
+
+
+def remove_stale_staged(ops_lives: list[Path]) -> None:
+    for live in ops_lives:
+        staged = _staged(live)
+        if staged.exists() or staged.is_symlink():
+            staged.unlink()
+
+
+def rollback_ops(backup: Path, ops: list[Op]) -> list[Op]:
+    index = read_json(backup / "index.json").get("files", {})
+    out = []
+    for op in ops:
+        e = index.get(str(op.live), {"absent": True})
+        if e.get("absent"):
+            out.append(Op(op.live, None))
+        elif "link" in e:
+            out.append(Op(op.live, None, link=e["link"]))
+        else:
+            out.append(Op(op.live, Path(e["copy"]).read_bytes()))
+    return out
+
+
+# -- reloads ----------------------------------------------------------------------
+
+
+class Reloader:
+    def __init__(self, config: Config, restart: set[str]) -> None:
+        self.config = config
+        self.r = config.render
+        self.timeout = float(self.r.apply.reload_timeout)
+        self.restart = restart
+
+    def _http(self, method: str, url: str, auth: tuple[str, str] | None = None) -> tuple[int, bytes]:
+        import base64
+        import ssl
+
+        req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+        if auth:
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            req.add_header("Authorization", f"Basic {token}")
+        ctx = None
+        if url.startswith("https://"):
+            ctx = ssl.create_default_context(cafile=self.r.prometheus.web_tls_cert_file or None)
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout, context=ctx) as resp:
+                return resp.status, resp.read(1 << 20)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(1 << 16)
+
+    def _systemctl(self, verb: str, unit: str) -> str | None:
+        """None when done; else why not."""
+        exe = shutil.which("systemctl")
+        if exe is None:
+            return "systemctl not found"
+        try:
+            active = subprocess.run([exe, "is-active", "--quiet", unit], timeout=self.timeout,
+                                    stdin=subprocess.DEVNULL, capture_output=True).returncode == 0
+            if not active:
+                return f"{unit} is not active"
+            r = subprocess.run([exe, verb, unit], timeout=self.timeout, stdin=subprocess.DEVNULL,
+                               capture_output=True, text=True)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return f"systemctl {verb} {unit}: {e}"
+        return None if r.returncode == 0 else f"systemctl {verb} {unit}: {r.stderr.strip()[:200]}"
+
+    def _sighup(self, pid_file: str) -> str | None:
+        if not pid_file:
+            return "no pid file configured"
+        try:
+            pid = int(Path(pid_file).read_text().strip())
+            os.kill(pid, signal.SIGHUP)
+        except (OSError, ValueError) as e:
+            return f"SIGHUP via {pid_file}: {getattr(e, 'strerror', None) or e}"
+        return None
+
+    def _lifecycle(self, name: str, base: str, auth: tuple[str, str] | None, unit: str,
+                   pid_file: str) -> tuple[bool, str]:
+        """POST /-/reload, else systemctl reload, else SIGHUP. (reloaded, how or why not)."""
+        try:
+            status, body = self._http("POST", f"{base}-/reload", auth)
+        except (OSError, ValueError) as e:
+            reason = getattr(e, "reason", None) or e
+            why = self._systemctl("reload", unit)
+            if why is None:
+                return True, f"systemctl reload {unit}"
+            why2 = self._sighup(pid_file)
+            if why2 is None:
+                return True, f"SIGHUP ({pid_file})"
+            # Not running at all: the files were validated, and it reads them when it starts.
+            return False, f"not running (not reachable at {base}: {reason}; {why}; {why2}): it reads the new files " \
+                          "when it starts"
+        if status != 200:
+            text = body.decode("utf-8", "replace").strip().splitlines()
+            raise ApplyError(f"{name}: reload rejected (HTTP {status}): {(text or [''])[0][:300]}")
+        return True, "POST /-/reload"
+
+    def prometheus(self) -> str:
+        p = self.r.prometheus
+        scheme = "https" if p.web_tls_cert_file else "http"
+        base = f"{scheme}://{p.listen}/"
+        auth = None
+        if p.web_users:
+            auth = (p.self_username, Path(p.self_password_file).read_text().strip())
+        done, how = self._lifecycle("prometheus", base, auth, self.r.apply.prometheus_unit,
+                                    self.r.apply.prometheus_pid_file)
+        if not done:
+            return how
+        deadline = time.monotonic() + self.timeout
+        while True:  # a SIGHUP or systemctl reload is asynchronous: wait for the flag to turn
+            try:
+                _, body = self._http("GET", f"{base}api/v1/query?query=prometheus_config_last_reload_successful", auth)
+                result = json.loads(body)["data"]["result"]
+                ok = bool(result) and result[0]["value"][1] == "1"
+            except (OSError, ValueError, KeyError, IndexError):
+                ok = False
+            if ok:
+                return f"reloaded ({how}; prometheus_config_last_reload_successful = 1)"
+            if time.monotonic() > deadline:
+                raise ApplyError("prometheus: prometheus_config_last_reload_successful is not 1 after the reload")
+            time.sleep(0.2)
+
+    def alertmanager(self, expected: bytes) -> str:
+        base = f"http://{self.r.alertmanager.listen}/"
+        done, how = self._lifecycle("alertmanager", base, None, self.r.apply.alertmanager_unit,
+                                    self.r.apply.alertmanager_pid_file)
+        if not done:
+            return how
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                _, body = self._http("GET", f"{base}api/v2/status")
+                original = json.loads(body)["config"]["original"]
+            except (OSError, ValueError, KeyError):
+                original = None
+            if original is not None and _same_yaml(original, expected):
+                return f"reloaded ({how}; /api/v2/status shows the new config)"
+            if time.monotonic() > deadline:
+                raise ApplyError("alertmanager: /api/v2/status does not show the new config after the reload")
+            time.sleep(0.2)
+
+    def nginx(self) -> str:
+        why = self._systemctl("reload", self.r.apply.nginx_unit)
+        if why is None:
+            return f"reloaded (systemctl reload {self.r.apply.nginx_unit})"
+        exe = shutil.which("nginx")
+        if exe is None:
+            return f"not reloaded: nginx not found ({why})"
+        r = subprocess.run([exe, "-s", "reload"], capture_output=True, text=True, timeout=self.timeout,
+                           stdin=subprocess.DEVNULL)
+        if r.returncode == 0:
+            return "reloaded (nginx -s reload)"
+        if "No such file" in r.stderr or "invalid PID" in r.stderr:
+            return "not running: it reads the new site when it starts"
+        raise ApplyError(f"nginx: reload failed: {r.stderr.strip()[:300]}")
+
+    def loki(self) -> str:
+        if "loki" not in self.restart:
+            return "changed: Loki reads its config only at start; run `cflexagent apply --restart loki`"
+        why = self._systemctl("restart", self.r.apply.loki_unit)
+        if why is not None:
+            raise ApplyError(f"loki: restart failed: {why}")
+        return f"restarted (systemctl restart {self.r.apply.loki_unit})"
+
+    def grafana(self) -> str:
+        return ("Grafana rescans dashboards every 60 s by itself; changed datasources take effect at its next "
+                "restart")
+
+    def reload(self, target: str, files: dict[str, bytes]) -> str:
+        if target == "prometheus":
+            return self.prometheus()
+        if target == "alertmanager":
+            return self.alertmanager(files["alertmanager/alertmanager.yml"])
+        return getattr(self, target)()  # type: ignore[no-any-return]
+
+
+def _same_yaml(text: str, expected: bytes) -> bool:
+    """Alertmanager echoes its config re-serialised with every default filled in: the new config is live when
+    everything the rendered file sets is in it (secrets show as <secret>; template paths are resolved)."""
+    import yaml
+
+    try:
+        got, want = yaml.safe_load(text), yaml.safe_load(expected)
+    except yaml.YAMLError:
+        return False
+    return _contains(got, want)
+
+
+def _contains(got: Any, want: Any) -> bool:
+    if got == "<secret>":
+        return True
+    if isinstance(want, dict):
+        return isinstance(got, dict) and all(k == "templates" or _contains(got.get(k), v) for k, v in want.items())
+    if isinstance(want, list):
+        return isinstance(got, list) and len(got) == len(want) and all(
+            _contains(g, w) for g, w in zip(got, want, strict=True))
+    return bool(got == want)
+
+
+# -- the command ---------------------------------------------------------------------
+
+
+def run_apply(config: Config, source: str, files: dict[str, bytes], targets: list[str], *, dry_run: bool,
+              force: bool, restart: set[str], say: Callable[[str], None] = print) -> int:
+    from .common import RenderContext
+    from .files import write_tree
+    from .validate import run_checks
+
+    paths = Paths(config)
+    try:
+        if not dry_run:
+            recover(paths, say)
+        lives = [lv for rel in files if (lv := paths.live(rel)) is not None]
+        if not dry_run:
+            remove_stale_staged(lives)
+        # Validate everything first, in a staging directory.
+        paths.state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        staging = paths.state / f"staging-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            write_tree(staging, files)
+            checks = run_checks(RenderContext(config, source), staging, set(files))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        failed = [c for c in checks if c.result == "failed"]
+        heads = {"ok": "validated  ", "failed": "FAILED     ", "skipped": "skipped    "}
+        for c in checks:
+            say(heads[c.result] + f"{c.tool} {c.file}" + (f": {c.message}" if c.message else ""))
+        if failed:
+            say(f"apply: {len(failed)} check(s) failed; nothing was changed")
+            return 1
+        plans = plan(paths, files, targets, force)
+        secrets = secret_values(config)
+        refused = [(pl.target, live, why) for pl in plans for live, why in pl.refused]
+        for t, live, why in refused:
+            say(f"refused    {t}: {live}: {why}; not overwritten without --force. Diff to what apply would write:")
+            new = next((d for rel, d in files.items() if paths.live(rel) == live), None)
+            sys.stdout.write(diff(live, new, secrets))
+        if refused:
+            return 1
+        if dry_run:
+            for pl in plans:
+                for live in pl.unchanged:
+                    say(f"unchanged  {pl.target}: {live}")
+                for op in pl.ops:
+                    if op.link is not None:
+                        say(f"would link {pl.target}: {op.live} -> {op.link}")
+                    else:
+                        say(f"would {'remove' if op.data is None else 'write '} {pl.target}: {op.live}")
+                        sys.stdout.write(diff(op.live, op.data, secrets))
+            say("dry run: nothing was changed")
+            return 0
+        reloader = Reloader(config, restart)
+        ns = time.time_ns()  # sortable and unique per run, also for several runs in one process and second
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ns // 10**9)) + f".{ns % 10**9:09d}Z"
+        for pl in plans:
+            if not pl.ops:
+                say(f"unchanged  {pl.target} ({len(pl.unchanged)} files)")
+                continue
+            try:
+                backup = transaction(paths, pl.target, pl.ops, stamp)
+            except OSError as e:
+                raise ApplyError(f"{pl.target}: cannot write {e.filename or ''}: {e.strerror or e}") from None
+            say(f"swapped    {pl.target}: {len(pl.ops)} files ({len(pl.unchanged)} unchanged); "
+                f"previous set in {backup}")
+            prune_backups(paths, pl.target, config.render.apply.keep_backups)
+            try:
+                say(f"reloaded   {pl.target}: {reloader.reload(pl.target, files)}")
+            except (ApplyError, OSError) as e:
+                reason = str(e) if isinstance(e, ApplyError) else f"{e.filename or ''}: {e.strerror or e}"
+                say(f"FAILED     {pl.target}: {reason}")
+                transaction(paths, pl.target, rollback_ops(backup, pl.ops), stamp + "-rollback")
+                say(f"rolled back {pl.target}: the previous files are live again")
+                try:
+                    say(f"reloaded   {pl.target}: {reloader.reload(pl.target, _previous(paths, backup, files))}")
+                except (ApplyError, OSError) as e2:
+                    say(f"FAILED     {pl.target}: reload of the previous set failed too: {e2}")
+                say(f"apply: the reload of {pl.target} failed; rolled back")
+                return 1
+        return 0
+    except ApplyError as e:
+        print(f"cflexagent: apply: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
+        return 1
+    except PermissionError as e:
+        print(f"cflexagent: apply: {e.filename}: permission denied (run as root or a user that can write it)",
+              file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"cflexagent: apply: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 1
+
+
+def _previous(paths: Paths, backup: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    """The rendered-file view of what is live after a rollback (for the reload check)."""
+    out = dict(files)
+    for rel in files:
+        live = paths.live(rel)
+        if live is not None:
+            data = read_live(live)
+            if data is not None:
+                out[rel] = data
+    return out
+
+
+def secret_values(config: Config) -> list[str]:
+    """Values read from *_file keys that end up in rendered files (masked in diffs)."""
+    from .alertmanager import SecretFileError, read_secret
+
+    am = config.render.alertmanager
+    if not am.watchdog_url_file:
+        return []
+    try:
+        return [read_secret(am.watchdog_url_file, "alertmanager.watchdog_url_file")]
+    except SecretFileError:
+        return []

@@ -1,0 +1,373 @@
+"""`cflexagent apply` against a temporary tree standing in for /etc and /var/lib, and against a real Prometheus
+and a real Alertmanager started from the swapped files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cflexagent.cli import main
+from tests.conftest import free_port, wait_http
+
+from .conftest import tool
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Tree:
+    """A config whose every live path is under one temporary root."""
+
+    def __init__(self, root: Path, extra: str = "", prom_port: int = 0, am_port: int = 0) -> None:
+        self.root = root
+        self.prom_port = prom_port or free_port()
+        self.am_port = am_port or free_port()
+        root.mkdir(parents=True, exist_ok=True)
+        self.conf = root / "cflexagent.toml"
+        self.extra = extra
+        self.write()
+
+    def write(self, extra: str | None = None) -> None:
+        if extra is not None:
+            self.extra = extra
+        r = self.root
+        self.conf.write_text(f"""
+[agent]
+state_dir = "{r}/var/lib/cflexagent"
+[render.prometheus]
+listen = "127.0.0.1:{self.prom_port}"
+scrape_interval = "1s"
+evaluation_interval = "1s"
+scrape_timeout = "1s"
+[render.alertmanager]
+listen = "127.0.0.1:{self.am_port}"
+[render.nginx]
+enabled = false
+[render.apply]
+keep_backups = 2
+reload_timeout = "10s"
+prometheus_unit = "cflex-test-no-such-unit"
+alertmanager_unit = "cflex-test-no-such-unit"
+nginx_unit = "cflex-test-no-such-unit"
+loki_unit = "cflex-test-no-such-unit"
+[render.paths]
+prometheus_dir = "{r}/etc/prometheus"
+prometheus_defaults = "{r}/etc/default/prometheus"
+alertmanager_dir = "{r}/etc/prometheus"
+alertmanager_defaults = "{r}/etc/default/prometheus-alertmanager"
+loki_dir = "{r}/etc/loki"
+grafana_provisioning_dir = "{r}/etc/grafana/provisioning"
+grafana_dashboards_dir = "{r}/var/lib/grafana/dashboards/cflex"
+nginx_sites_available = "{r}/etc/nginx/sites-available"
+nginx_sites_enabled = "{r}/etc/nginx/sites-enabled"
+systemd_dir = "{r}/etc/systemd/system"
+""" + self.extra)
+
+    def live(self) -> dict[str, bytes]:
+        out = {}
+        for base in ("etc", "var/lib/grafana"):
+            for p in sorted((self.root / base).rglob("*")):
+                if p.name.endswith(".cflexagent-new"):
+                    continue  # staged next to the live file; no reader's glob matches it (a dot file)
+                if p.is_file() or p.is_symlink():
+                    out[str(p.relative_to(self.root))] = p.read_bytes() if p.is_file() else b"->" + os.readlink(
+                        p).encode()
+        return out
+
+    def mtimes(self) -> dict[str, int]:
+        return {str(p): p.stat().st_mtime_ns for p in (self.root / "etc").rglob("*") if p.is_file()}
+
+    def apply(self, *args: str) -> int:
+        return main(["apply", "-c", str(self.conf), *args])
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Tree:
+    tool("promtool")
+    tool("amtool")
+    return Tree(tmp_path / "root")
+
+
+def test_valid_set_is_swapped_into_every_location(tree: Tree, capsys: Any) -> None:
+    assert tree.apply() == 0
+    out = capsys.readouterr().out
+    live = tree.live()
+    for rel in ("etc/prometheus/prometheus.yml", "etc/prometheus/rules/cflex-alerts.yml",
+                "etc/prometheus/alertmanager.yml", "etc/prometheus/cflex-templates/cflex.tmpl",
+                "etc/default/prometheus", "etc/default/prometheus-alertmanager", "etc/loki/config.yml",
+                "etc/grafana/provisioning/datasources/cflex.yml", "var/lib/grafana/dashboards/cflex/cflex-infra.json"):
+        assert rel in live, rel
+    assert "etc/grafana/grafana.ini" not in live  # a fragment, merged by hand
+    for line in ("validated  promtool check config prometheus/prometheus.yml", "swapped    prometheus:",
+                 "reloaded   prometheus: not running", "swapped    alertmanager:", "swapped    loki:",
+                 "reloaded   loki: changed: Loki reads its config only at start", "swapped    grafana:"):
+        assert line in out, (line, out)
+    assert not list(tree.root.rglob("*.cflexagent-new"))
+
+
+def test_unchanged_files_are_not_touched(tree: Tree, capsys: Any) -> None:
+    assert tree.apply() == 0
+    before = tree.mtimes()
+    capsys.readouterr()
+    assert tree.apply() == 0
+    assert tree.mtimes() == before
+    out = capsys.readouterr().out
+    assert "unchanged  prometheus" in out and "swapped" not in out
+
+
+def test_an_invalid_render_swaps_nothing(tree: Tree, capsys: Any) -> None:
+    assert tree.apply() == 0
+    good = tree.live()
+    # A selector Prometheus cannot parse: promtool rejects the rule file in the staging directory.
+    tree.write('[[render.slos]]\nname = "api"\ntype = "errors"\nobjective = "99%"\nmetric = "x_total"\n'
+               "error_selector = 'code=~\"(\"'\n")
+    capsys.readouterr()
+    assert tree.apply() == 1
+    out = capsys.readouterr().out
+    assert "FAILED     promtool check rules prometheus/rules/cflex-slos.yml" in out
+    assert "nothing was changed" in out
+    assert tree.live() == good
+
+
+def test_changed_threshold_swaps_and_keeps_backups(tree: Tree, capsys: Any) -> None:
+    assert tree.apply() == 0
+    old_alerts = (tree.root / "etc/prometheus/rules/cflex-alerts.yml").read_bytes()
+    for n, cpu in enumerate(("90%", "91%", "92%")):
+        tree.write(f'[render.thresholds]\ncpu = "{cpu}"\n')
+        assert tree.apply("--only", "prometheus") == 0
+        assert f"> {0.9 + n / 100:g}" in (tree.root / "etc/prometheus/rules/cflex-alerts.yml").read_text()
+    backups = sorted((tree.root / "var/lib/cflexagent/apply/backups").glob("*-prometheus"))
+    assert len(backups) == 2  # keep_backups = 2: the first apply's backup is gone
+    index = json.loads((backups[0] / "index.json").read_text())["files"]
+    first = index[str(tree.root / "etc/prometheus/rules/cflex-alerts.yml")]
+    assert Path(first["copy"]).read_bytes() != old_alerts  # the oldest kept is the 90% one
+    assert "0.9" in Path(first["copy"]).read_text()
+
+
+def test_hand_edited_file_is_refused_without_force(tree: Tree, capsys: Any) -> None:
+    assert tree.apply() == 0
+    target = tree.root / "etc/prometheus/prometheus.yml"
+    target.write_text(target.read_text() + "# tuned by hand\n")
+    tree.write('[render.thresholds]\ncpu = "90%"\n')
+    capsys.readouterr()
+    assert tree.apply() == 1
+    out = capsys.readouterr().out
+    assert f"refused    prometheus: {target}: edited by hand since cflexagent wrote it" in out
+    assert "-# tuned by hand" in out  # the diff
+    assert target.read_text().endswith("# tuned by hand\n")
+    assert "> 0.85" in (tree.root / "etc/prometheus/rules/cflex-alerts.yml").read_text()  # nothing swapped
+    assert tree.apply("--force") == 0
+    assert not target.read_text().endswith("# tuned by hand\n")
+
+
+def test_a_file_cflexagent_never_wrote_is_refused_without_force(tree: Tree, capsys: Any) -> None:
+    debian = tree.root / "etc/prometheus/prometheus.yml"
+    debian.parent.mkdir(parents=True)
+    debian.write_text("# Debian's sample config\nglobal: {}\n")
+    assert tree.apply() == 1
+    assert "not written by cflexagent" in capsys.readouterr().out
+    assert tree.apply("--force") == 0
+    backups = list((tree.root / "var/lib/cflexagent/apply/backups").glob("*-prometheus/files/**/prometheus.yml"))
+    assert [b.read_text() for b in backups] == ["# Debian's sample config\nglobal: {}\n"]
+
+
+def test_dry_run_changes_nothing_and_prints_the_diff(tree: Tree, capsys: Any) -> None:
+    assert tree.apply() == 0
+    before, mtimes = tree.live(), tree.mtimes()
+    tree.write('[render.thresholds]\ncpu = "90%"\n')
+    capsys.readouterr()
+    assert tree.apply("--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "-    expr: instance:node_cpu_utilisation:rate5m > 0.85" in out
+    assert "+    expr: instance:node_cpu_utilisation:rate5m > 0.9" in out
+    assert "dry run: nothing was changed" in out
+    assert tree.live() == before and tree.mtimes() == mtimes
+
+
+def test_removed_files_are_removed_and_the_nginx_site_is_linked(tree: Tree, tmp_path: Path, capsys: Any) -> None:
+    import trustme
+
+    tool("nginx")
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost")
+    cert.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "c.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "k.pem"))
+    nginx = f'[render.nginx]\nenabled = true\ncert_file = "{tmp_path}/c.pem"\nkey_file = "{tmp_path}/k.pem"\n'
+    tree.write(tree.extra.replace("[render.nginx]\nenabled = false\n", "") + "[render.longterm]\nenabled = true\n")
+    text = tree.conf.read_text().replace("[render.nginx]\nenabled = false\n", nginx)
+    tree.conf.write_text(text)
+    assert tree.apply() == 0
+    link = tree.root / "etc/nginx/sites-enabled/cflex-monitoring"
+    assert os.readlink(link) == str(tree.root / "etc/nginx/sites-available/cflex-monitoring")
+    assert (tree.root / "etc/prometheus/longterm.yml").exists()
+    assert (tree.root / "etc/systemd/system/prometheus-longterm.service").exists()
+    tree.conf.write_text(text.replace("[render.longterm]\nenabled = true\n", ""))
+    assert tree.apply() == 0
+    assert not (tree.root / "etc/prometheus/longterm.yml").exists()
+    assert not (tree.root / "etc/systemd/system/prometheus-longterm.service").exists()
+
+
+def test_an_unwritable_location_names_the_path(tree: Tree, capsys: Any) -> None:
+    blocker = tree.root / "etc" / "loki"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("a file where a directory should be")
+    assert tree.apply() == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cflexagent: apply: ") and str(blocker) in err and "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+# -- kill -9 at every step -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("step", ["backed-up", "staged", "journal", "swapping", "swapped"])
+def test_kill_9_at_any_step_leaves_old_or_new_after_rerun(tree: Tree, step: str) -> None:
+    assert tree.apply() == 0
+    old = tree.live()
+    tree.write('[render.thresholds]\ncpu = "90%"\nmemory = "90%"\n[render.loki]\nretention = "40d"\n')
+    env = {**os.environ, "CFLEXAGENT_APPLY_PAUSE": step}
+    proc = subprocess.Popen([sys.executable, "-m", "cflexagent", "apply", "-c", str(tree.conf)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    assert proc.stdout is not None
+    seen = []
+    deadline = time.monotonic() + 120
+    for line in proc.stdout:
+        seen.append(line.decode())
+        if line.startswith(b"paused at"):
+            break
+        assert time.monotonic() < deadline
+    assert seen and seen[-1].startswith(f"paused at {step}"), seen
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    proc.stdout.close()
+    middle = tree.live()
+    changed = {k for k in middle if middle[k] != old.get(k)}
+    if step in ("backed-up", "staged"):
+        assert changed == set(), "nothing live may change before the journal exists"
+    assert tree.apply() == 0
+    new = tree.live()
+    assert "> 0.9" in new["etc/prometheus/rules/cflex-alerts.yml"].decode()
+    assert "retention_period: 40d" in new["etc/loki/config.yml"].decode()
+    assert not list(tree.root.rglob("*.cflexagent-new"))
+    assert not (tree.root / "var/lib/cflexagent/apply/journal.json").exists()
+    # A further run finds nothing to do: every file is the one the manifest records.
+    assert tree.apply() == 0 and tree.live() == new
+
+
+# -- real Prometheus and Alertmanager --------------------------------------------------------
+
+
+def _start(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as f:
+        return subprocess.Popen(argv, stdout=f, stderr=f)
+
+
+@pytest.fixture
+def servers(tree: Tree) -> Iterator[Tree]:
+    assert tree.apply() == 0
+    r = tree.root
+    procs = [
+        _start([tool("prometheus"), f"--config.file={r}/etc/prometheus/prometheus.yml",
+                f"--storage.tsdb.path={r}/tsdb", f"--web.listen-address=127.0.0.1:{tree.prom_port}",
+                "--web.enable-lifecycle"], r / "prometheus.log"),
+        _start([tool("prometheus-alertmanager"), f"--config.file={r}/etc/prometheus/alertmanager.yml",
+                f"--storage.path={r}/am", f"--web.listen-address=127.0.0.1:{tree.am_port}",
+                "--cluster.listen-address="], r / "alertmanager.log"),
+    ]
+    try:
+        wait_http(f"http://127.0.0.1:{tree.prom_port}/-/ready", procs[0])
+        wait_http(f"http://127.0.0.1:{tree.am_port}/-/ready", procs[1])
+        yield tree
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+
+
+def _cpu_rule(tree: Tree) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{tree.prom_port}/api/v1/rules", timeout=5) as r:
+        groups = json.load(r)["data"]["groups"]
+    return next(rule["query"] for g in groups for rule in g["rules"] if rule["name"] == "NodeCPUHighUsage")
+
+
+def test_threshold_change_is_live_in_real_prometheus(servers: Tree, capsys: Any) -> None:
+    tree = servers
+    assert _cpu_rule(tree).endswith("> 0.85")
+    tree.write('[render.thresholds]\ncpu = "93%"\n')
+    capsys.readouterr()
+    assert tree.apply() == 0
+    out = capsys.readouterr().out
+    assert "reloaded   prometheus: reloaded (POST /-/reload; prometheus_config_last_reload_successful = 1)" in out
+    assert _cpu_rule(tree).endswith("> 0.93")
+
+
+def test_alertmanager_reload_is_checked_through_its_status(servers: Tree, capsys: Any) -> None:
+    tree = servers
+    text = tree.conf.read_text().replace("[render.alertmanager]\n", '[render.alertmanager]\nrepeat_interval = "3h"\n')
+    tree.conf.write_text(text)
+    capsys.readouterr()
+    assert tree.apply("--only", "alertmanager") == 0
+    assert "reloaded   alertmanager: reloaded (POST /-/reload; /api/v2/status shows the new config)" in \
+        capsys.readouterr().out
+    with urllib.request.urlopen(f"http://127.0.0.1:{tree.am_port}/api/v2/status", timeout=5) as r:
+        assert yaml.safe_load(json.load(r)["config"]["original"])["route"]["repeat_interval"] == "3h"
+
+
+def test_a_reload_prometheus_rejects_is_rolled_back(servers: Tree, tmp_path: Path, capsys: Any,
+                                                    monkeypatch: Any) -> None:
+    """A newer promtool that accepts what this Prometheus cannot load (a version mismatch), constructed as a
+    promtool that passes everything: the rule file reaches Prometheus, its reload fails, apply rolls back."""
+    tree = servers
+    good = tree.live()
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "promtool").write_text("#!/bin/sh\necho 'SUCCESS (a promtool newer than this Prometheus)'\n")
+    (fake / "promtool").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    tree.write('[[render.slos]]\nname = "api"\ntype = "errors"\nobjective = "99%"\nmetric = "x_total"\n'
+               "error_selector = 'code=~\"(\"'\n")
+    capsys.readouterr()
+    assert tree.apply("--only", "prometheus") == 1
+    out = capsys.readouterr().out
+    assert "FAILED     prometheus: prometheus: reload rejected (HTTP 500)" in out
+    assert "rolled back prometheus" in out
+    assert "reloaded   prometheus: reloaded (POST /-/reload" in out.split("rolled back")[1]
+    assert "the reload of prometheus failed" in out
+    now = tree.live()
+    assert {k: v for k, v in now.items() if k.startswith("etc/prometheus/")} == \
+        {k: v for k, v in good.items() if k.startswith("etc/prometheus/")}
+    assert _cpu_rule(tree).endswith("> 0.85")
+
+
+def test_an_error_during_the_reload_rolls_back(tree: Tree, capsys: Any, monkeypatch: Any) -> None:
+    """E.g. the self_password_file Prometheus' basic auth needs is unreadable: the swap is undone."""
+    from cflexagent.render import apply
+
+    assert tree.apply() == 0
+    good = tree.live()
+    calls = []
+
+    def unreadable(self: Any) -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise PermissionError(13, "Permission denied", "/etc/prometheus/self.password")
+        return "reloaded (test)"
+
+    monkeypatch.setattr(apply.Reloader, "prometheus", unreadable)
+    tree.write('[render.thresholds]\ncpu = "90%"\n')
+    capsys.readouterr()
+    assert tree.apply("--only", "prometheus") == 1
+    out = capsys.readouterr().out
+    assert "FAILED     prometheus: /etc/prometheus/self.password: Permission denied" in out
+    assert "rolled back prometheus" in out and "reloaded   prometheus: reloaded (test)" in out
+    assert tree.live() == good
