@@ -26,7 +26,7 @@ from setuptools import setup  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parent
 LOGS = Path("cflexagent", "logs")
 #: The compiled modules' sources, each compiled as ``_<name>_compiled``.
-SOURCES = [LOGS / "hotpath.py", LOGS / "redact.py"]
+SOURCES = [LOGS / "hotpath.py", LOGS / "redact.py", LOGS / "names.py"]
 #: mypy settings for the compile: strict, and only the modules the compiled code really uses are
 #: analysed (the rest of the package is mypy's job in CI; following it costs ~30 s here).
 MYPY_CONFIG = """\

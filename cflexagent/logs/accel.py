@@ -29,10 +29,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from . import hotpath as _hotpath
+from . import names as _names
 from . import redact as _redact
 
 #: The modules compiled by setup.py.
-PURE: dict[str, ModuleType] = {"hotpath": _hotpath, "redact": _redact}
+PURE: dict[str, ModuleType] = {"hotpath": _hotpath, "redact": _redact, "names": _names}
 
 
 def compiled_name(pure: ModuleType) -> str:
@@ -72,10 +73,12 @@ if TYPE_CHECKING:
     # Both implementations have exactly the source's interface.
     hot = _hotpath
     redaction = _redact
+    names = _names
 else:
     hot = _select(_hotpath)
     redaction = _select(_redact)
-_CHOSEN = {"hotpath": hot, "redact": redaction}
+    names = _select(_names)
+_CHOSEN = {"hotpath": hot, "redact": redaction, "names": names}
 #: Module name -> "mypyc" or "python" (served as ``cflexagent_log_code_info``).
 KINDS = {name: "python" if _CHOSEN[name] is pure else "mypyc" for name, pure in PURE.items()}
 IMPLEMENTATION = (next(iter(KINDS.values())) if len(set(KINDS.values())) == 1

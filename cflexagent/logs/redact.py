@@ -48,6 +48,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .names import NameFinder
 from .redact_config import RedactConfig
 
 KEY_FILE_NAME = "redact.key"
@@ -193,7 +194,8 @@ def _digits_of(text: str) -> str:
 class Redactor:
     """Compiled redaction rules. ``counts`` (rule -> redactions) is shared with the metrics."""
 
-    def __init__(self, cfg: RedactConfig, key: bytes = b"", counts: dict[str, int] | None = None) -> None:
+    def __init__(self, cfg: RedactConfig, key: bytes = b"", counts: dict[str, int] | None = None,
+                 names: NameFinder | None = None) -> None:
         self.cfg = cfg
         self.enabled = cfg.enabled
         self.counts: dict[str, int] = counts if counts is not None else {}
@@ -222,7 +224,16 @@ class Redactor:
         self._secrets = "secret" in pats
         self._secret_params = frozenset(p.lower() for p in cfg.secret_params)
         self._rules = [(r.regex, self._rule_masker(r.name)) for r in cfg.rules]
-        self._query = bool(self._leaf_actions) or bool(alts) or self._email or bool(self._rules) or self._secrets
+        #: The ``names`` pattern: by default the build of ``names.py`` that accel.py picks.
+        self._names: NameFinder | None = None
+        if "names" in pats:
+            if names is None:
+                from .accel import names as impl
+
+                names = impl.NameFinder(impl.shipped_names(), cfg.names_allow, cfg.names_extra)
+            self._names = names
+        self._query = (bool(self._leaf_actions) or bool(alts) or self._email or bool(self._rules) or self._secrets
+                       or self._names is not None)
         #: Parameters seen by the current query pass (``redact_text`` compares it with the "=" count).
         self._query_eqs = 0
 
@@ -301,6 +312,23 @@ class Redactor:
         if kind == "ip":
             return self._mask("ip", text), m.end()
         return None, m.end()
+
+    def _sub_names(self, s: str, finder: NameFinder) -> str:
+        """``s`` with the names ``finder`` finds masked; a hash is of the name in lower case with
+        its spaces collapsed, so "Budi Santoso" and "BUDI  SANTOSO" give one token."""
+        spans = finder.spans(s)
+        if not spans:
+            return s
+        out: list[str] = []
+        last = 0
+        for i in range(0, len(spans), 2):
+            start = spans[i]
+            end = spans[i + 1]
+            out.append(s[last:start])
+            out.append(self._mask("name", " ".join(s[start:end].lower().split())))
+            last = end
+        out.append(s[last:])
+        return "".join(out)
 
     def _replace_email(self, m: re.Match[str]) -> str:
         return self._mask("email", m.group().lower())
@@ -437,6 +465,8 @@ class Redactor:
             out = self._sub_digits(out, self._digit_re)
         if self._email and "@" in out:
             out = _EMAIL_RE.sub(self._replace_email, out)
+        if self._names is not None:
+            out = self._sub_names(out, self._names)
         for rx, masker in self._rules:
             out = rx.sub(masker, out)
         return s if out == s else out
