@@ -4,9 +4,9 @@ Everything else about the package is in ``pyproject.toml``. The compiled modules
 are optional: without mypyc or a C compiler, or with ``CFLEXAGENT_NO_MYPYC=1``,
 the package installs as pure Python and runs the same code, slower.
 
-Two modules are compiled (``cflexagent/logs/accel.py`` lists them):
-``hotpath.py`` (parse and protobuf-encode JSON lines) and ``redact.py``
-(redaction). mypyc compiles a copy of each, named ``_<module>_compiled.py`` and
+Three modules are compiled (``cflexagent/logs/accel.py`` lists them):
+``hotpath.py`` (parse and protobuf-encode JSON lines), ``redact.py``
+(redaction) and ``names.py`` (its name finder). mypyc compiles a copy of each, named ``_<module>_compiled.py`` and
 stamped with the SHA-256 of the source it came from; the copies are deleted once
 the C code is generated, so only the extension modules remain and the pure
 modules are never shadowed. ``accel.py`` uses an extension only while its stamp

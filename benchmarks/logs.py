@@ -140,9 +140,10 @@ def agent_profile(metrics_url: str) -> tuple[dict[str, float], str]:
         text = r.read().decode()
     stage_rx = r'cflexagent_log_stage_seconds_total\{stage="(\w+)"\} (\S+)'
     stages = {m[1]: float(m[2]) for m in re.finditer(stage_rx, text)}
-    code = re.search(r'cflexagent_log_code_info\{hotpath="(\w+)",redact="(\w+)"\}', text)
-    kinds = set(code.groups()) if code else {"unknown"}
-    return stages, (kinds.pop() if len(kinds) == 1 else f"hotpath {code[1]}, redact {code[2]}")  # type: ignore[index]
+    code = re.search(r'cflexagent_log_code_info\{([^}]*)\}', text)
+    builds = dict(re.findall(r'(\w+)="(\w+)"', code[1])) if code else {"code": "unknown"}
+    kinds = set(builds.values())
+    return stages, (kinds.pop() if len(kinds) == 1 else ", ".join(f"{k} {v}" for k, v in builds.items()))
 
 
 AGENT_CONFIG = """

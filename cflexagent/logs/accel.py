@@ -1,7 +1,8 @@
 """Picks the implementation of the logs pipeline's per-line code: mypyc-compiled when present and current.
 
-Two modules run once per shipped line: ``hotpath.py`` (JSON lines -> records,
-timestamps, protobuf entries) and ``redact.py`` (redaction). Each is the source
+Three modules run once per shipped line: ``hotpath.py`` (JSON lines -> records,
+timestamps, protobuf entries), ``redact.py`` (redaction) and ``names.py`` (the
+name finder redaction calls on free text). Each is the source
 of truth; ``setup.py`` compiles a copy of it with mypyc into
 ``_<name>_compiled`` (an extension module, no ``.py`` left behind), stamped
 with the SHA-256 of the source it was built from. A compiled module is used
@@ -13,9 +14,9 @@ only when
   build, which ``packaging/build.sh`` makes fresh), and
 - ``CFLEXAGENT_PURE_PYTHON`` is not set (tests and comparisons of the two).
 
-``hot`` and ``redaction`` are the chosen modules; ``IMPLEMENTATION`` says what
-runs: "mypyc" (both compiled), "python" (neither) or, after a partial build,
-which one is which.
+``hot``, ``redaction`` and ``names`` are the chosen modules; ``IMPLEMENTATION``
+says what runs: "mypyc" (all compiled), "python" (none) or, after a partial
+build, which one is which.
 """
 
 from __future__ import annotations

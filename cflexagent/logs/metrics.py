@@ -103,8 +103,8 @@ class LogMetrics:
         from .accel import KINDS
 
         self.code_info = Gauge("cflexagent_log_code_info",
-                               "Always 1; which build of the per-line code runs, for parse/encode (hotpath) "
-                               "and redaction (redact): mypyc (compiled) or python (the pure fallback, about "
-                               "half as fast: the compiled modules are missing or stale).",
-                               ["hotpath", "redact"], registry=r)
-        self.code_info.labels(KINDS["hotpath"], KINDS["redact"]).set(1)
+                               "Always 1; which build of the per-line code runs, for parse/encode (hotpath), "
+                               "redaction (redact) and its name finder (names): mypyc (compiled) or python (the "
+                               "pure fallback, about half as fast: the compiled modules are missing or stale).",
+                               ["hotpath", "redact", "names"], registry=r)
+        self.code_info.labels(KINDS["hotpath"], KINDS["redact"], KINDS["names"]).set(1)

@@ -108,7 +108,7 @@ STOP = frozenset({
     "system", "sistem", "support", "service", "services", "team", "tim", "staff", "all", "semua", "everyone",
     "there", "sir", "madam", "default", "the", "a", "an", "this", "that", "your", "our", "my", "me", "us", "you",
     "kamu", "anda", "kami", "kita", "saya", "id", "name", "nama", "root", "guest", "tamu", "anonymous", "unknown",
-    "bot", "cron", "scheduler", "worker", "server", "client", "api", "app", "nginx", "cs", "agent", "operator",
+    "bot", "cron", "scheduler", "worker", "server", "api", "app", "nginx", "cs", "agent", "operator",
     "friend", "friends", "world", "new", "baru", "not", "no", "tidak", "belum", "sudah", "yang", "dan", "atau",
     "ke", "di", "untuk", "dengan", "with", "for", "of", "in", "on", "at", "and", "or", "is", "was", "has", "via",
     "email", "phone", "whatsapp", "wa", "sms", "telepon", "alamat", "address", "mr", "mrs", "ms", "dr",
@@ -200,6 +200,14 @@ def _lower_cues(s: str) -> list[int]:
     return out
 
 
+def _sentence_start(s: str, p: int) -> bool:
+    """``p`` opens the text or a sentence (after ". ", "! ", "? ", ": " or a line break)."""
+    i = p - 1
+    while i >= 0 and s[i] in " \t\"'(":
+        i -= 1
+    return i < 0 or s[i] in ".!?:\n"
+
+
 def _word_at(s: str, p: int) -> str:
     end = s.find(" ", p)
     return s[p:] if end < 0 else s[p:end]
@@ -254,9 +262,10 @@ class NameFinder:
     def _blocked(self, low: str) -> bool:
         return low in ORG or low in CALENDAR or low in self._allow
 
-    def _username(self, word: str) -> bool:
-        """``kevin.wijaya``, ``budi_s``, ``j.smith``: pieces that are listed names or initials, one of
-        them a listed name that is not also a common word."""
+    def _username(self, word: str, strong_piece: bool = True) -> bool:
+        """``kevin.wijaya``, ``budi_s``, ``j.smith``: pieces that are listed names or initials, and
+        (``strong_piece``: where no cue says a user name comes) one of them a listed name that is
+        not also a common word."""
         pieces = word.replace("_", ".").replace("-", ".").split(".")
         if not 2 <= len(pieces) <= 4:
             return False
@@ -268,7 +277,7 @@ class NameFinder:
             f = self.flags(low)
             if f == 0 or low in STOP or self._blocked(low):
                 return False
-            if not f & WORD or f & EXTRA:
+            if not f & WORD or f & EXTRA or not strong_piece:
                 strong = True
         return strong
 
@@ -342,6 +351,9 @@ class NameFinder:
         wl = w.lower()
         if wl in TITLES and not title and (wl in TITLES_LOWER or w[0].isupper()):
             return self._after_cue(s, m.end(), wl, w, out)  # "oleh Ibu Ratna", "Halo Kak Budi"
+        if wl in ORG:
+            words = self._words(s, p, 8, True)
+            return words[-1]  # "Ibu Kota Nusantara", "oleh PT Maju Jaya": the organisation's run
         if wl in STOP or self._blocked(wl):
             return m.end()
         if w.lower() != w or title or strong:
@@ -349,7 +361,7 @@ class NameFinder:
             return self._context_run(s, p, title or strong, out)
         # Lower case after a plain cue: a listed name, a user name, an initial glued to a name.
         f = self.flags(wl)
-        if ("." in w or "_" in w or "-" in w) and self._username(w):
+        if ("." in w or "_" in w or "-" in w) and self._username(w, False):
             out.append(p)
             out.append(m.end())
             return m.end()
@@ -409,6 +421,8 @@ class NameFinder:
             if wl in PARTICLES and w == wl and last >= 0:
                 continue
             if not f and not (any_capital and (_title_case(w) or (w.isupper() and len(w) > 1))):
+                if last >= 0 and _title_case(w) and len(w) > 1 and not any_capital:
+                    last = words[k + 1]  # a capitalised word right after the listed ones: a surname in no list
                 break
             if first < 0:
                 first = words[k]
@@ -474,13 +488,18 @@ class NameFinder:
             j = k
             while j < n and kinds[j] != 0:
                 j += 1
-            strong = weak = 0
+            strong = weak = english = 0
             for i in range(k, j):
                 if kinds[i] == 3:
                     strong += 1
-                elif kinds[i] == 2:
+                elif kinds[i] == 2 and not (i == 0 and _sentence_start(s, p)):
+                    # A common word that opens a sentence ("Kertas", "Made") is capitalised anyway.
                     weak += 1
-            if strong or weak >= 2:
+                    if self.flags(s[words[2 * i]:words[2 * i + 1]].lower()) & EN_WORD:
+                        english += 1
+            # Two ambiguous names make a name, unless both are English words ("Art Paper", "Rose
+            # Gold": English capitalises the words of product and UI names).
+            if strong or (weak >= 2 and english < weak):
                 a, b = k, j - 1
                 while kinds[a] < 2 or kinds[a] == 4:
                     a += 1

@@ -9,7 +9,8 @@ Two mechanisms, both pure and synchronous (no I/O; the hash key is passed in):
 - **Patterns**: every string value that is not allowlisted, and every raw line,
   is scanned for emails, phone numbers, Luhn-valid card numbers, credentials in
   signed URLs and ``Authorization`` headers, IPv4 addresses (only when asked
-  for) and user regexes. JSON numbers are never altered.
+  for), personal names (``names.py``, last: after the emails, so an address is
+  one email, not a name) and user regexes. JSON numbers are never altered.
 - **Query strings** (``?a=1&b=2`` in request lines, URLs, referers): a
   parameter named like a redacted field (``name``, ``email``, ``phone``, ...)
   gets that field's action; a credential parameter (``X-Amz-Signature``,
@@ -83,6 +84,9 @@ _PHONE = (
     r"|(?<=\()[2-9][0-9]{2}\) ?[0-9]{3}[ .\-][0-9]{4}(?![\w]|[.\-][0-9])"  # (415) 555-0100
     r"|(?<=[2-9])[0-9]{2}(?P<usep>[.\-])[0-9]{3}(?P=usep)[0-9]{4}(?![\w]|[.\-][0-9])"  # 415.555.0100
 )
+#: Indonesian mobile numbers in the WhatsApp form, the country code without "+" (6281234567890,
+#: 62 812-3456-7890): "62", "8", a digit 1-9, then digit groups; the digit count is checked after.
+_WA = r"(?<=6)2[ .\-]?8[1-9][0-9]{0,3}(?:[ .\-]?[0-9]{2,5}){1,3}(?![\w]|[.\-][0-9])"
 #: 13-19 digits, plain or in groups of four (Amex: 4-6-5), checked with Luhn.
 _CARD = (r"(?<=[2-6])(?:[0-9]{12,18}|[0-9]{3}(?P<csep>[ \-])[0-9]{4}(?P=csep)[0-9]{4}(?P=csep)"
          r"[0-9]{1,7}|[0-9]{3}(?P<asep>[ \-])[0-9]{6}(?P=asep)[0-9]{5})(?![\w]|[.\-][0-9])")
@@ -214,11 +218,13 @@ class Redactor:
         pats = set(cfg.patterns)
         alts = []
         if "phone" in pats:
+            alts.append(f"(?P<wa>{_WA})")
             alts.append(f"(?P<phone>{_PHONE})")
         if "card" in pats:
             alts.append(f"(?P<card>{_CARD})")
         if "ip" in pats:
             alts.append(f"(?P<ip>{_IP})")
+        self._cards = "card" in pats
         self._digit_re = re.compile(f"{_START}(?:{'|'.join(alts)})", re.ASCII) if alts else None
         self._email = "email" in pats
         self._secrets = "secret" in pats
@@ -304,6 +310,13 @@ class Redactor:
                     return None, start + d.end()  # the rest may still hold a number
             new, used = self._phone(text)
             return new, start + used
+        if kind == "wa":
+            digits = _digits_of(text)
+            if 11 <= len(digits) <= 14:  # "62" and the 9-12 digits of a mobile number
+                return self._mask("phone", digits), m.end()
+            if self._cards and 13 <= len(digits) <= 19 and luhn_ok(digits):
+                return self._mask("card", digits), m.end()  # UnionPay's 628x cards
+            return None, start + 1
         if kind == "card":
             digits = _digits_of(text)
             if luhn_ok(digits):
@@ -652,7 +665,8 @@ class RedactMetrics:
         from prometheus_client.core import CounterMetricFamily
 
         fam = CounterMetricFamily("cflexagent_log_redactions", "Values redacted before shipping, by source and rule "
-                                  "(field, email, phone, card, secret, ip or a user rule).", labels=["source", "rule"])
+                                  "(field, email, phone, card, secret, name, ip or a user rule).",
+                                  labels=["source", "rule"])
         for source, counts in list(self._by_source.items()):
             for rule, n in dict(counts).items():
                 fam.add_metric([source, rule], n)

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 import pytest
 
-from cflexagent.logs import accel, hotpath, redact
+from cflexagent.logs import accel, hotpath, names, redact
 from cflexagent.logs.config import SourceConfig
 from cflexagent.logs.parse import _SECOND_CACHE, shipped_fields_decoder, timestamp_ns
 from cflexagent.sinks.protobuf import decode_push
@@ -124,7 +124,7 @@ def test_compiled_hot_path_gives_exactly_what_the_pure_one_gives() -> None:
     assert run(mod, lines) == run(hotpath, lines)
 
 
-@pytest.mark.parametrize("pure", [hotpath, redact], ids=["hotpath", "redact"])
+@pytest.mark.parametrize("pure", [hotpath, redact, names], ids=["hotpath", "redact", "names"])
 def test_compiled_module_is_used_only_when_current(monkeypatch: pytest.MonkeyPatch, pure: ModuleType) -> None:
     mod = compiled(pure)
     assert mod.SOURCE_SHA256 == accel.source_digest(pure)
@@ -139,11 +139,11 @@ def test_the_build_that_runs_is_on_metrics() -> None:
 
     from cflexagent.logs.metrics import LogMetrics
 
-    compiled(hotpath), compiled(redact)
+    compiled(hotpath), compiled(redact), compiled(names)
     kind = "python" if os.environ.get("CFLEXAGENT_PURE_PYTHON") else "mypyc"
     reg = CollectorRegistry()
     LogMetrics(reg)
-    assert reg.get_sample_value("cflexagent_log_code_info", {"hotpath": kind, "redact": kind}) == 1
+    assert reg.get_sample_value("cflexagent_log_code_info", {"hotpath": kind, "redact": kind, "names": kind}) == 1
 
 
 def test_pure_python_can_be_forced() -> None:
@@ -152,7 +152,8 @@ def test_pure_python_can_be_forced() -> None:
             "from prometheus_client import CollectorRegistry; from cflexagent.logs.metrics import LogMetrics; "
             "g = CollectorRegistry(); LogMetrics(g); "
             "print(a.IMPLEMENTATION, a.hot is h, a.redaction is r, "
-            "g.get_sample_value('cflexagent_log_code_info', {'hotpath': 'python', 'redact': 'python'}))")
+            "g.get_sample_value('cflexagent_log_code_info', {'hotpath': 'python', 'redact': 'python', "
+            "'names': 'python'}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env,
                          timeout=120)
     assert out.stdout.split() == ["python", "True", "True", "1.0"], out.stderr
