@@ -1,6 +1,6 @@
 """Names in free text: recall and false alterations on the labelled corpus, and the cost per line.
 
-    python benchmarks/names.py [--split heldout|dev|all] [--show]
+    python benchmarks/names.py [--split heldout|seen|dev|all] [--show]
 
 Runs the agent's redaction (default ``[logs.redact]``, the build ``accel.py`` picks) over
 ``benchmarks/data/names_corpus.jsonl`` (written by ``benchmarks/names_corpus.py``). Figures:
@@ -109,7 +109,7 @@ def report(label: str, s: dict[str, object], show: bool) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", choices=["heldout", "dev", "all"], default="heldout")
+    ap.add_argument("--split", choices=["heldout", "seen", "dev", "all"], default="heldout")
     ap.add_argument("--show", action="store_true", help="print each missed name and altered line")
     ap.add_argument("--no-presidio", action="store_true")
     a = ap.parse_args()

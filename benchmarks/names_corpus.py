@@ -1,14 +1,17 @@
 """Write ``benchmarks/data/names_corpus.jsonl``: the labelled corpus of the ``names`` pattern.
 
-Each line: ``{"split": "dev"|"heldout", "text": ..., "names": [...]}``, ``names`` the exact
+Each line: ``{"split": "dev"|"seen"|"heldout", "text": ..., "names": [...]}``, ``names`` the exact
 personal names in ``text`` (empty for a hard negative). Half of the lines carry names in free
 text (English and Indonesian phrasing: titles, cue words, user names, all caps, bare names),
 half are hard negatives (places, products, companies, months, IDs, error classes, HTTP lines,
 ordinary sentences that start with words that are also names).
 
-The two splits share no template and no name: ``dev`` is what the detector was tuned on,
-``heldout`` was written before the detector was measured on it and never tuned on
-(``benchmarks/names.py`` reports its figures). Seeded: the file is the same at every run.
+The splits share no template and no name. ``dev`` is what the detector was tuned on. ``seen``
+was the first held-out part: measured once (86.2 % of names caught, 3.8 % of harmless lines
+altered), then its misses were studied and the detector changed, so it is tuning data now.
+``heldout`` was written after that, before the detector was measured on it, and is never
+tuned on (``benchmarks/names.py`` reports its figures). Seeded: the file is the same at every
+run.
 
     python benchmarks/names_corpus.py
 """
@@ -32,7 +35,7 @@ POSITIVE = {
         "assigned to {N} (design team)", "pesanan {id} dibuat oleh {U}", "From: {N} <redacted:email>",
         "Mr. {N} requested a refund for {id}", "Sdri. {N} minta kirim ulang invoice", "atas nama {N}, total Rp 250.000",
     ],
-    "heldout": [
+    "seen": [
         "proof {id} rejected by {N}: colours too dark", "Mohon konfirmasi, Ibu {N}, apakah desain sudah sesuai?",
         "file {id} shared by {U}", "Dear Mr. {N}, thank you for your order", "Hai {F}, pesananmu sedang dikirim",
         "reminder emailed to {N}", "customer {N} uploaded 3 files", "transfer a.n. {C} belum masuk",
@@ -41,6 +44,16 @@ POSITIVE = {
         "catatan dari Mbak {F}: tambah logo", "Dr. {N} asked for a quote", "kurir menghubungi Sdr. {N}",
         "pelanggan {N} komplain pengiriman terlambat", "Hello {F}, your account was created",
         "revisi ke-2 diminta oleh {N}", "To: {N}; Subject: proof for {id}",
+    ],
+    "heldout": [
+        "quote {id} accepted by {N}", "Ibu {N} sudah transfer DP 50%", "artwork replaced by {U} at 14:02",
+        "Dear {N}, we need a higher resolution logo", "Halo Bu {F}, proof kedua sudah kami kirim",
+        "refund of Rp 75.000 issued to {N}", "new customer {N} registered via web", "konfirmasi dari {C} diterima",
+        "Pak {N} minta nota dikirim ke kantor", "session expired for user {U}", "{N} changed the delivery address",
+        "Hi {N}, your sticker order is on its way", "invoice {id} paid by {C}", "Kak {F} minta tambah 2 lembar",
+        "Ms. {N} cancelled the reprint", "paket untuk Sdr. {N} sudah diambil kurir",
+        "pelanggan {N} memberi rating 5", "Hello {F}, thanks for the quick approval", "file final dikirim oleh {N}",
+        "Cc: {N}; proof {id} attached",
     ],
 }
 NEGATIVE = {
@@ -74,7 +87,7 @@ NEGATIVE = {
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
         "batch {id} merged into {id}", "Permata Hijau branch reorder", "Lestari Alam brand guideline PDF",
     ],
-    "heldout": [
+    "seen": [
         "render of {id} took 12.4 s on worker-2", "CV Maju Bersama paid invoice {id}",
         "kirim ke Jl. Gatot Subroto Kav. 12, Bandung", "Indah Kiat paper stock low (A4, 80 gsm)",
         "Selamat Pagi! Promo cetak banner Agustus", "KeyError: 'customer_id' in handler", "POST /api/upload HTTP/1.1 413",
@@ -101,6 +114,25 @@ NEGATIVE = {
         "curl/8.5.0 GET /healthz 200 0.002", "job {id} superseded by {id}", "Mega Kuningan office move flyer",
         "Jaya Abadi Motor spare part catalogue", "Melati Putih soap packaging proof",
     ],
+    "heldout": [
+        "thumbnail of {id} cached for 24 h", "PT Sumber Rejeki Makmur order 3.000 nota",
+        "gudang Jl. Ahmad Yani No. 88, Semarang", "Sidu notebook cover proof approved", "Promo Lebaran: diskon 15%",
+        "ZeroDivisionError: division by zero", "PUT /api/orders/{id}/status HTTP/1.1 204", "Print Queue Paused",
+        "grouped by customer segment", "handled by retry middleware", "Cetakan Sinar Dunia terlalu pucat",
+        "Hasil scan kurang tajam, mohon kirim ulang", "Dispatched from Denpasar hub on Wednesday",
+        "Klinik Pratama Sehat order kartu berobat", "Institut Teknologi Bandung poster wisuda",
+        "Villa Seminyak menu board reprint", "released 2.7.0 on Monday 6 April", "Gojek Send pickup at 10:30",
+        "OSError: [Errno 28] No space left on device", "Autumn Collection lookbook printed",
+        "pengambilan di Kota Bogor", "Samsung Galaxy case print file", "Epson L3210 ink low",
+        "Kantor Pos Pusat shipping label", "Lampu Merah café menu printed", "stock of Sinar Jaya envelopes low",
+        "Bank Central Asia virtual account created", "Rabu, 8 April 2026 16:45 WIB", "Oktober 2026 closing done",
+        "systemd[1]: Started cflexagent.service", "HTTP 429 Too Many Requests from WhatsApp gateway",
+        "Taman Mini brochure draft v4", "Pantai Kuta event backdrop", "pembayaran via QRIS berhasil",
+        "Dear team, please check the queue", "Halo admin, stok kertas habis", "user session {id} expired",
+        "Pak Kurir sudah di lokasi", "Jadwal produksi Senin-Jumat", "Sari Ayu cosmetics label proof",
+        "Harapan Baru foundation calendar order", "FileNotFoundError: /var/data/previews/{id}.png",
+        "merge {id} into {id} done", "Golden Rose wedding theme", "Mitra Abadi supplier invoice",
+    ],
 }
 NAMES = {
     # Javanese, Sundanese, Balinese, Batak, Minang, Chinese-Indonesian, Arabic-origin, international.
@@ -111,13 +143,21 @@ NAMES = {
         ("Lim Swie Hoa", "Lim"), ("Kevin Wijaya", "Kevin"), ("Ahmad Fauzi", "Ahmad"), ("John Smith", "John"),
         ("Maria Garcia", "Maria"), ("Nurul Hidayah", "Nurul"), ("Joko Widodo", "Joko"), ("Wayan Sudarsana", "Wayan"),
     ],
-    "heldout": [
+    "seen": [
         ("Sri Wahyuni", "Sri"), ("Bambang Pamungkas", "Bambang"), ("Nyoman Sukerta", "Nyoman"),
         ("Dedi Kurniawan", "Dedi"), ("Tuti Handayani", "Tuti"), ("Ujang Hermawan", "Ujang"), ("Togar Simanjuntak", "Togar"),
         ("Rina Harahap", "Rina"), ("Andi Tanjung", "Andi"), ("Yanti Susanti", "Yanti"), ("Hengky Tanuwijaya", "Hengky"),
         ("Liem Hok Sun", "Liem"), ("Fatimah Azzahra", "Fatimah"), ("Abdul Rahman", "Abdul"), ("Putu Ayu Lestari", "Putu"),
         ("Michael Brown", "Michael"), ("Emily Johnson", "Emily"), ("Rizky Pratama", "Rizky"), ("Eko Prasetyo", "Eko"),
         ("Dian Permatasari", "Dian"),
+    ],
+    "heldout": [
+        ("Wahyu Setiawan", "Wahyu"), ("Nining Sumarni", "Nining"), ("Komang Adi Putra", "Komang"),
+        ("Yudi Hartanto", "Yudi"), ("Rahmawati Nasution", "Rahmawati"), ("Cecep Supriatna", "Cecep"),
+        ("Boru Sitompul", "Boru"), ("Reza Fahlevi", "Reza"), ("Indra Lubis", "Indra"), ("Wulan Sari", "Wulan"),
+        ("Aditya Halim", "Aditya"), ("Tjong Wei Ming", "Tjong"), ("Hasan Basri", "Hasan"), ("Kadek Darmawan", "Kadek"),
+        ("Sarah Williams", "Sarah"), ("David Miller", "David"), ("Arief Budiman", "Arief"), ("Lina Marlina", "Lina"),
+        ("Teguh Santosa", "Teguh"), ("Nur Aini", "Nur"),
     ],
 }
 
@@ -155,7 +195,7 @@ def lines(split: str, rnd: random.Random, per_template: int) -> list[dict[str, o
 
 def main() -> None:
     rnd = random.Random(16)
-    rows = lines("dev", rnd, 4) + lines("heldout", rnd, 4)
+    rows = lines("dev", rnd, 4) + lines("seen", rnd, 4) + lines("heldout", rnd, 4)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     pos = sum(1 for r in rows if r["names"])

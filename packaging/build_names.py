@@ -9,9 +9,13 @@ Reproducible from pinned public sources; the output is byte-identical for the sa
   Asian countries (Arabic- and Sanskrit-origin names used in Indonesia), Chinese surnames, and
   the English-speaking and Dutch lists for international names;
 - which of those names are also common words (``names.EN_WORD`` / ``names.ID_WORD``, so that
-  ``Will``, ``Made`` or ``Indah`` need a second sign before they count): the lower-case entries
-  of Debian's ``wamerican`` (SCOWL, permissive licence) and ``hunspell-id`` (LibreOffice's
-  Indonesian dictionary, LGPL-3) word lists;
+  ``Will``, ``Made`` or ``Indah`` need a second sign before they count): a lower-case entry of
+  Debian's ``wamerican`` (SCOWL, permissive licence) or ``hunspell-id`` (LibreOffice's Indonesian
+  dictionary, LGPL-3) word list that is also common in running text by the ``wordfreq`` package
+  (PyPI, version pinned below; code Apache-2.0, frequency data CC BY-SA 4.0): at least
+  ``EN_ZIPF`` / ``ID_ZIPF`` on its Zipf scale. The dictionaries alone list many plain names
+  (``siti``, ``wijaya``, ``nyoman``); the frequency alone counts names as words. Only this one
+  bit per name comes from them;
 - places never taken for names (the lists hold some: Facebook users who wrote their city as their
   surname): country names and Indonesian provinces from ``pycountry`` (a names-dataset dependency,
   LGPL-2.1) and the Indonesian cities below.
@@ -19,7 +23,7 @@ Reproducible from pinned public sources; the output is byte-identical for the sa
 Run it in a throwaway virtualenv (names-dataset loads ~3 GB into memory; it is never a
 dependency of the agent)::
 
-    python3 -m venv /tmp/nd && /tmp/nd/bin/pip install names-dataset==3.3.1
+    python3 -m venv /tmp/nd && /tmp/nd/bin/pip install names-dataset==3.3.1 wordfreq==3.1.1
     apt-get install wamerican hunspell-id
     /tmp/nd/bin/python packaging/build_names.py          # writes cflexagent/data/names.tsv
     /tmp/nd/bin/python packaging/build_names.py --check  # exit 1 if the shipped file differs
@@ -40,6 +44,11 @@ from cflexagent.logs import names as N  # noqa: E402  (the blockers the detector
 
 OUT = ROOT / "cflexagent" / "data" / "names.tsv"
 NAMES_DATASET_VERSION = "3.3.1"
+WORDFREQ_VERSION = "3.1.1"
+#: Zipf frequency from which a dictionary word is a common word: 10 (English) and about 30
+#: (Indonesian, a smaller and name-richer corpus) per million words of running text.
+EN_ZIPF = 4.0
+ID_ZIPF = 4.5
 EN_DICT = Path("/usr/share/dict/american-english")  # Debian wamerican
 ID_DICT = Path("/usr/share/hunspell/id_ID.dic")  # Debian hunspell-id
 
@@ -127,8 +136,8 @@ def blocked_words() -> set[str]:
     for c in pycountry.countries:
         for attr in ("name", "common_name"):
             value = getattr(c, attr, None)
-            if value:
-                out.update(value.lower().split())
+            if value and " " not in value:  # "Indonesia", "Singapore"; not the "Sri" of "Sri Lanka"
+                out.add(value.lower())
     for sub in pycountry.subdivisions.get(country_code="ID"):
         out.update(sub.name.lower().replace("-", " ").split())
     return out
@@ -136,10 +145,13 @@ def blocked_words() -> set[str]:
 
 def build() -> str:
     from names_dataset import NameDataset  # type: ignore[import-not-found]
+    from wordfreq import zipf_frequency  # type: ignore[import-not-found]
 
     version = importlib.metadata.version("names-dataset")
     if version != NAMES_DATASET_VERSION:
         raise SystemExit(f"names-dataset {version} installed, the list is built from {NAMES_DATASET_VERSION}")
+    if importlib.metadata.version("wordfreq") != WORDFREQ_VERSION:
+        raise SystemExit(f"wordfreq {WORDFREQ_VERSION} is needed")
     en, idw = dictionary_words(EN_DICT, False), dictionary_words(ID_DICT, True)
     blocked = blocked_words()
     nd = NameDataset()
@@ -151,9 +163,9 @@ def build() -> str:
                 if low is not None and low not in blocked:
                     flags[low] = flags.get(low, 0) | flag
     for low in flags:
-        if low in en:
+        if low in en and zipf_frequency(low, "en") >= EN_ZIPF:
             flags[low] |= N.EN_WORD
-        if low in idw:
+        if low in idw and zipf_frequency(low, "id") >= ID_ZIPF:
             flags[low] |= N.ID_WORD
     counts = {k: sum(1 for f in flags.values() if f & v) for k, v in
               (("given", N.GIVEN), ("surname", N.SURNAME), ("english_word", N.EN_WORD),
@@ -164,8 +176,11 @@ def build() -> str:
         f"# Names: names-dataset {version} (PyPI, MIT licence, Philippe Remy; ranked lists of",
         "#   given names and surnames per country), the top of the lists of: "
         + ", ".join(f"{c} {a}/{b}" for c, (a, b) in COUNTRIES.items()) + ".",
-        "# Common-word flags: Debian wamerican (SCOWL, permissive licence) and hunspell-id",
-        "#   (LibreOffice Indonesian dictionary, LGPL-3), their lower-case entries.",
+        "# Common-word flags: lower-case entries of Debian wamerican (SCOWL, permissive licence)",
+        "#   and hunspell-id (LibreOffice Indonesian dictionary, LGPL-3) with a wordfreq "
+        f"{WORDFREQ_VERSION} Zipf",
+        f"#   frequency of at least {EN_ZIPF} (English) / {ID_ZIPF} (Indonesian) (wordfreq: Apache-2.0, "
+        "data CC BY-SA 4.0).",
         "# Places left out: pycountry (LGPL-2.1) country names and Indonesian provinces, and",
         "#   the cities and brands listed in the build script.",
         f"# Entries: {len(flags)}; " + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".",
@@ -185,7 +200,8 @@ def main() -> int:
         print(f"{OUT.relative_to(ROOT)} is {'current' if same else 'NOT current'}")
         return 0 if same else 1
     OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT.relative_to(ROOT)}: {text.count(chr(10)) - 10} names, {len(text.encode()):,} bytes")
+    names = sum(1 for line in text.splitlines() if not line.startswith("#"))
+    print(f"wrote {OUT.relative_to(ROOT)}: {names} names, {len(text.encode()):,} bytes")
     return 0
 
 

@@ -113,6 +113,11 @@ STOP = frozenset({
     "ke", "di", "untuk", "dengan", "with", "for", "of", "in", "on", "at", "and", "or", "is", "was", "has", "via",
     "email", "phone", "whatsapp", "wa", "sms", "telepon", "alamat", "address", "mr", "mrs", "ms", "dr",
     "karena", "itu", "ini", "nomor", "number", "value", "key", "reference", "ref", "hand", "manual",
+    # roles that follow Pak / Bu / Mr. ("Pak RT", "Bu Lurah", "Pak Kurir")
+    "camat", "lurah", "kades", "bupati", "walikota", "gubernur", "presiden", "menteri", "direktur", "director",
+    "manager", "manajer", "dokter", "doctor", "guru", "teacher", "dosen", "satpam", "kurir", "courier", "sopir",
+    "supir", "driver", "bos", "boss", "ketua", "sekretaris", "bendahara", "kepala", "pimpinan", "haji", "mandor",
+    "rt", "rw", "president", "officer", "polisi", "tentara", "pegawai", "karyawan", "pemilik",
 })
 #: Organisation and place words: no word of a run of capitalised words that holds one is a name.
 ORG = frozenset({
@@ -262,35 +267,42 @@ class NameFinder:
     def _blocked(self, low: str) -> bool:
         return low in ORG or low in CALENDAR or low in self._allow
 
-    def _username(self, word: str, strong_piece: bool = True) -> bool:
-        """``kevin.wijaya``, ``budi_s``, ``j.smith``: pieces that are listed names or initials, and
-        (``strong_piece``: where no cue says a user name comes) one of them a listed name that is
-        not also a common word."""
+    def _username(self, word: str, cue: bool) -> bool:
+        """``kevin.wijaya``, ``budi_s``, ``j.smith``: two to four pieces, one of them a listed name.
+        Without a cue before it (``cue``), every piece must be a listed name or an initial, and one
+        a listed name that is not also a common word."""
         pieces = word.replace("_", ".").replace("-", ".").split(".")
         if not 2 <= len(pieces) <= 4:
             return False
-        strong = False
+        strong = listed = False
         for p in pieces:
             low = p.lower()
             if len(low) <= 2:
                 continue  # an initial
             f = self.flags(low)
-            if f == 0 or low in STOP or self._blocked(low):
+            if low in STOP or self._blocked(low):
                 return False
-            if not f & WORD or f & EXTRA or not strong_piece:
+            if f == 0:
+                if not cue:
+                    return False
+                continue
+            listed = True
+            if not f & WORD or f & EXTRA:
                 strong = True
-        return strong
+        return listed if cue else strong
 
     def _glued(self, low: str) -> bool:
-        """``dnurhaliza`` (an initial and a listed name), ``budisantoso`` (two listed names)."""
+        """After a cue: ``dnurhaliza`` (an initial and a listed name), ``budisantoso`` (two listed
+        names, not both common words)."""
         if len(low) < 5 or not low.isalpha():
             return False
-        f = self.flags(low[1:])
-        if f and not f & WORD and len(low) >= 6:
+        rest = low[1:]
+        if self.flags(rest) and rest not in STOP and not self._blocked(rest):
             return True
         for i in range(3, len(low) - 2):
             a = self.flags(low[:i])
-            if a and self.flags(low[i:]) and not (a & WORD and self.flags(low[i:]) & WORD):
+            b = self.flags(low[i:]) if a else 0
+            if a and b and not (a & WORD and b & WORD):
                 return True
         return False
 
@@ -326,31 +338,39 @@ class NameFinder:
         return out
 
     def _after_cue(self, s: str, end: int, low: str, word: str, out: list[int]) -> int:
-        """A cue or title at ``s[..end]``: the name after it, if any; returns where the scan goes on."""
-        title = low in TITLES and (low in TITLES_LOWER or word[0].isupper())
-        strong = low in STRONG_CUES
-        if low in COLON_CUES and s[end:end + 1] != ":":
-            return end
-        if low == "atas":
-            # "atas nama" is the cue; "atas" alone is a preposition.
-            if s[end:end + 5].lower() != " nama":
+        """A cue or title at ``s[..end]``: the name after it, if any; returns where the scan goes on.
+        A cue or title may follow it ("by user kevin.wijaya", "Dear Mr. Smith", "oleh Ibu Ratna"):
+        at most three in a row count."""
+        title = strong = False
+        p = end
+        for _ in range(3):
+            title = title or (low in TITLES and (low in TITLES_LOWER or word[0].isupper()))
+            strong = strong or low in STRONG_CUES
+            if low in COLON_CUES and s[end:end + 1] != ":":
                 return end
-            end += 5
-        if end < len(s) and s[end] == ".":
-            end += 1  # "Bpk.", "a.n.", "Dr."
-        elif low in DOTTED_TITLES:
+            if low == "atas":
+                # "atas nama" is the cue; "atas" alone is a preposition.
+                if s[end:end + 5].lower() != " nama":
+                    return end
+                end += 5
+            if end < len(s) and s[end] == ".":
+                end += 1  # "Bpk.", "a.n.", "Dr."
+            elif low in DOTTED_TITLES:
+                return end
+            g = _GAP.match(s, end)
+            p = g.end() if g is not None else end
+            if p == end and p < len(s) and s[p] not in " \t":
+                return end
+            m = _WORD.match(s, p)
+            if m is None:
+                return end
+            w = m.group()
+            wl = w.lower()
+            if not ((wl in TITLES and (wl in TITLES_LOWER or w[0].isupper())) or wl in CUES or wl in STRONG_CUES):
+                break
+            low, word, end = wl, w, m.end()
+        else:
             return end
-        g = _GAP.match(s, end)
-        p = g.end() if g is not None else end
-        if p == end and p < len(s) and s[p] not in " \t":
-            return end
-        m = _WORD.match(s, p)
-        if m is None:
-            return end
-        w = m.group()
-        wl = w.lower()
-        if wl in TITLES and not title and (wl in TITLES_LOWER or w[0].isupper()):
-            return self._after_cue(s, m.end(), wl, w, out)  # "oleh Ibu Ratna", "Halo Kak Budi"
         if wl in ORG:
             words = self._words(s, p, 8, True)
             return words[-1]  # "Ibu Kota Nusantara", "oleh PT Maju Jaya": the organisation's run
@@ -361,7 +381,7 @@ class NameFinder:
             return self._context_run(s, p, title or strong, out)
         # Lower case after a plain cue: a listed name, a user name, an initial glued to a name.
         f = self.flags(wl)
-        if ("." in w or "_" in w or "-" in w) and self._username(w, False):
+        if ("." in w or "_" in w or "-" in w) and self._username(w, True):
             out.append(p)
             out.append(m.end())
             return m.end()
@@ -412,12 +432,19 @@ class NameFinder:
         cue capitalised words in no list; up to four words."""
         words = self._words(s, p, 4, False)
         first = last = -1
+        listed = False
         for k in range(0, len(words), 2):
             w = s[words[k]:words[k + 1]]
             wl = w.lower()
+            if last >= 0 and wl in CALENDAR and len(wl) == 3:
+                last = words[k + 1]  # "Liem Hok Sun": a weekday's or month's abbreviation inside a name
+                continue
             if wl in STOP or self._blocked(wl) or wl in TITLES:
+                if not listed and wl in STOP:
+                    return words[k + 1]  # "Dear Valued Customer": a phrase, not a name
                 break
             f = self.flags(wl)
+            listed = listed or f != 0
             if wl in PARTICLES and w == wl and last >= 0:
                 continue
             if not f and not (any_capital and (_title_case(w) or (w.isupper() and len(w) > 1))):
@@ -448,7 +475,9 @@ class NameFinder:
             if wl in ORG:
                 return words[-1]
             kind = 0
-            if wl in CALENDAR or wl in STOP or wl in TITLES or wl in self._allow:
+            if wl in CALENDAR and len(wl) == 3 and kinds and kinds[-1] >= 2:
+                kind = 1  # "Liem Hok Sun": a weekday's or month's abbreviation inside a name
+            elif wl in CALENDAR or wl in STOP or wl in TITLES or wl in self._allow:
                 kind = 0
             elif wl in PARTICLES and w == wl:
                 kind = 4  # inside a name only
@@ -462,23 +491,13 @@ class NameFinder:
                 elif len(w) > 1 and "." not in w and "_" not in w:
                     kind = 1
             elif "." in w or "_" in w:
-                kind = 3 if self._username(w) else 0
+                kind = 3 if self._username(w, False) else 0
             if k and kind >= 2 and wl in PHRASES_SECOND.get(s[words[2 * k - 2]:words[2 * k - 1]].lower(), _NONE):
                 kinds[-1] = 0
                 kind = 0
             kinds.append(kind)
         if n == 0:
             return p + 1
-        if n == 1 and kinds[0] == 2 and p >= 2 and s[p - 1] == " " and (s[p - 2].islower() or s[p - 2] == ","):
-            # One capitalised word in mid-sentence that the list has and Indonesian uses as a word
-            # ("dikirim ke Budi", "terima kasih, Indah"): in lower-case text the capital makes it a name.
-            # Not an English word ("Will", "Grace"): English capitalises product and UI words.
-            w = s[words[0]:words[1]]
-            f = self.flags(w.lower())
-            if f & ID_WORD and not f & EN_WORD and _title_case(w):
-                out.append(words[0])
-                out.append(words[1])
-            return words[1]
         # Segments between non-names: a name if it holds an unambiguous listed name, or two listed names.
         k = 0
         while k < n:
