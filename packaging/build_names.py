@@ -62,25 +62,26 @@ COUNTRIES: dict[str, tuple[int, int]] = {
     "NL": (500, 500), "PH": (500, 500), "DE": (300, 300), "FR": (300, 300),
 }
 #: Indonesian cities and regions (the lists hold some as surnames), and other places of the business.
+#: Single words only: the words of a place of several words ("Pondok Indah") are names elsewhere.
 PLACES = """
 jakarta bandung surabaya medan semarang makassar palembang tangerang depok bekasi bogor malang yogyakarta jogja
-jogjakarta solo surakarta denpasar bali batam pekanbaru padang bandar lampung banjarmasin pontianak samarinda
+jogjakarta solo surakarta denpasar bali batam pekanbaru padang  banjarmasin pontianak samarinda
 balikpapan manado jambi cirebon sukabumi tasikmalaya serang cilegon kediri madiun blitar jember banyuwangi
 probolinggo pasuruan mojokerto sidoarjo gresik lamongan tuban bojonegoro magelang klaten salatiga kudus pati
 jepara tegal pekalongan purwokerto cilacap banyumas kebumen purworejo wonosobo temanggung boyolali sragen
-karanganyar wonogiri sukoharjo sleman bantul kulon progo gunungkidul garut cianjur karawang purwakarta subang
+karanganyar wonogiri sukoharjo sleman bantul gunungkidul garut cianjur karawang purwakarta subang
 indramayu majalengka kuningan sumedang ciamis banjar pangandaran lebak pandeglang tangsel cimahi ambon jayapura
-kupang mataram lombok sumbawa bima ende flores kendari palu gorontalo ternate sorong merauke manokwari mamuju
-palangkaraya tarakan bontang bengkulu aceh banda lhokseumawe langsa sabang meulaboh binjai tebing tinggi
+kupang mataram lombok sumbawa ende flores kendari palu gorontalo ternate sorong merauke manokwari mamuju
+palangkaraya tarakan bontang bengkulu aceh banda lhokseumawe langsa sabang meulaboh binjai
 pematangsiantar siantar sibolga tarutung balige parapat toba samosir nias padangsidimpuan bukittinggi payakumbuh
 solok sawahlunto pariaman dumai tanjungpinang pangkalpinang bangka belitung lubuklinggau prabumulih baturaja
-metro kotabumi pringsewu sumatra sumatera jawa java kalimantan borneo sulawesi celebes papua maluku nusa tenggara
-riau kepri madura bogor puncak lembang ubud kuta seminyak canggu sanur nusa dua jimbaran singaraja tabanan gianyar
-klungkung karangasem bangli negara buleleng badung labuan bajo bunaken raja ampat toraja wakatobi komodo
-bromo semeru merapi rinjani krakatau dieng kawah ijen borobudur prambanan ancol senayan menteng kemang kuningan
-sudirman thamrin kelapa gading pluit cengkareng grogol kebayoran blok tebet cawang cibubur cileungsi cikarang
-serpong bintaro alam sutera bsd karawaci ciledug cinere cipete fatmawati pondok indah
-singapore kuala lumpur penang johor malaysia brunei manila bangkok tokyo seoul beijing shanghai hong kong
+metro kotabumi pringsewu sumatra sumatera jawa java kalimantan borneo sulawesi celebes papua maluku
+riau kepri madura bogor puncak lembang ubud kuta seminyak canggu sanur jimbaran singaraja tabanan gianyar
+klungkung karangasem bangli negara buleleng badung bunaken toraja wakatobi komodo
+bromo semeru merapi rinjani krakatau dieng borobudur prambanan ancol senayan menteng kemang kuningan
+kebon pluit cengkareng grogol kebayoran blok tebet cawang cibubur cileungsi cikarang
+serpong bintaro bsd karawaci ciledug cinere cipete
+singapore penang johor malaysia brunei manila bangkok tokyo seoul beijing shanghai
 london paris berlin amsterdam sydney melbourne perth dubai riyadh jeddah mecca mekkah makkah madinah medina cairo
 """.split()
 #: Brands and services that turn up in this business's logs and are in the lists (as names, or as noise).

@@ -294,8 +294,8 @@ class NameFinder:
     def _glued(self, low: str) -> bool:
         """After a cue: ``dnurhaliza`` (an initial and a listed name), ``budisantoso`` (two listed
         names, not both common words)."""
-        if len(low) < 5 or not low.isalpha():
-            return False
+        if not 5 <= len(low) <= 48 or not low.isalpha():
+            return False  # (a listed name has at most 24 letters: a crafted long word costs nothing)
         rest = low[1:]
         if self.flags(rest) and rest not in STOP and not self._blocked(rest):
             return True
@@ -332,8 +332,9 @@ class NameFinder:
                 else:
                     nxt = self._run(s, start, out)
                 pos = max(pos, nxt, m.end())
-                m = None
-            if m is None or m.start() < pos:
+                m = _CAP.search(s, pos) if pos < len(s) else None
+            if m is not None and m.start() < pos:
+                # (Once a search found nothing, no later one can: the text is not searched again.)
                 m = _CAP.search(s, pos) if pos < len(s) else None
         return out
 
@@ -417,9 +418,10 @@ class NameFinder:
             m = _WORD.match(s, p)
             if m is None:
                 break
-            out.append(p)
-            out.append(m.end())
             e = m.end()
+            out.append(p)
+            # "Kevin's": the name is "Kevin"
+            out.append(e - 2 if e - p > 3 and s[e - 2] in "'’" and s[e - 1] == "s" else e)
             if s[e:e + 2] == ". " and (e - p == 1 or s[p:e].lower() in TITLES or s[p:e].lower() in ORG):
                 e += 1  # "A. Yani", "Bpk. Joko", "Jl. Sudirman"
             if s[e:e + 1] != " ":
@@ -498,6 +500,9 @@ class NameFinder:
             kinds.append(kind)
         if n == 0:
             return p + 1
+        # A common word that opens a sentence ("Kertas Art", "Made changes") is capitalised anyway.
+        w0 = s[words[0]:words[1]]
+        opener = _sentence_start(s, p) and _title_case(w0) and (self.flags(w0.lower()) & WORD) != 0
         # Segments between non-names: a name if it holds an unambiguous listed name, or two listed names.
         k = 0
         while k < n:
@@ -511,8 +516,7 @@ class NameFinder:
             for i in range(k, j):
                 if kinds[i] == 3:
                     strong += 1
-                elif kinds[i] == 2 and not (i == 0 and _sentence_start(s, p)):
-                    # A common word that opens a sentence ("Kertas", "Made") is capitalised anyway.
+                elif kinds[i] == 2 and not (i == 0 and opener):
                     weak += 1
                     if self.flags(s[words[2 * i]:words[2 * i + 1]].lower()) & EN_WORD:
                         english += 1
