@@ -90,7 +90,8 @@ NEGATIVE = {
     "seen": [
         "render of {id} took 12.4 s on worker-2", "CV Maju Bersama paid invoice {id}",
         "kirim ke Jl. Gatot Subroto Kav. 12, Bandung", "Indah Kiat paper stock low (A4, 80 gsm)",
-        "Selamat Pagi! Promo cetak banner Agustus", "KeyError: 'customer_id' in handler", "POST /api/upload HTTP/1.1 413",
+        "Selamat Pagi! Promo cetak banner Agustus", "KeyError: 'customer_id' in handler",
+        "POST /api/upload HTTP/1.1 413",
         "Mark as done after QA", "ordered by date desc", "retried by scheduler after backoff",
         "Mawar Merah wedding invitation template v2", "stok kertas Bintang habis", "Bagus sekali, hasil cetak rapi",
         "Sent from Yogyakarta warehouse on Friday", "Rumah Sakit Harapan Kita order 200 flyer",
@@ -145,9 +146,10 @@ NAMES = {
     ],
     "seen": [
         ("Sri Wahyuni", "Sri"), ("Bambang Pamungkas", "Bambang"), ("Nyoman Sukerta", "Nyoman"),
-        ("Dedi Kurniawan", "Dedi"), ("Tuti Handayani", "Tuti"), ("Ujang Hermawan", "Ujang"), ("Togar Simanjuntak", "Togar"),
-        ("Rina Harahap", "Rina"), ("Andi Tanjung", "Andi"), ("Yanti Susanti", "Yanti"), ("Hengky Tanuwijaya", "Hengky"),
-        ("Liem Hok Sun", "Liem"), ("Fatimah Azzahra", "Fatimah"), ("Abdul Rahman", "Abdul"), ("Putu Ayu Lestari", "Putu"),
+        ("Dedi Kurniawan", "Dedi"), ("Tuti Handayani", "Tuti"), ("Ujang Hermawan", "Ujang"),
+        ("Togar Simanjuntak", "Togar"), ("Rina Harahap", "Rina"), ("Andi Tanjung", "Andi"), ("Yanti Susanti", "Yanti"),
+        ("Hengky Tanuwijaya", "Hengky"), ("Liem Hok Sun", "Liem"), ("Fatimah Azzahra", "Fatimah"),
+        ("Abdul Rahman", "Abdul"), ("Putu Ayu Lestari", "Putu"),
         ("Michael Brown", "Michael"), ("Emily Johnson", "Emily"), ("Rizky Pratama", "Rizky"), ("Eko Prasetyo", "Eko"),
         ("Dian Permatasari", "Dian"),
     ],
