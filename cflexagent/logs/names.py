@@ -187,8 +187,8 @@ def _lower_cues(s: str) -> list[int]:
     out: list[int] = []
     pos = 0
     for w in s.split():
-        if len(w) > 10:
-            continue  # longer than any cue: no hashing
+        if len(w) > 10 or not w[0].islower():
+            continue  # longer than any cue, or not lower case: no hashing
         core = w
         if w not in LOWER_CUES:
             if len(w) < 2 or w[-1] not in ":,." or w[:-1] not in LOWER_CUES:
@@ -327,10 +327,13 @@ class NameFinder:
                 start = m.start()
                 word = m.group()
                 low = word.lower()
+                e = m.end()
                 if low in CUES or low in STRONG_CUES or low in TITLES:
-                    nxt = self._after_cue(s, m.end(), low, word, out)
-                else:
+                    nxt = self._after_cue(s, e, low, word, out)
+                elif (e + 1 < len(s) and s[e + 1].isupper() and s[e] in " .") or low in ORG or self.flags(low):
                     nxt = self._run(s, start, out)
+                else:
+                    nxt = e  # one capitalised word in no list ("GET", "Gagal", "ValueError"): never a name
                 pos = max(pos, nxt, m.end())
                 m = _CAP.search(s, pos) if pos < len(s) else None
             if m is not None and m.start() < pos:
