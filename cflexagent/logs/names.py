@@ -22,8 +22,11 @@ What makes a name, in order of strength:
   Santoso``, ``Kevin``). A listed name that is also a common English or
   Indonesian word (``Made``, ``Will``, ``Indah``, ``Bagus``, ``Jaya``) counts only
   next to another listed name (``Made Wirawan``, ``Indah Sari``) or after a
-  title or cue; all-caps words likewise (``BUDI SANTOSO``, not ``NOTE``).
-  Capitalised words next to a name are taken with it (``Budi Kurniawanto``).
+  title or cue; all-caps words likewise (``BUDI SANTOSO``, not ``NOTE``). Two
+  such words that are both English words (``Art Paper``, ``Rose Gold``) are not
+  a name, nor is a common word that opens a sentence (``Made changes``, ``Kertas
+  Art``). One capitalised word in no list right after a name is taken with it
+  (``Budi Kurniawanto``).
 
 What blocks a name: organisation and place words (``PT``, ``CV``, ``Jl.``,
 ``Bandara``, ``Universitas``, ``Bank``, ``Toko``, ``Ltd`` ...) take the whole run of
@@ -33,10 +36,13 @@ names; a word with a digit, inside a path, an email, a URL or a dotted
 identifier, in camel case (``ValueError``) or glued to digits (``F-5258``) is
 never looked at. So IDs, UUIDs, dates, versions and numbers are never altered.
 
-Cost: one regex search finds the candidate starting points (capitalised words,
-dotted lower-case words, lower-case cue words); everything else is dict lookups
-on those few words, so a line costs a few microseconds and a crafted line costs
-time linear in its length (possessive quantifiers: no backtracking).
+Cost: a regex that starts with a character class finds the capitalised words
+(the engine skips to the next capital in C), one ``split`` and set lookups find
+the lower-case cues; everything else is dict lookups on those few words, so a
+line costs a few microseconds. A crafted line costs time linear in its length:
+possessive quantifiers (no backtracking), bounded runs and chains, no search
+repeated after it found nothing, glued-name splitting only on words of at most
+48 letters.
 """
 
 from __future__ import annotations
