@@ -1,8 +1,9 @@
 """Picks the mypyc-compiled build of a per-line module when it is present and current.
 
-Three modules run once per shipped log line: ``logs/parsers/jsonlines.py``
+Four modules run once per shipped log line: ``logs/parsers/jsonlines.py``
 (JSON lines -> records and timestamps), ``logs/transforms/redact.py``
-(redaction) and ``sinks/loki/entries.py`` (records -> protobuf entries). Each
+(redaction) with ``logs/transforms/names.py`` (personal names in free text),
+and ``sinks/loki/entries.py`` (records -> protobuf entries). Each
 is the source of truth; ``setup.py`` compiles a copy of it with mypyc into
 ``_<name>_compiled`` next to it (an extension module, no ``.py`` left behind),
 stamped with the SHA-256 of the source it was built from. ``select(module)``
@@ -29,7 +30,7 @@ from types import ModuleType
 
 #: The modules setup.py compiles (paths relative to the repository root).
 SOURCES = ("cflexagent/logs/parsers/jsonlines.py", "cflexagent/logs/transforms/redact.py",
-           "cflexagent/sinks/loki/entries.py")
+           "cflexagent/logs/transforms/names.py", "cflexagent/sinks/loki/entries.py")
 #: Short name of each selected module -> "mypyc" or "python".
 BUILDS: dict[str, str] = {}
 

@@ -26,7 +26,7 @@ from cflexagent.logs.config import JsonSource
 from cflexagent.logs.parsers import jsonlines
 from cflexagent.logs.parsers.json import shipped_fields_decoder
 from cflexagent.logs.parsers.timestamps import SECOND_CACHE, timestamp_ns
-from cflexagent.logs.transforms import redact
+from cflexagent.logs.transforms import names, redact
 from cflexagent.sinks.loki import entries
 from cflexagent.sinks.loki.protobuf import decode_push
 
@@ -123,7 +123,7 @@ def compiled(pure: ModuleType) -> ModuleType:
     return mod
 
 
-PURE = [jsonlines, entries, redact]
+PURE = [jsonlines, entries, redact, names]
 
 
 def test_compiled_modules_give_exactly_what_the_pure_ones_give() -> None:
@@ -165,7 +165,9 @@ def test_the_build_that_runs_is_on_metrics() -> None:
     kind = "python" if os.environ.get("CFLEXAGENT_PURE_PYTHON") else "mypyc"
     reg = CollectorRegistry()
     LogMetrics(reg)
-    for module in ("jsonlines", "entries", "redact"):
+    from cflexagent.logs import transforms  # noqa: F401  (selects redact and names)
+
+    for module in ("jsonlines", "entries", "redact", "names"):
         assert reg.get_sample_value("cflexagent_log_code_info", {"module": module, "build": kind}) == 1
 
 

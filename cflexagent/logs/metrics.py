@@ -143,6 +143,7 @@ class CodeInfo(Collector):
     def _family() -> GaugeMetricFamily:
         return GaugeMetricFamily(
             "cflexagent_log_code_info",
-            "Always 1 per per-line module in use (jsonlines: parse, entries: Loki encode, redact): build mypyc "
+            "Always 1 per per-line module in use (jsonlines: parse, entries: Loki encode, redact and its name "
+            "finder names): build mypyc "
             "(compiled) or python (the pure fallback, about half as fast: the compiled module is missing or stale).",
             labels=["module", "build"])

@@ -36,6 +36,16 @@ def test_preview_json_source(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "redactions: email=1, field=1, phone=1" in out
 
 
+def test_preview_shows_names_redacted_in_free_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "app.log").write_text('{"ts":"2026-11-26T10:15:00Z","level":"INFO","service":"cflex-api",'
+                                      '"msg":"Pelanggan Ibu Ratna Sari minta revisi, oleh kevin.wijaya"}\n')
+    cfg = write_config(tmp_path)
+    assert main(["logs", "preview", "-c", str(cfg), "--source", "app"]) == 0
+    out = capsys.readouterr().out
+    assert '"msg":"Pelanggan Ibu <redacted:name> minta revisi, oleh <redacted:name>"' in out
+    assert "Ratna" not in out and "kevin" not in out and "redactions: name=2" in out
+
+
 def test_preview_hash_uses_the_agents_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "app.log").write_text(APP)
     cfg = write_config(tmp_path, '[logs.redact]\nfield_action = "hash"\npattern_action = "hash"\n')

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from ...compiled import select
 from ..batch import LogBatch
 from ..parsers.jsonlines import json_bytes
+from . import names as _names
 from . import redact as _redact
 from .config import RedactConfig
 from .derive import DerivedMetrics, deriver
@@ -39,8 +40,10 @@ if TYPE_CHECKING:
     from ..config import LogsConfig, SourceBase
 
     redaction = _redact
+    name_finding = _names
 else:
     redaction = select(_redact)
+    name_finding = select(_names)
 
 Transform = Callable[[LogBatch], LogBatch]
 KEY_FILE_NAME = "redact.key"
@@ -102,7 +105,9 @@ def prepare(config: Config) -> bytes:
 
 def build_redactor(source: str, cfg: RedactConfig, ctx: Context | None, key: bytes) -> _redact.Redactor:
     counts = ctx.shared(RedactMetrics).counts_for(source) if ctx is not None else None
-    return redaction.Redactor(cfg, key=key, counts=counts)
+    finder = (name_finding.NameFinder(name_finding.shipped_names(), cfg.names_allow, cfg.names_extra)
+              if "names" in cfg.patterns else None)
+    return redaction.Redactor(cfg, key=key, counts=counts, names=finder)
 
 
 def redact_transform(redactor: _redact.Redactor) -> Transform:

@@ -16,7 +16,7 @@ from ...configtypes import Section
 
 FieldAction = Literal["drop", "mask", "hash"]
 PatternAction = Literal["mask", "hash"]
-PatternName = Literal["email", "phone", "card", "secret", "ip"]
+PatternName = Literal["email", "phone", "card", "secret", "ip", "names"]
 
 #: Keys whose values are personal data (names, phone numbers, emails, addresses).
 DEFAULT_FIELDS: tuple[str, ...] = (
@@ -33,7 +33,7 @@ DEFAULT_SECRET_PARAMS: tuple[str, ...] = (
     "signature", "sig", "token", "x-amz-signature", "x-amz-credential", "x-amz-security-token",
     "key", "api_key", "apikey", "access_token", "refresh_token", "password", "client_secret",
 )
-DEFAULT_PATTERNS: tuple[PatternName, ...] = ("email", "phone", "card", "secret")
+DEFAULT_PATTERNS: tuple[PatternName, ...] = ("email", "phone", "card", "secret", "names")
 
 _RULE_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -64,6 +64,10 @@ class RedactConfig(Section):
     pattern_action: PatternAction = "mask"
     secret_params: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_SECRET_PARAMS))
     rules: list[RedactRule] = []
+    #: Words and phrases the ``names`` pattern never takes for names (products, brands, staff aliases).
+    names_allow: list[str] = []
+    #: Names the ``names`` pattern takes wherever they stand capitalised, in no list or ambiguous.
+    names_extra: list[str] = []
     hash_key_file: str = ""
     hash_length: int = 16
 
@@ -74,9 +78,14 @@ class RedactConfig(Section):
         if not 8 <= self.hash_length <= 64:
             raise ValueError(f"hash_length: expected 8..64 hex digits, got {self.hash_length}")
         names = [r.name for r in self.rules]
-        dupes = sorted({n for n in names if names.count(n) > 1} | (set(names) & {*DEFAULT_PATTERNS, "ip", "field"}))
+        dupes = sorted({n for n in names if names.count(n) > 1}
+                       | (set(names) & {*DEFAULT_PATTERNS, "ip", "field", "name"}))
         if dupes:
             raise ValueError(f"rules: duplicate or reserved rule name {dupes[0]!r}")
+        for key, words in (("names_allow", self.names_allow), ("names_extra", self.names_extra)):
+            for w in words:
+                if not w.strip() or len(w) > 100 or any(c.isdigit() for c in w):
+                    raise ValueError(f'{key}: expected words without digits (max 100 characters), got "{w}"')
         for p in self.secret_params:
             if not p or any(c in p for c in "=& \t"):
                 raise ValueError(f'secret_params: not a query parameter name: "{p}"')

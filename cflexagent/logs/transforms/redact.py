@@ -9,7 +9,8 @@ Two mechanisms, both pure and synchronous (no I/O; the hash key is passed in):
 - **Patterns**: every string value that is not allowlisted, and every raw line,
   is scanned for emails, phone numbers, Luhn-valid card numbers, credentials in
   signed URLs and ``Authorization`` headers, IPv4 addresses (only when asked
-  for) and user regexes. JSON numbers are never altered.
+  for), personal names (``names.py``, last: after the emails, so an address is
+  one email, not a name) and user regexes. JSON numbers are never altered.
 - **Query strings** (``?a=1&b=2`` in request lines, URLs, referers): a
   parameter named like a redacted field (``name``, ``email``, ``phone``, ...)
   gets that field's action; a credential parameter (``X-Amz-Signature``,
@@ -49,6 +50,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .config import RedactConfig
+from .names import NameFinder
 
 _DIGITS = frozenset("0123456789")
 #: Bytes of a random key for a redactor given none (hashes then only correlate within the process).
@@ -82,6 +84,9 @@ _PHONE = (
     r"|(?<=\()[2-9][0-9]{2}\) ?[0-9]{3}[ .\-][0-9]{4}(?![\w]|[.\-][0-9])"  # (415) 555-0100
     r"|(?<=[2-9])[0-9]{2}(?P<usep>[.\-])[0-9]{3}(?P=usep)[0-9]{4}(?![\w]|[.\-][0-9])"  # 415.555.0100
 )
+#: Indonesian mobile numbers in the WhatsApp form, the country code without "+" (6281234567890,
+#: 62 812-3456-7890): "62", "8", a digit 1-9, then digit groups; the digit count is checked after.
+_WA = r"(?<=6)2[ .\-]?8[1-9][0-9]{0,3}(?:[ .\-]?[0-9]{2,5}){1,3}(?![\w]|[.\-][0-9])"
 #: 13-19 digits, plain or in groups of four (Amex: 4-6-5), checked with Luhn.
 _CARD = (r"(?<=[2-6])(?:[0-9]{12,18}|[0-9]{3}(?P<csep>[ \-])[0-9]{4}(?P=csep)[0-9]{4}(?P=csep)"
          r"[0-9]{1,7}|[0-9]{3}(?P<asep>[ \-])[0-9]{6}(?P=asep)[0-9]{5})(?![\w]|[.\-][0-9])")
@@ -161,7 +166,8 @@ def _digits_of(text: str) -> str:
 class Redactor:
     """Compiled redaction rules. ``counts`` (rule -> redactions) is shared with the metrics."""
 
-    def __init__(self, cfg: RedactConfig, key: bytes = b"", counts: dict[str, int] | None = None) -> None:
+    def __init__(self, cfg: RedactConfig, key: bytes = b"", counts: dict[str, int] | None = None,
+                 names: NameFinder | None = None) -> None:
         self.cfg = cfg
         self.enabled = cfg.enabled
         self.counts: dict[str, int] = counts if counts is not None else {}
@@ -180,17 +186,29 @@ class Redactor:
         pats = set(cfg.patterns)
         alts = []
         if "phone" in pats:
+            alts.append(f"(?P<wa>{_WA})")
             alts.append(f"(?P<phone>{_PHONE})")
         if "card" in pats:
             alts.append(f"(?P<card>{_CARD})")
         if "ip" in pats:
             alts.append(f"(?P<ip>{_IP})")
+        self._cards = "card" in pats
         self._digit_re = re.compile(f"{_START}(?:{'|'.join(alts)})", re.ASCII) if alts else None
         self._email = "email" in pats
         self._secrets = "secret" in pats
         self._secret_params = frozenset(p.lower() for p in cfg.secret_params)
         self._rules = [(r.regex, self._rule_masker(r.name)) for r in cfg.rules]
-        self._query = bool(self._leaf_actions) or bool(alts) or self._email or bool(self._rules) or self._secrets
+        #: The ``names`` pattern: the finder the caller built (``transforms/__init__.py`` builds the
+        #: one ``compiled.py`` picks), else the pure one over the shipped list.
+        self._names: NameFinder | None = None
+        if "names" in pats:
+            if names is None:
+                from . import names as impl
+
+                names = impl.NameFinder(impl.shipped_names(), cfg.names_allow, cfg.names_extra)
+            self._names = names
+        self._query = (bool(self._leaf_actions) or bool(alts) or self._email or bool(self._rules) or self._secrets
+                       or self._names is not None)
         #: Parameters seen by the current query pass (``redact_text`` compares it with the "=" count).
         self._query_eqs = 0
 
@@ -261,6 +279,13 @@ class Redactor:
                     return None, start + d.end()  # the rest may still hold a number
             new, used = self._phone(text)
             return new, start + used
+        if kind == "wa":
+            digits = _digits_of(text)
+            if 11 <= len(digits) <= 14:  # "62" and the 9-12 digits of a mobile number
+                return self._mask("phone", digits), m.end()
+            if self._cards and 13 <= len(digits) <= 19 and luhn_ok(digits):
+                return self._mask("card", digits), m.end()  # UnionPay's 628x cards
+            return None, start + 1
         if kind == "card":
             digits = _digits_of(text)
             if luhn_ok(digits):
@@ -269,6 +294,23 @@ class Redactor:
         if kind == "ip":
             return self._mask("ip", text), m.end()
         return None, m.end()
+
+    def _sub_names(self, s: str, finder: NameFinder) -> str:
+        """``s`` with the names ``finder`` finds masked; a hash is of the name in lower case with
+        its spaces collapsed, so "Budi Santoso" and "BUDI  SANTOSO" give one token."""
+        spans = finder.spans(s)
+        if not spans:
+            return s
+        out: list[str] = []
+        last = 0
+        for i in range(0, len(spans), 2):
+            start = spans[i]
+            end = spans[i + 1]
+            out.append(s[last:start])
+            out.append(self._mask("name", " ".join(s[start:end].lower().split())))
+            last = end
+        out.append(s[last:])
+        return "".join(out)
 
     def _replace_email(self, m: re.Match[str]) -> str:
         return self._mask("email", m.group().lower())
@@ -405,6 +447,8 @@ class Redactor:
             out = self._sub_digits(out, self._digit_re)
         if self._email and "@" in out:
             out = _EMAIL_RE.sub(self._replace_email, out)
+        if self._names is not None:
+            out = self._sub_names(out, self._names)
         for rx, masker in self._rules:
             out = rx.sub(masker, out)
         return s if out == s else out
@@ -590,7 +634,8 @@ class RedactMetrics:
         from prometheus_client.core import CounterMetricFamily
 
         fam = CounterMetricFamily("cflexagent_log_redactions", "Values redacted before shipping, by source and rule "
-                                  "(field, email, phone, card, secret, ip or a user rule).", labels=["source", "rule"])
+                                  "(field, email, phone, card, secret, name, ip or a user rule).",
+                                  labels=["source", "rule"])
         for source, counts in list(self._by_source.items()):
             for rule, n in dict(counts).items():
                 fam.add_metric([source, rule], n)

@@ -436,8 +436,12 @@ def parity_corpus() -> list[dict[str, object] | None]:
     """Records as apps log them: allowlisted only, PII in fields, free text, URLs, nested, odd values."""
     import random
 
+    from tests.logs.transforms.test_names import NAMED
+    from tests.logs.transforms.test_names import UNTOUCHED as NOT_NAMES
+
     rnd = random.Random(11)
-    texts = [t for _, t, _ in REDACTED] + UNTOUCHED + ["", "x" * 300, "ünïcode 0812 3456 7890 ✓"]
+    texts = ([t for _, t, _ in REDACTED] + UNTOUCHED + ["", "x" * 300, "ünïcode 0812 3456 7890 ✓"]
+             + [t for _, t, _ in NAMED] + [t for _, t in NOT_NAMES])
     out: list[dict[str, object] | None] = []
     for i in range(2000):
         rec: dict[str, object] = {"ts": "2026-11-26T10:15:00Z", "level": "INFO", "service": "cflex-api",
@@ -461,18 +465,23 @@ def parity_corpus() -> list[dict[str, object] | None]:
 
 @pytest.mark.parametrize("config", [{}, {"field_action": "hash", "pattern_action": "hash"},
                                     {"patterns": ["ip", "email"], "field_actions": {"address": "drop"},
-                                     "rules": [{"name": "nik", "regex": r"\bNIK\d{16}\b"}]}],
-                         ids=["default", "hash", "ip-rules"])
+                                     "rules": [{"name": "nik", "regex": r"\bNIK\d{16}\b"}]},
+                                    {"names_allow": ["Kevin", "Bintang Jaya"], "names_extra": ["Indah"]}],
+                         ids=["default", "hash", "ip-rules", "names-lists"])
 def test_compiled_redaction_gives_exactly_what_the_pure_one_gives(config: dict[str, object]) -> None:
-    from cflexagent.logs.transforms import redact
+    from cflexagent.logs.transforms import names, redact
+    from tests.logs.transforms.test_names import NAMED
     from tests.test_compiled import compiled
 
-    mod = compiled(redact)
+    mod, names_mod = compiled(redact), compiled(names)
     records = parity_corpus()
-    texts = [t for _, t, _ in REDACTED] + UNTOUCHED
+    texts = [t for _, t, _ in REDACTED] + UNTOUCHED + [t for _, t, _ in NAMED]
 
-    def run(impl: object) -> tuple[object, ...]:
-        r = impl.Redactor(cfg(**config), key=b"p" * 32)  # type: ignore[attr-defined]
+    def run(impl: object, finder_mod: Any) -> tuple[object, ...]:
+        c = cfg(**config)
+        # Each build with its own name finder (the agent builds the one compiled.py picks).
+        finder = finder_mod.NameFinder(finder_mod.shipped_names(), c.names_allow, c.names_extra)
+        r = impl.Redactor(c, key=b"p" * 32, names=finder)  # type: ignore[attr-defined]
         lines = [msgspec.json.encode(rec) if rec is not None else b"not json 0812 3456 7890" for rec in records]
         out = r.redact_batch(lines, records, True, msgspec.json.encode)
         assert out is not None
@@ -482,6 +491,7 @@ def test_compiled_redaction_gives_exactly_what_the_pure_one_gives(config: dict[s
         text_out = r.redact_batch(text_lines, fields, False, msgspec.json.encode)
         return changed, out, text_out, [r.redact_text(t) for t in texts], dict(r.counts)
 
-    got, want = run(mod), run(redact)
+    got, want = run(mod, names_mod), run(redact, names)
     assert got == want
     assert len(got[0]) > 1000 and got[4]  # the corpus exercises the rules
+    assert got[4].get("name", 0) > 100 or "patterns" in config  # names too, where they are on

@@ -1,0 +1,567 @@
+"""Find personal names in free text (log messages, notes, error texts, syslog and nginx error lines).
+
+Pure and synchronous, no I/O after the name list is loaded; used by ``redact.py``
+(the ``names`` pattern) and compiled with mypyc like it (``setup.py``, picked by
+``compiled.py``): keep it plainly typed.
+
+What makes a name, in order of strength:
+
+- **A title** (``Bapak``/``Bpk.``/``Pak``, ``Ibu``/``Bu``, ``Mas``, ``Mbak``,
+  ``Kak``, ``Sdr.``, ``Hj.``, ``Mr.``, ``Dr.`` ...): the capitalised words after it
+  are a name even when they are in no list (``Ibu Sukmawati``), and so are
+  lower-case words that are in the list (``pak budi``). The title stays.
+- **A cue word** (``by``, ``oleh``, ``user``, ``pelanggan``, ``customer``,
+  ``a.n.``/``atas nama``, ``Dear``, ``Halo``, ``Hi``, ``From:``/``Dari:`` ...):
+  the next word is a name when it is in the list in any case (``oleh BUDI``,
+  ``by budi``), a user-name form of listed names (``kevin.wijaya``, ``budi_s``),
+  an initial glued to a listed name (``dnurhaliza``) or two glued names
+  (``budisantoso``). After a greeting or an addressing cue (``Dear``, ``Halo``,
+  ``a.n.``, ``pelanggan``) any capitalised word is a name (``Halo Xiaoling``).
+- **The name list** (``cflexagent/data/names.tsv``, built by
+  ``packaging/build_names.py``): a capitalised word in it is a name (``Budi
+  Santoso``, ``Kevin``). A listed name that is also a common English or
+  Indonesian word (``Made``, ``Will``, ``Indah``, ``Bagus``, ``Jaya``) counts only
+  next to another listed name (``Made Wirawan``, ``Indah Sari``) or after a
+  title or cue; all-caps words likewise (``BUDI SANTOSO``, not ``NOTE``). Two
+  such words that are both English words (``Art Paper``, ``Rose Gold``) are not
+  a name, nor is a common word that opens a sentence (``Made changes``, ``Kertas
+  Art``). One capitalised word in no list right after a name is taken with it
+  (``Budi Kurniawanto``).
+
+What blocks a name: organisation and place words (``PT``, ``CV``, ``Jl.``,
+``Bandara``, ``Universitas``, ``Bank``, ``Toko``, ``Ltd`` ...) take the whole run of
+capitalised words they are in (``PT Budi Jaya``, ``Jl. Sudirman``); months,
+weekdays, holidays (``Hari Raya``) and the user's ``names_allow`` are never
+names; a word with a digit, inside a path, an email, a URL or a dotted
+identifier, in camel case (``ValueError``) or glued to digits (``F-5258``) is
+never looked at. So IDs, UUIDs, dates, versions and numbers are never altered.
+
+Cost: a regex that starts with a character class finds the capitalised words
+(the engine skips to the next capital in C), one ``split`` and set lookups find
+the lower-case cues; everything else is dict lookups on those few words, so a
+line costs a few microseconds. A crafted line costs time linear in its length:
+possessive quantifiers (no backtracking), bounded runs and chains, no search
+repeated after it found nothing, glued-name splitting only on words of at most
+48 letters.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+#: Flags of a name in the list.
+GIVEN = 1
+SURNAME = 2
+#: Also a common English word (a lower-case entry of the English dictionary): "Will", "Grace", "Made".
+EN_WORD = 4
+#: Also a common Indonesian word (a lower-case entry of the Indonesian dictionary): "Budi", "Indah", "Jaya".
+ID_WORD = 8
+#: Added by the user (``names_extra``): a name on its own, like an unambiguous listed one.
+EXTRA = 16
+WORD = EN_WORD | ID_WORD
+
+_LOWER = "a-zß-öø-ÿ"
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LETTER = _LOWER + _UPPER
+#: A word piece: letters with inner apostrophes (O'Brien, Budi's); pieces joined by "-", "_" or ".".
+_PIECE = rf"[{_LETTER}]++(?:['’][{_LETTER}]++)*+"
+_REST = rf"[{_LETTER}]*+(?:['’][{_LETTER}]++)*+(?:[\-_.]{_PIECE})*+"
+#: Where a word may not end: glued to a word character, an "@", a path, a call, or "-1", ".2", ":80".
+_END = r"(?![\w'’@/\\(]|[\-_.:][0-9])"
+#: The start of a capitalised word that is not inside a word, a path, a domain or an email. The
+#: character class comes first, so the regex engine skips to the next capital letter in C.
+_CAP = re.compile(rf"[{_UPPER}](?<![\w'’.@/\\#$%&+\-].){_REST}" + _END)
+#: A word of any case (after a cue or a title, or the next word of a run).
+_WORD = re.compile(rf"[{_LETTER}]{_REST}{_END}")
+#: What may stand between a cue and its name: spaces, one ":" or "=".
+_GAP = re.compile(r"[ \t]*+(?:[:=,][ \t]*+)?")
+
+# -- words with a role (all lower-case, without a trailing dot) ----------------
+
+#: Titles before a name. Those in TITLES_LOWER also count in lower case ("pak budi").
+TITLES = frozenset({
+    "bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak", "sdr", "sdri", "sdra", "saudara",
+    "saudari", "hj", "h", "haji", "hajah", "tuan", "nyonya", "ny", "nona", "nn", "tn", "bang", "abang", "teh",
+    "aa", "akang", "kang", "bli", "mbok", "uda", "uni", "ustadz", "ustaz", "ustadzah", "kyai", "dr", "drs", "dra",
+    "ir", "prof", "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "mister", "dear", "yth",
+})
+TITLES_LOWER = frozenset({"bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak"})
+#: Cue words: what follows is a name when it is in the list (any case) or a user-name form of one.
+CUES = frozenset({
+    "by", "oleh", "user", "username", "from", "dari", "to", "cc", "kepada", "penerima", "pengirim", "sender",
+    "recipient", "assignee", "approver", "reviewer", "author", "owner", "contact", "kontak", "atas", "a.n",
+})
+#: Cue words that are cues only with a colon ("From: Budi", not "from cache").
+COLON_CUES = frozenset({"from", "to", "cc"})
+#: The cues and titles looked for in lower case ("oleh budi", "pak budi"); capitalised ones are found
+#: with the capitalised words.
+LOWER_CUES = frozenset({
+    "by", "oleh", "user", "username", "pelanggan", "customer", "nasabah", "member", "client", "klien", "dear",
+    "halo", "hallo", "hai", "hi", "hello", "yth", "kepada", "dari", "penerima", "pengirim", "pak", "bu", "bapak",
+    "ibu", "mas", "mbak", "kak", "atas", "a.n",
+})
+#: Titles that are titles only with their dot ("H. Ahmad", not "level H").
+DOTTED_TITLES = frozenset({"h", "hj", "tn", "nn", "ny"})
+#: Greeting and addressing cues: what follows is a name when it is capitalised, listed or not.
+STRONG_CUES = frozenset({
+    "dear", "halo", "hallo", "hai", "hi", "hello", "hey", "yth", "pelanggan", "customer", "nasabah", "member",
+    "client", "klien", "a.n", "atas",
+})
+#: Words after a cue that are never names ("Dear Customer", "by system", "Halo semua").
+STOP = frozenset({
+    "customer", "customers", "pelanggan", "client", "klien", "member", "user", "users", "admin", "administrator",
+    "system", "sistem", "support", "service", "services", "team", "tim", "staff", "all", "semua", "everyone",
+    "there", "sir", "madam", "default", "the", "a", "an", "this", "that", "your", "our", "my", "me", "us", "you",
+    "kamu", "anda", "kami", "kita", "saya", "id", "name", "nama", "root", "guest", "tamu", "anonymous", "unknown",
+    "bot", "cron", "scheduler", "worker", "server", "api", "app", "nginx", "cs", "agent", "operator",
+    "friend", "friends", "world", "new", "baru", "not", "no", "tidak", "belum", "sudah", "yang", "dan", "atau",
+    "ke", "di", "untuk", "dengan", "with", "for", "of", "in", "on", "at", "and", "or", "is", "was", "has", "via",
+    "email", "phone", "whatsapp", "wa", "sms", "telepon", "alamat", "address", "mr", "mrs", "ms", "dr",
+    "karena", "itu", "ini", "nomor", "number", "value", "key", "reference", "ref", "hand", "manual",
+    # roles that follow Pak / Bu / Mr. ("Pak RT", "Bu Lurah", "Pak Kurir")
+    "camat", "lurah", "kades", "bupati", "walikota", "gubernur", "presiden", "menteri", "direktur", "director",
+    "manager", "manajer", "dokter", "doctor", "guru", "teacher", "dosen", "satpam", "kurir", "courier", "sopir",
+    "supir", "driver", "bos", "boss", "ketua", "sekretaris", "bendahara", "kepala", "pimpinan", "haji", "mandor",
+    "rt", "rw", "president", "officer", "polisi", "tentara", "pegawai", "karyawan", "pemilik",
+})
+#: Organisation and place words: no word of a run of capitalised words that holds one is a name.
+ORG = frozenset({
+    "pt", "cv", "ud", "tbk", "persero", "perum", "koperasi", "yayasan", "firma", "inc", "ltd", "llc", "llp",
+    "corp", "corporation", "co", "company", "gmbh", "bv", "plc", "group", "grup", "holding", "holdings",
+    "jl", "jln", "jalan", "gg", "gang", "komplek", "kompleks", "perumahan", "blok", "rt", "rw", "kav",
+    "street", "st", "avenue", "ave", "road", "rd", "lane", "boulevard", "blvd", "square", "plaza", "tower",
+    "bandara", "airport", "stasiun", "station", "terminal", "pelabuhan", "port", "harbour",
+    "universitas", "university", "univ", "institut", "institute", "politeknik", "akademi", "sekolah",
+    "school", "college", "sma", "smk", "smp", "sd", "madrasah", "pesantren",
+    "bank", "toko", "store", "shop", "mall", "pasar", "market", "hotel", "resort", "villa", "restoran",
+    "restaurant", "rumah", "warung", "kafe", "cafe", "studio", "apotek", "klinik", "clinic", "rs", "rsud",
+    "hospital", "puskesmas", "masjid", "mosque", "gereja", "church", "pura", "vihara", "klenteng", "kantor",
+    "office", "dinas", "kementerian", "ministry", "departemen", "department", "pemda", "pemkot", "pemkab",
+    "kota", "city", "kabupaten", "kab", "kecamatan", "kec", "kelurahan", "kel", "desa", "kampung", "provinsi",
+    "prov", "province", "pulau", "island", "gunung", "mount", "danau", "lake", "pantai", "beach", "sungai",
+    "river", "taman", "park", "museum", "monumen", "monument", "galeri", "gallery", "gedung", "building",
+    "wisma", "graha", "menara", "balai", "lapangan", "stadion", "stadium", "motor", "motors", "mart",
+    "express", "ekspres", "logistik", "logistics", "cargo", "travel", "tour", "tours", "printing", "percetakan",
+    "digital", "media", "foundation", "association", "asosiasi", "club", "klub", "academy", "center", "centre",
+    "pusat", "cabang", "branch", "republik", "republic", "negara", "kerajaan", "kingdom",
+})
+#: Months, weekdays and holidays in both languages: never names, and they end a run.
+CALENDAR = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "januari", "februari", "maret", "mei", "juni", "juli", "agustus", "oktober", "desember", "agu", "agt", "okt",
+    "des", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "tues",
+    "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "senin", "selasa", "rabu", "kamis", "jumat", "jum'at",
+    "sabtu", "minggu", "ahad", "lebaran", "natal", "christmas", "easter", "imlek", "nyepi", "waisak",
+    "ramadan", "ramadhan", "idul", "idulfitri", "iduladha", "galungan", "kuningan",
+})
+#: Two-word phrases of common words that the list would take for a name.
+PHRASES = frozenset({
+    "hari raya", "hari ini", "hari kerja", "hari libur", "tahun baru", "rumah sakit", "ibu kota", "bapak ibu",
+    "idul fitri", "idul adha", "good morning", "selamat pagi", "selamat siang", "selamat sore", "selamat malam",
+    "terima kasih", "thank you", "best regards", "hormat kami", "salam hangat", "new year", "happy new",
+})
+#: Particles inside a name ("Muhammad bin Abdullah", "van Basten").
+PARTICLES = frozenset({"bin", "binti", "van", "von", "de", "der", "den", "da", "di", "del", "al", "el", "la", "le"})
+
+_NAME_FILE = "data/names.tsv"
+_loaded: dict[str, int] | None = None
+
+
+def parse_names(text: str) -> dict[str, int]:
+    """The name list's text ("name<TAB>flags" lines, "#" comments) as lower-case name -> flags."""
+    out: dict[str, int] = {}
+    for line in text.splitlines():
+        if not line or line[0] == "#":
+            continue
+        name, _, flags = line.partition("\t")
+        out[name] = int(flags) if flags else GIVEN
+    return out
+
+
+def shipped_names() -> dict[str, int]:
+    """The list shipped as package data, read once per process (shared by every source's redactor)."""
+    global _loaded
+    if _loaded is None:
+        _loaded = parse_names(resources.files("cflexagent").joinpath(_NAME_FILE).read_text(encoding="utf-8"))
+    return _loaded
+
+
+def _lower_cues(s: str) -> list[int]:
+    """[start, end, ...] of the lower-case cue words of ``s`` (most texts have none)."""
+    out: list[int] = []
+    pos = 0
+    for w in s.split():
+        if len(w) > 10 or not w[0].islower():
+            continue  # longer than any cue, or not lower case: no hashing
+        core = w
+        if w not in LOWER_CUES:
+            if len(w) < 2 or w[-1] not in ":,." or w[:-1] not in LOWER_CUES:
+                continue
+            core = w[:-1]
+        i = s.find(w, pos)
+        while i > 0 and not s[i - 1].isspace():
+            i = s.find(w, i + 1)  # the same letters inside a longer word
+        if i < 0:
+            break
+        out.append(i)
+        out.append(i + len(core))
+        pos = i + len(w)
+    return out
+
+
+def _sentence_start(s: str, p: int) -> bool:
+    """``p`` opens the text or a sentence (after ". ", "! ", "? ", ": " or a line break)."""
+    i = p - 1
+    while i >= 0 and s[i] in " \t\"'(":
+        i -= 1
+    return i < 0 or s[i] in ".!?:\n"
+
+
+def _word_at(s: str, p: int) -> str:
+    end = s.find(" ", p)
+    return s[p:] if end < 0 else s[p:end]
+
+
+def _title_case(word: str) -> bool:
+    """``Budi``, ``O'Brien``, ``Jean-Pierre``: each piece one capital then lower case."""
+    first = True
+    for ch in word:
+        if ch.isalpha():
+            if first:
+                if not ch.isupper():
+                    return False
+                first = False
+            elif ch.isupper():
+                return False
+        else:
+            first = True
+    return True
+
+
+class NameFinder:
+    """Spans of personal names in a text. ``names``: lower-case name -> flags (shared, never modified)."""
+
+    def __init__(self, names: dict[str, int], allow: list[str] | None = None, extra: list[str] | None = None) -> None:
+        self._names = names
+        allow_words: set[str] = set()
+        allow_phrases: set[str] = set()
+        for a in allow or []:
+            low = " ".join(a.lower().split())
+            if " " in low:
+                allow_phrases.add(low)
+            elif low:
+                allow_words.add(low)
+        self._allow = frozenset(allow_words)
+        self._allow_phrases = frozenset(allow_phrases)
+        self._extra = frozenset(" ".join(e.lower().split()) for e in extra or [] if e.strip())
+
+    # -- words ---------------------------------------------------------------
+
+    def flags(self, low: str) -> int:
+        """The list's flags of a lower-case word (0: not a name, or allowlisted)."""
+        if low in self._allow:
+            return 0
+        if low in self._extra:
+            return EXTRA | GIVEN
+        f = self._names.get(low, 0)
+        if f == 0 and low.endswith(("'s", "’s")):
+            f = self._names.get(low[:-2], 0)
+        return f
+
+    def _blocked(self, low: str) -> bool:
+        return low in ORG or low in CALENDAR or low in self._allow
+
+    def _username(self, word: str, cue: bool) -> bool:
+        """``kevin.wijaya``, ``budi_s``, ``j.smith``: two to four pieces, one of them a listed name.
+        Without a cue before it (``cue``), every piece must be a listed name or an initial, and one
+        a listed name that is not also a common word."""
+        pieces = word.replace("_", ".").replace("-", ".").split(".")
+        if not 2 <= len(pieces) <= 4:
+            return False
+        strong = listed = False
+        for p in pieces:
+            low = p.lower()
+            if len(low) <= 2:
+                continue  # an initial
+            f = self.flags(low)
+            if low in STOP or self._blocked(low):
+                return False
+            if f == 0:
+                if not cue:
+                    return False
+                continue
+            listed = True
+            if not f & WORD or f & EXTRA:
+                strong = True
+        return listed if cue else strong
+
+    def _glued(self, low: str) -> bool:
+        """After a cue: ``dnurhaliza`` (an initial and a listed name), ``budisantoso`` (two listed
+        names, not both common words)."""
+        if not 5 <= len(low) <= 48 or not low.isalpha():
+            return False  # (a listed name has at most 24 letters: a crafted long word costs nothing)
+        rest = low[1:]
+        if self.flags(rest) and rest not in STOP and not self._blocked(rest):
+            return True
+        for i in range(3, len(low) - 2):
+            a = self.flags(low[:i])
+            b = self.flags(low[i:]) if a else 0
+            if a and b and not (a & WORD and b & WORD):
+                return True
+        return False
+
+    # -- spans ---------------------------------------------------------------
+
+    def spans(self, s: str) -> list[int]:
+        """Start and end offsets of the names in ``s``, flat and in order: [start0, end0, start1, ...]."""
+        out: list[int] = []
+        cues = _lower_cues(s)
+        ci = 0
+        pos = 0
+        m = _CAP.search(s)
+        while m is not None or ci < len(cues):
+            if ci < len(cues) and (m is None or cues[ci] < m.start()):
+                start, end = cues[ci], cues[ci + 1]
+                ci += 2
+                if start >= pos:
+                    low = s[start:end]
+                    pos = max(pos, self._after_cue(s, end, low, low, out))
+            else:
+                assert m is not None
+                start = m.start()
+                word = m.group()
+                low = word.lower()
+                e = m.end()
+                if low in CUES or low in STRONG_CUES or low in TITLES:
+                    nxt = self._after_cue(s, e, low, word, out)
+                elif (e + 1 < len(s) and s[e + 1].isupper() and s[e] in " .") or low in ORG or self.flags(low):
+                    nxt = self._run(s, start, out)
+                else:
+                    nxt = e  # one capitalised word in no list ("GET", "Gagal", "ValueError"): never a name
+                pos = max(pos, nxt, m.end())
+                m = _CAP.search(s, pos) if pos < len(s) else None
+            if m is not None and m.start() < pos:
+                # (Once a search found nothing, no later one can: the text is not searched again.)
+                m = _CAP.search(s, pos) if pos < len(s) else None
+        return out
+
+    def _after_cue(self, s: str, end: int, low: str, word: str, out: list[int]) -> int:
+        """A cue or title at ``s[..end]``: the name after it, if any; returns where the scan goes on.
+        A cue or title may follow it ("by user kevin.wijaya", "Dear Mr. Smith", "oleh Ibu Ratna"):
+        at most three in a row count."""
+        title = strong = False
+        p = end
+        for _ in range(3):
+            title = title or (low in TITLES and (low in TITLES_LOWER or word[0].isupper()))
+            strong = strong or low in STRONG_CUES
+            if low in COLON_CUES and s[end:end + 1] != ":":
+                return end
+            if low == "atas":
+                # "atas nama" is the cue; "atas" alone is a preposition.
+                if s[end:end + 5].lower() != " nama":
+                    return end
+                end += 5
+            if end < len(s) and s[end] == ".":
+                end += 1  # "Bpk.", "a.n.", "Dr."
+            elif low in DOTTED_TITLES:
+                return end
+            g = _GAP.match(s, end)
+            p = g.end() if g is not None else end
+            if p == end and p < len(s) and s[p] not in " \t":
+                return end
+            m = _WORD.match(s, p)
+            if m is None:
+                return end
+            w = m.group()
+            wl = w.lower()
+            if not ((wl in TITLES and (wl in TITLES_LOWER or w[0].isupper())) or wl in CUES or wl in STRONG_CUES):
+                break
+            low, word, end = wl, w, m.end()
+        else:
+            return end
+        if wl in ORG:
+            words = self._words(s, p, 8, True)
+            return words[-1]  # "Ibu Kota Nusantara", "oleh PT Maju Jaya": the organisation's run
+        if wl in STOP or self._blocked(wl):
+            return m.end()
+        if w.lower() != w or title or strong:
+            # Capitalised or all caps (or anything after a title): the run of name words.
+            return self._context_run(s, p, title or strong, out)
+        # Lower case after a plain cue: a listed name, a user name, an initial glued to a name.
+        f = self.flags(wl)
+        if ("." in w or "_" in w or "-" in w) and self._username(w, True):
+            out.append(p)
+            out.append(m.end())
+            return m.end()
+        if (f and not f & EN_WORD) or f & EXTRA or self._glued(wl):
+            e = self._more_lower(s, m.end())
+            out.append(p)
+            out.append(e)
+            return e
+        return m.end()
+
+    def _more_lower(self, s: str, end: int) -> int:
+        """After a lower-case name, the listed names that follow it ("oleh budi santoso")."""
+        for _ in range(3):
+            if s[end:end + 1] != " ":
+                break
+            m = _WORD.match(s, end + 1)
+            if m is None:
+                break
+            wl = m.group()
+            if wl != wl.lower() or wl in STOP or self._blocked(wl) or not self.flags(wl):
+                break
+            end = m.end()
+        return end
+
+    def _words(self, s: str, p: int, limit: int, capitals: bool) -> list[int]:
+        """The run of words from ``p``: [start, end, ...] of words joined by one space (or an
+        initial's or title's "." and a space), at most ``limit``; ``capitals``: capitalised words
+        only (and name particles)."""
+        out: list[int] = []
+        while len(out) < 2 * limit:
+            if capitals and out and not s[p].isupper() and _word_at(s, p) not in PARTICLES:
+                break
+            m = _WORD.match(s, p)
+            if m is None:
+                break
+            e = m.end()
+            out.append(p)
+            # "Kevin's": the name is "Kevin"
+            out.append(e - 2 if e - p > 3 and s[e - 2] in "'’" and s[e - 1] == "s" else e)
+            if s[e:e + 2] == ". " and (e - p == 1 or s[p:e].lower() in TITLES or s[p:e].lower() in ORG):
+                e += 1  # "A. Yani", "Bpk. Joko", "Jl. Sudirman"
+            if s[e:e + 1] != " ":
+                break
+            p = e + 1
+        return out
+
+    def _context_run(self, s: str, p: int, any_capital: bool, out: list[int]) -> int:
+        """The name after a cue or title: listed names in any case, and after a title or a strong
+        cue capitalised words in no list; up to four words."""
+        words = self._words(s, p, 4, False)
+        first = last = -1
+        listed = False
+        for k in range(0, len(words), 2):
+            w = s[words[k]:words[k + 1]]
+            wl = w.lower()
+            if last >= 0 and wl in CALENDAR and len(wl) == 3:
+                last = words[k + 1]  # "Liem Hok Sun": a weekday's or month's abbreviation inside a name
+                continue
+            if wl in STOP or self._blocked(wl) or wl in TITLES:
+                if not listed and wl in STOP:
+                    return words[k + 1]  # "Dear Valued Customer": a phrase, not a name
+                break
+            f = self.flags(wl)
+            listed = listed or f != 0
+            if wl in PARTICLES and w == wl and last >= 0:
+                continue
+            if not f and not (any_capital and (_title_case(w) or (w.isupper() and len(w) > 1))):
+                if last >= 0 and _title_case(w) and len(w) > 1 and not any_capital:
+                    last = words[k + 1]  # a capitalised word right after the listed ones: a surname in no list
+                break
+            if first < 0:
+                first = words[k]
+            last = words[k + 1]
+        if first < 0:
+            return words[1] if words else p
+        if self._allow_phrases and self._allowed_phrase(s[first:last]):
+            return last
+        out.append(first)
+        out.append(last)
+        return last
+
+    def _run(self, s: str, p: int, out: list[int]) -> int:
+        """A run of capitalised words without a cue before it: its names, if any."""
+        words = self._words(s, p, 8, True)
+        n = len(words) // 2
+        # Kinds: 3 a listed name, 2 a listed name that is also a word (or all caps), 1 a capitalised
+        # word in no list, 0 not a name (ends a name), -1 an organisation word (no name in the run).
+        kinds: list[int] = []
+        for k in range(n):
+            w = s[words[2 * k]:words[2 * k + 1]]
+            wl = w.lower()
+            if wl in ORG:
+                return words[-1]
+            kind = 0
+            if wl in CALENDAR and len(wl) == 3 and kinds and kinds[-1] >= 2:
+                kind = 1  # "Liem Hok Sun": a weekday's or month's abbreviation inside a name
+            elif wl in CALENDAR or wl in STOP or wl in TITLES or wl in self._allow:
+                kind = 0
+            elif wl in PARTICLES and w == wl:
+                kind = 4  # inside a name only
+            elif w.isupper():
+                f = self.flags(wl)
+                kind = 2 if f and len(w) > 1 else 0
+            elif _title_case(w):
+                f = self.flags(wl)
+                if f:
+                    kind = 3 if (not f & WORD or f & EXTRA) else 2
+                elif len(w) > 1 and "." not in w and "_" not in w:
+                    kind = 1
+            elif "." in w or "_" in w:
+                kind = 3 if self._username(w, False) else 0
+            if k and kind >= 2 and wl in PHRASES_SECOND.get(s[words[2 * k - 2]:words[2 * k - 1]].lower(), _NONE):
+                kinds[-1] = 0
+                kind = 0
+            kinds.append(kind)
+        if n == 0:
+            return p + 1
+        # A common word that opens a sentence ("Kertas Art", "Made changes") is capitalised anyway.
+        w0 = s[words[0]:words[1]]
+        opener = _sentence_start(s, p) and _title_case(w0) and (self.flags(w0.lower()) & WORD) != 0
+        # Segments between non-names: a name if it holds an unambiguous listed name, or two listed names.
+        k = 0
+        while k < n:
+            if kinds[k] == 0:
+                k += 1
+                continue
+            j = k
+            while j < n and kinds[j] != 0:
+                j += 1
+            strong = weak = english = 0
+            for i in range(k, j):
+                if kinds[i] == 3:
+                    strong += 1
+                elif kinds[i] == 2 and not (i == 0 and opener):
+                    weak += 1
+                    if self.flags(s[words[2 * i]:words[2 * i + 1]].lower()) & EN_WORD:
+                        english += 1
+            # Two ambiguous names make a name, unless both are English words ("Art Paper", "Rose
+            # Gold": English capitalises the words of product and UI names).
+            if strong or (weak >= 2 and english < weak):
+                a, b = k, j - 1
+                while kinds[a] < 2 or kinds[a] == 4:
+                    a += 1
+                while kinds[b] < 2 or kinds[b] == 4:
+                    b -= 1
+                if b + 1 < j and kinds[b + 1] == 1:
+                    b += 1  # a capitalised word right after the listed ones: a surname in no list
+                lo, hi = words[2 * a], words[2 * b + 1]
+                if not (self._allow_phrases and self._allowed_phrase(s[lo:hi])):
+                    out.append(lo)
+                    out.append(hi)
+            k = j
+        return words[-1]
+
+    def _allowed_phrase(self, text: str) -> bool:
+        low = " ".join(text.lower().split())
+        for phrase in self._allow_phrases:
+            if phrase in low:
+                return True
+        return False
+
+
+def _phrase_index() -> dict[str, frozenset[str]]:
+    idx: dict[str, set[str]] = {}
+    for ph in PHRASES:
+        a, _, b = ph.partition(" ")
+        idx.setdefault(a, set()).add(b)
+    return {k: frozenset(v) for k, v in idx.items()}
+
+
+_NONE: frozenset[str] = frozenset()
+#: First word of a blocked phrase -> its possible second words.
+PHRASES_SECOND: dict[str, frozenset[str]] = _phrase_index()

@@ -1,0 +1,210 @@
+"""Build ``cflexagent/data/names.tsv``, the name list of the ``names`` redaction pattern.
+
+Reproducible from pinned public sources; the output is byte-identical for the same inputs:
+
+- given names and surnames: the ``names-dataset`` package (PyPI, version pinned below, MIT
+  licence; per-country ranked lists), the top of each country's list for Indonesia (all
+  regions: Javanese, Sundanese, Balinese, Batak, Minang, Chinese-Indonesian and Arabic-origin
+  names are all in it), its neighbours (Malaysia, Singapore, Brunei), Arabic-speaking and South
+  Asian countries (Arabic- and Sanskrit-origin names used in Indonesia), Chinese surnames, and
+  the English-speaking and Dutch lists for international names;
+- which of those names are also common words (``names.EN_WORD`` / ``names.ID_WORD``, so that
+  ``Will``, ``Made`` or ``Indah`` need a second sign before they count): a lower-case entry of
+  Debian's ``wamerican`` (SCOWL, permissive licence) or ``hunspell-id`` (LibreOffice's Indonesian
+  dictionary, LGPL-3) word list that is also common in running text by the ``wordfreq`` package
+  (PyPI, version pinned below; code Apache-2.0, frequency data CC BY-SA 4.0): at least
+  ``EN_ZIPF`` / ``ID_ZIPF`` on its Zipf scale. The dictionaries alone list many plain names
+  (``siti``, ``wijaya``, ``nyoman``); the frequency alone counts names as words. Only this one
+  bit per name comes from them;
+- places never taken for names (the lists hold some: Facebook users who wrote their city as their
+  surname): country names and Indonesian provinces from ``pycountry`` (a names-dataset dependency,
+  LGPL-2.1) and the Indonesian cities below.
+
+Run it in a throwaway virtualenv (names-dataset loads ~3 GB into memory; it is never a
+dependency of the agent)::
+
+    python3 -m venv /tmp/nd && /tmp/nd/bin/pip install names-dataset==3.3.1 wordfreq==3.1.1
+    apt-get install wamerican hunspell-id
+    /tmp/nd/bin/python packaging/build_names.py          # writes cflexagent/data/names.tsv
+    /tmp/nd/bin/python packaging/build_names.py --check  # exit 1 if the shipped file differs
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import sys
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cflexagent.logs import names as N  # noqa: E402  (the blockers the detector uses)
+
+OUT = ROOT / "cflexagent" / "data" / "names.tsv"
+NAMES_DATASET_VERSION = "3.3.1"
+WORDFREQ_VERSION = "3.1.1"
+#: Zipf frequency from which a dictionary word is a common word: 10 (English) and about 30
+#: (Indonesian, a smaller and name-richer corpus) per million words of running text.
+EN_ZIPF = 4.0
+ID_ZIPF = 4.5
+EN_DICT = Path("/usr/share/dict/american-english")  # Debian wamerican
+ID_DICT = Path("/usr/share/hunspell/id_ID.dic")  # Debian hunspell-id
+
+#: Country -> (given names per gender, surnames) taken from the top of its ranked lists.
+COUNTRIES: dict[str, tuple[int, int]] = {
+    "ID": (5000, 6000),  # everything ranked there that is not noise
+    "MY": (10000, 3000), "SG": (1000, 1000), "BN": (1000, 500),
+    "SA": (800, 500), "EG": (500, 300), "AE": (500, 300), "IN": (800, 800), "BD": (300, 200),
+    "CN": (0, 300), "HK": (300, 300), "TW": (0, 300),
+    "US": (1500, 2000), "GB": (1000, 1000), "AU": (800, 800), "CA": (500, 500), "IE": (300, 300),
+    "NL": (500, 500), "PH": (500, 500), "DE": (300, 300), "FR": (300, 300),
+}
+#: Indonesian cities and regions (the lists hold some as surnames), and other places of the business.
+#: Single words only: the words of a place of several words ("Pondok Indah") are names elsewhere.
+PLACES = """
+jakarta bandung surabaya medan semarang makassar palembang tangerang depok bekasi bogor malang yogyakarta jogja
+jogjakarta solo surakarta denpasar bali batam pekanbaru padang  banjarmasin pontianak samarinda
+balikpapan manado jambi cirebon sukabumi tasikmalaya serang cilegon kediri madiun blitar jember banyuwangi
+probolinggo pasuruan mojokerto sidoarjo gresik lamongan tuban bojonegoro magelang klaten salatiga kudus pati
+jepara tegal pekalongan purwokerto cilacap banyumas kebumen purworejo wonosobo temanggung boyolali sragen
+karanganyar wonogiri sukoharjo sleman bantul gunungkidul garut cianjur karawang purwakarta subang
+indramayu majalengka kuningan sumedang ciamis banjar pangandaran lebak pandeglang tangsel cimahi ambon jayapura
+kupang mataram lombok sumbawa ende flores kendari palu gorontalo ternate sorong merauke manokwari mamuju
+palangkaraya tarakan bontang bengkulu aceh banda lhokseumawe langsa sabang meulaboh binjai
+pematangsiantar siantar sibolga tarutung balige parapat toba samosir nias padangsidimpuan bukittinggi payakumbuh
+solok sawahlunto pariaman dumai tanjungpinang pangkalpinang bangka belitung lubuklinggau prabumulih baturaja
+metro kotabumi pringsewu sumatra sumatera jawa java kalimantan borneo sulawesi celebes papua maluku
+riau kepri madura bogor puncak lembang ubud kuta seminyak canggu sanur jimbaran singaraja tabanan gianyar
+klungkung karangasem bangli negara buleleng badung bunaken toraja wakatobi komodo
+bromo semeru merapi rinjani krakatau dieng borobudur prambanan ancol senayan menteng kemang kuningan
+kebon pluit cengkareng grogol kebayoran blok tebet cawang cibubur cileungsi cikarang
+serpong bintaro bsd karawaci ciledug cinere cipete
+singapore penang johor malaysia brunei manila bangkok tokyo seoul beijing shanghai
+london paris berlin amsterdam sydney melbourne perth dubai riyadh jeddah mecca mekkah makkah madinah medina cairo
+""".split()
+#: Brands and services that turn up in this business's logs and are in the lists (as names, or as noise).
+BRANDS = """
+honda yamaha suzuki kawasaki toyota daihatsu mitsubishi nissan mazda isuzu hino hyundai kia wuling chery
+samsung xiaomi oppo vivo realme infinix asus acer lenovo dell toshiba sony panasonic sharp canon epson brother
+xerox fuji fujifilm nikon ricoh kyocera konica minolta apple microsoft google amazon oracle intel adobe corel
+indomie aqua sosro garuda lion citilink batik pertamina telkom telkomsel indosat smartfren gojek grab tokopedia
+shopee bukalapak lazada blibli traveloka tiket jne sicepat anteraja ninja tiki wahana lalamove paxel ovo dana
+gopay linkaja bca bri bni btn cimb danamon permata mega panin ocbc maybank muamalat jenius midtrans xendit doku
+ipaymu duitku faspay stripe paypal visa mastercard cloudflare nginx apache redis mysql postgres docker
+""".split()
+
+
+def ranked(nd: object, country: str, first: bool, top: int) -> list[str]:
+    if top <= 0:
+        return []
+    got = nd.get_top_names(n=top, use_first_names=first, country_alpha2=country)  # type: ignore[attr-defined]
+    per = got.get(country, {} if first else [])
+    if first:
+        return [name for gender in ("F", "M") for name in per.get(gender, [])]
+    return list(per)
+
+
+def clean(name: str) -> str | None:
+    """The lower-case key of a list entry, or None for entries that are not one plain name."""
+    name = unicodedata.normalize("NFC", name.strip())
+    if " " in name or len(name) < 3 or len(name) > 24:
+        return None
+    low = name.lower()
+    if not all(ch.isalpha() or ch in "'-" for ch in low) or low[0] in "'-" or low[-1] in "'-":
+        return None
+    if not all(ch < "\u0250" for ch in low):  # Latin letters only: what the detector's words are made of
+        return None
+    if not name[0].isupper() or not name[1:].replace("-", "").replace("'", "").islower():
+        return None  # "McDonald"-style and odd casing: not what log texts write either
+    return low
+
+
+def dictionary_words(path: Path, hunspell: bool) -> set[str]:
+    words: set[str] = set()
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[1 if hunspell else 0:]:
+        word = line.split("/", 1)[0].strip()
+        if word and word == word.lower() and word.isalpha():
+            words.add(word)
+    return words
+
+
+def blocked_words() -> set[str]:
+    import pycountry  # type: ignore[import-not-found]  # a names-dataset dependency
+
+    out = set(PLACES) | set(BRANDS) | N.ORG | N.CALENDAR | N.TITLES | N.CUES | N.STRONG_CUES | N.STOP | N.PARTICLES
+    for c in pycountry.countries:
+        for attr in ("name", "common_name"):
+            value = getattr(c, attr, None)
+            if value and " " not in value:  # "Indonesia", "Singapore"; not the "Sri" of "Sri Lanka"
+                out.add(value.lower())
+    for sub in pycountry.subdivisions.get(country_code="ID"):
+        out.update(sub.name.lower().replace("-", " ").split())
+    return out
+
+
+def build() -> str:
+    from names_dataset import NameDataset  # type: ignore[import-not-found]
+    from wordfreq import zipf_frequency  # type: ignore[import-not-found]
+
+    version = importlib.metadata.version("names-dataset")
+    if version != NAMES_DATASET_VERSION:
+        raise SystemExit(f"names-dataset {version} installed, the list is built from {NAMES_DATASET_VERSION}")
+    if importlib.metadata.version("wordfreq") != WORDFREQ_VERSION:
+        raise SystemExit(f"wordfreq {WORDFREQ_VERSION} is needed")
+    en, idw = dictionary_words(EN_DICT, False), dictionary_words(ID_DICT, True)
+    blocked = blocked_words()
+    nd = NameDataset()
+    flags: dict[str, int] = {}
+    for country, (n_first, n_last) in COUNTRIES.items():
+        for first, top, flag in ((True, n_first, N.GIVEN), (False, n_last, N.SURNAME)):
+            for name in ranked(nd, country, first, top):
+                low = clean(name)
+                if low is not None and low not in blocked:
+                    flags[low] = flags.get(low, 0) | flag
+    for low in flags:
+        if low in en and zipf_frequency(low, "en") >= EN_ZIPF:
+            flags[low] |= N.EN_WORD
+        if low in idw and zipf_frequency(low, "id") >= ID_ZIPF:
+            flags[low] |= N.ID_WORD
+    counts = {k: sum(1 for f in flags.values() if f & v) for k, v in
+              (("given", N.GIVEN), ("surname", N.SURNAME), ("english_word", N.EN_WORD),
+               ("indonesian_word", N.ID_WORD))}
+    header = [
+        "# Names for the `names` redaction pattern (cflexagent/logs/names.py). Generated by",
+        "# packaging/build_names.py: do not edit by hand.",
+        f"# Names: names-dataset {version} (PyPI, MIT licence, Philippe Remy; ranked lists of",
+        "#   given names and surnames per country), the top of the lists of: "
+        + ", ".join(f"{c} {a}/{b}" for c, (a, b) in COUNTRIES.items()) + ".",
+        "# Common-word flags: lower-case entries of Debian wamerican (SCOWL, permissive licence)",
+        "#   and hunspell-id (LibreOffice Indonesian dictionary, LGPL-3) with a wordfreq "
+        f"{WORDFREQ_VERSION} Zipf",
+        f"#   frequency of at least {EN_ZIPF} (English) / {ID_ZIPF} (Indonesian) (wordfreq: Apache-2.0, "
+        "data CC BY-SA 4.0).",
+        "# Places left out: pycountry (LGPL-2.1) country names and Indonesian provinces, and",
+        "#   the cities and brands listed in the build script.",
+        f"# Entries: {len(flags)}; " + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".",
+        f"# Format: lower-case name<TAB>flags (given {N.GIVEN}, surname {N.SURNAME}, English word "
+        f"{N.EN_WORD}, Indonesian word {N.ID_WORD}).",
+    ]
+    return "\n".join(header + [f"{k}\t{v}" for k, v in sorted(flags.items())]) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="exit 1 when the shipped file is not what this builds")
+    a = ap.parse_args()
+    text = build()
+    if a.check:
+        same = OUT.read_text(encoding="utf-8") == text
+        print(f"{OUT.relative_to(ROOT)} is {'current' if same else 'NOT current'}")
+        return 0 if same else 1
+    OUT.write_text(text, encoding="utf-8")
+    names = sum(1 for line in text.splitlines() if not line.startswith("#"))
+    print(f"wrote {OUT.relative_to(ROOT)}: {names} names, {len(text.encode()):,} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,302 @@
+"""The ``names`` redaction pattern: a table test per rule and per blocker, config, hash and counter,
+property tests that IDs/UUIDs/dates/versions/numbers are never altered, bounded work on crafted
+lines, and parity of the pure and compiled builds."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prometheus_client import CollectorRegistry
+
+from cflexagent.config import ConfigError, decode
+from cflexagent.logs.transforms import names as pure_names
+from cflexagent.logs.transforms import redaction
+from cflexagent.logs.transforms.config import RedactConfig
+from cflexagent.logs.transforms.redact import RedactMetrics, Redactor
+
+N = "<redacted:name>"
+CORPUS = Path(__file__).resolve().parents[3] / "benchmarks" / "data" / "names_corpus.jsonl"
+
+
+def cfg(**kw: object) -> RedactConfig:
+    return decode(kw, RedactConfig)  # type: ignore[no-any-return]
+
+
+NAMED = [
+    # (rule, text, expected)
+    ("list: two names", "order ORD-1001 approved by Budi Santoso", f"order ORD-1001 approved by {N}"),
+    ("list: bare unambiguous name", "Kevin uploaded 3 files", f"{N} uploaded 3 files"),
+    ("list: two names mid-sentence", "invoice sent to Hendra Gunawan today", f"invoice sent to {N} today"),
+    ("list: two ambiguous names", "order for Indah Sari confirmed", f"order for {N} confirmed"),
+    ("list: all caps pair", "BUDI SANTOSO approved", f"{N} approved"),
+    ("list: a surname in no list after a listed name", "Hendra Kurniawanto approved", f"{N} approved"),
+    ("list: apostrophe", "Kevin's proof is ready", f"{N}'s proof is ready"),
+    ("list: particle", "Muhammad bin Abdullah paid", f"{N} paid"),
+    ("list: value of a text key", "customer=Budi Santoso", f"customer={N}"),
+    ("title Bapak", "Bapak Joko Widodo hadir", f"Bapak {N} hadir"),
+    ("title Bpk.", "komplain dari Bpk. Sukmawijaya", f"komplain dari Bpk. {N}"),
+    ("title Pak, lower case", "pak budi minta cetak ulang", f"pak {N} minta cetak ulang"),
+    ("title Ibu, name in no list", "Pelanggan Ibu Sukmawati minta revisi", f"Pelanggan Ibu {N} minta revisi"),
+    ("title Bu", "Halo Bu Ratna", f"Halo Bu {N}"),
+    ("title Mas", "Mas Xaverius datang", f"Mas {N} datang"),
+    ("title Mbak", "catatan dari Mbak Wulan: tambah logo", f"catatan dari Mbak {N}: tambah logo"),
+    ("title Kak", "Halo Kak Budi, file sudah siap", f"Halo Kak {N}, file sudah siap"),
+    ("title Sdr.", "kurir menghubungi Sdr. Ujang", f"kurir menghubungi Sdr. {N}"),
+    ("title Sdri.", "Sdri. Nining minta invoice", f"Sdri. {N} minta invoice"),
+    ("title Hj.", "Hj. Fatimah memesan undangan", f"Hj. {N} memesan undangan"),
+    ("title H.", "H. Ahmad Dahlan membayar", f"H. {N} membayar"),
+    ("title Mr.", "Mr. Smith approved", f"Mr. {N} approved"),
+    ("title Mrs.", "Mrs. Johnson paid", f"Mrs. {N} paid"),
+    ("title Ms.", "Ms. Zelinski cancelled", f"Ms. {N} cancelled"),
+    ("title Dr.", "Dr. Wirawan asked for a quote", f"Dr. {N} asked for a quote"),
+    ("cue by, ambiguous name", "approved by Made", f"approved by {N}"),
+    ("cue by, user name", "uploaded by kevin.wijaya", f"uploaded by {N}"),
+    ("cue by, lower case", "proof checked by budi", f"proof checked by {N}"),
+    ("cue oleh, all caps", "oleh BUDI SANTOSO via WhatsApp", f"oleh {N} via WhatsApp"),
+    ("cue oleh, lower case pair", "dibuat oleh budi santoso", f"dibuat oleh {N}"),
+    ("cue user, initial glued to a name", "user dnurhaliza logged in", f"user {N} logged in"),
+    ("cue user, two glued names", "user budisantoso logged in", f"user {N} logged in"),
+    ("cue user, user name with an unlisted piece", "reset by user fatimah.azzahra", f"reset by user {N}"),
+    ("cue user, underscore", "user ratna_sari logged in", f"user {N} logged in"),
+    ("cue pelanggan", "pelanggan Xiaoling komplain", f"pelanggan {N} komplain"),
+    ("cue customer", "revision requested by customer Rina Harahap", f"revision requested by customer {N}"),
+    ("cue a.n.", "pembayaran a.n. Siti Aminah diterima", f"pembayaran a.n. {N} diterima"),
+    ("cue atas nama", "atas nama Agus Salim, total Rp 250.000", f"atas nama {N}, total Rp 250.000"),
+    ("cue Dear", "Dear Made Wirawan, your preview is ready", f"Dear {N}, your preview is ready"),
+    ("cue Dear + title", "Dear Mr. Nyoman Sukerta, thanks", f"Dear Mr. {N}, thanks"),
+    ("cue Halo", "Halo Xiaoling, file siap", f"Halo {N}, file siap"),
+    ("cue Hi", "Hi Grace, we could not process your file", f"Hi {N}, we could not process your file"),
+    ("cue From:", "From: Hendra Gunawan", f"From: {N}"),
+    ("cue Dari:", "Dari: indah", f"Dari: {N}"),
+    ("cue chain: oleh + title", "oleh Ibu Ratna Sari", f"oleh Ibu {N}"),
+    ("names after an email", "budi@example.com sent by Budi", f"<redacted:email> sent by {N}"),
+    ("several names", "Budi Santoso forwarded to Siti Rahayu", f"{N} forwarded to {N}"),
+]
+
+UNTOUCHED = [
+    # (blocker, text)
+    ("organisation PT", "PT Budi Jaya Abadi invoice F-5258 overdue"),
+    ("organisation CV", "CV Maju Bersama paid"),
+    ("organisation suffix", "Santoso Group Ltd order"),
+    ("street Jl.", "alamat Jl. Sudirman No. 5"),
+    ("street Jalan", "kirim ke Jalan Gatot Subroto"),
+    ("airport", "Bandara Soekarno-Hatta banner delivered"),
+    ("university", "Universitas Gadjah Mada request quote"),
+    ("bank", "Bank Mandiri transfer confirmed"),
+    ("shop", "Toko Sinar Jaya restock paper"),
+    ("holiday", "Hari Raya Idul Fitri: produksi libur"),
+    ("title + place", "Ibu Kota Nusantara project brochure"),
+    ("city", "shipment from Surabaya to Medan"),
+    ("month en", "Grace period ends in May"),
+    ("month id", "deadline 12 Januari 2026, Agustus promo"),
+    ("weekday", "Jadwal cetak Rabu pagi, kirim Kamis sore"),
+    ("weekday en", "Sent on Friday from the warehouse"),
+    ("sentence-initial common word", "Made changes to the print layout"),
+    ("sentence-initial common word id", "Bagus, file sudah diterima"),
+    ("common word alone", "Will retry in 5 seconds"),
+    ("two English words", "Summer Sale poster approved"),
+    ("phrase", "Terima Kasih sudah order"),
+    ("id with digits", "file F-9983 and ORD-1001 done"),
+    ("word glued to digits", "user Budi2 and Kevin-7 and Siti_3"),
+    ("path", "GET /home/Budi/orders/Kevin HTTP/1.1"),
+    ("windows path", r"C:\Users\Budi\Desktop"),
+    ("domain", "https://kevin.example.com/Siti"),
+    ("error class", "ValueError: invalid literal for int() with base 10"),
+    ("java class", "java.lang.NullPointerException at PreviewService.render"),
+    ("http line", '"GET /api/orders HTTP/1.1" 200 512 "-" "Mozilla/5.0 (X11; Linux x86_64)"'),
+    ("cue + stop word", "sorted by name, page 2"),
+    ("cue + default", "by default the proof is A4"),
+    ("cue + id", "processed by worker-3"),
+    ("Dear + stop", "Dear Customer, your order has shipped"),
+    ("Dear + phrase", "Dear Valued Customer, thanks for waiting"),
+    ("greeting + stop", "Halo semua, maintenance malam ini"),
+    ("user + stop", "user not found: id 4412"),
+    ("title + role", "Pak RT approved the banner, Bu Lurah too"),
+    ("dotted title without dot", "level H reached"),
+    ("colon cue without colon", "loaded from cache Budi"),
+    ("lower-case name without cue", "kevin uploaded a file"),
+    ("English word after cue", "signed by will"),
+    ("user name without a listed piece after cue", "uploaded by file.size"),
+    ("camel case", "GoSend WhatsApp iPhone McDonald"),
+    ("mask", "<redacted:email> and <name:0123456789abcdef>"),
+]
+
+
+@pytest.mark.parametrize(("rule", "text", "expected"), NAMED, ids=[r for r, _, _ in NAMED])
+def test_name_redacted(redactor: Redactor, rule: str, text: str, expected: str) -> None:
+    assert redactor.redact_text(text) == expected
+    assert redactor.counts.get("name", 0) == expected.count(N)
+
+
+@pytest.mark.parametrize(("blocker", "text"), UNTOUCHED, ids=[b for b, _ in UNTOUCHED])
+def test_not_a_name_untouched(redactor: Redactor, blocker: str, text: str) -> None:
+    assert redactor.redact_text(text) is text
+    assert "name" not in redactor.counts
+
+
+def test_names_in_json_free_text_and_query_strings(redactor: Redactor) -> None:
+    rec = {"ts": "2026-11-26T10:15:00Z", "order_id": "ORD-1001", "msg": "approved by Budi Santoso",
+           "ctx": {"note": "Halo Kak Siti"}, "status": "sent to Budi Santoso"}
+    out = redactor.redact_record(rec)
+    assert out["msg"] == f"approved by {N}" and out["ctx"] == {"note": f"Halo Kak {N}"}
+    assert out["status"] == rec["status"]  # allowlisted: never scanned
+    assert redactor.redact_text('"GET /search?q=Budi+Santoso&page=2 HTTP/1.1"') == (
+        f'"GET /search?q={N}&page=2 HTTP/1.1"')
+    assert redactor.redact_text("GET /s?who=Kevin HTTP/1.1") == f"GET /s?who={N} HTTP/1.1"
+
+
+def test_allow_and_extra_names() -> None:
+    r = redaction.Redactor(cfg(names_allow=["Kevin", "Bintang Jaya"], names_extra=["Qiraniel", "Indah"]))
+    assert r.redact_text("Kevin uploaded") == "Kevin uploaded"  # an allowed word, wherever it stands
+    assert r.redact_text("banner Bintang Jaya and Indah Sari") == f"banner Bintang Jaya and {N}"
+    assert r.redact_text("sent to Qiraniel, then Indah") == f"sent to {N}, then {N}"
+    assert redaction.Redactor(RedactConfig()).redact_text("sent to Qiraniel, then Indah") == (
+        "sent to Qiraniel, then Indah")
+
+
+def test_names_off() -> None:
+    r = redaction.Redactor(cfg(patterns=["email"]))
+    assert r.redact_text("approved by Budi Santoso") == "approved by Budi Santoso"
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"names_allow": ["ORD1001"]}, "names_allow"),
+    ({"names_extra": ["  "]}, "names_extra"),
+    ({"rules": [{"name": "name", "regex": "x"}]}, "reserved"),
+])
+def test_config_validation(raw: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        cfg(**raw)
+
+
+def test_hash_mode_correlates_one_person() -> None:
+    r = redaction.Redactor(cfg(pattern_action="hash"), key=b"z" * 32)
+    a = r.redact_text("approved by Budi Santoso")
+    b = r.redact_text("BUDI SANTOSO paid")
+    token = re.fullmatch(r"approved by (<name:[0-9a-f]{16}>)", a)
+    assert token is not None and b == f"{token[1]} paid"
+    assert r.redact_text("approved by Siti Rahayu") != a
+
+
+def test_counted_as_rule_name() -> None:
+    reg = CollectorRegistry()
+    m = RedactMetrics(reg)
+    r = redaction.Redactor(RedactConfig(), counts=m.counts_for("app"))
+    r.redact_text("Budi Santoso and Siti Rahayu")
+    assert reg.get_sample_value("cflexagent_log_redactions_total", {"source": "app", "rule": "name"}) == 2
+
+
+def test_shipped_list_records_its_source() -> None:
+    from importlib import resources
+
+    text = resources.files("cflexagent").joinpath("data/names.tsv").read_text(encoding="utf-8")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert any("names-dataset 3.3.1" in h and "MIT" in h for h in header)
+    names = pure_names.parse_names(text)
+    assert len(names) > 20_000
+    # Indonesian (several regions and origins) and international names are in it; places are not.
+    for name in ("budi", "santoso", "siti", "wayan", "ketut", "siregar", "nasution", "tan", "lim", "ahmad",
+                 "kevin", "john", "maria"):
+        assert names.get(name, 0) & (pure_names.GIVEN | pure_names.SURNAME), name
+    for place in ("jakarta", "surabaya", "bandung", "indonesia", "honda"):
+        assert place not in names, place
+
+
+# -- properties ---------------------------------------------------------------
+
+#: Context words that make the detector look hardest at what follows them.
+_context = st.sampled_from(["by", "oleh", "user", "pelanggan", "a.n.", "Dear", "Halo", "Pak", "Ibu", "Mr.",
+                            "From:", "Budi", "Kevin", "Siti Rahayu", "sent to", "order", "-", ",", "="])
+ids = st.one_of(
+    st.from_regex(r"(req|ORD|F|job|usr|INV|PO)-[0-9A-Za-z]{1,16}", fullmatch=True).filter(
+        lambda s: any(c.isdigit() for c in s)),
+    st.uuids().map(str),
+    st.uuids().map(lambda u: str(u).upper()),
+    st.datetimes().map(lambda t: t.isoformat()),
+    st.datetimes().map(lambda t: t.strftime("%d/%b/%Y:%H:%M:%S")),
+    st.datetimes().map(lambda t: t.strftime("%Y-%m-%d %H:%M:%S")),
+    st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 999)).map(lambda v: f"v{v[0]}.{v[1]}.{v[2]}"),
+    st.integers(0, 10**12).map(str),
+    st.integers(0, 10**6).map(lambda n: f"{n}ms"),
+    st.from_regex(r"[A-Z][a-z]{2,8}[0-9]{1,4}", fullmatch=True),  # Budi2, Kevin77: words glued to digits
+)
+PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPS
+@given(parts=st.lists(st.tuples(_context, ids), min_size=1, max_size=5), sep=st.sampled_from([" ", ", ", " | "]))
+def test_ids_dates_versions_numbers_never_altered_next_to_cues(parts: list[tuple[str, str]], sep: str) -> None:
+    r = redaction.Redactor(RedactConfig())
+    for ctx, value in parts:
+        out = r.redact_text(f"{ctx} {value}")
+        assert value in out, (ctx, value, out)
+    text = sep.join(v for _, v in parts)
+    assert r.redact_text(text) == text
+
+
+_titles = st.sampled_from(["Bapak", "Pak", "Ibu", "Bu", "Mas", "Mbak", "Kak", "Sdr.", "Mr.", "Mrs.", "Dr."])
+_unlisted = st.from_regex(r"[BCDFGJKLMNPRSTWYZ][aeiou][bdgklmnprst][aeiou][a-z]{2,6}", fullmatch=True)
+
+
+@PROPS
+@given(title=_titles, name=_unlisted, tail=st.sampled_from([" minta revisi", ", thanks", "", " paid ORD-1"]))
+def test_a_title_makes_any_capitalised_word_a_name(title: str, name: str, tail: str) -> None:
+    r = redaction.Redactor(RedactConfig())
+    out = r.redact_text(f"note: {title} {name}{tail}")
+    assert name not in out and out.endswith(tail)
+
+
+# -- crafted lines ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("unit", ["Budi ", "by ", "Pak ", "Dear Mr. ", "a.n. ", "Budi Santoso, ", "Xy ",
+                                  "kevin.wijaya.", "A" * 50, "PT Budi ", "user budisantosobudisantoso "])
+def test_crafted_lines_cost_linear_time(unit: str) -> None:
+    finder = pure_names.NameFinder(pure_names.shipped_names())
+
+    def cost(n: int) -> float:
+        text = unit * n
+        t0 = time.process_time()
+        finder.spans(text)
+        return time.process_time() - t0
+
+    small, big = cost(2_000), cost(16_000)
+    assert big < 2.0  # 16,000 repeats in well under two seconds, pure Python
+    assert big < 8 * 5 * max(small, 1e-3)  # 8x the text: linear, with room for a noisy machine
+
+
+def test_long_line_finds_every_name() -> None:
+    r = redaction.Redactor(RedactConfig())
+    out = r.redact_text("approved by Budi Santoso; " * 5000)
+    assert "Budi" not in out and r.counts["name"] == 5000
+
+
+# -- parity -------------------------------------------------------------------
+
+
+def _corpus_texts() -> list[str]:
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
+    return ([str(r["text"]) for r in rows] + [t for _, t, _ in NAMED] + [t for _, t in UNTOUCHED]
+            + ["", "x" * 300, "ünïcode Ölaf Ærø", "by", "Pak", "Dear Mr.", "a.n.", "oleh ", "user .", "By: ,"])
+
+
+def test_compiled_name_finder_gives_exactly_what_the_pure_one_gives() -> None:
+    from tests.test_compiled import compiled
+
+    mod = compiled(pure_names)
+    texts = _corpus_texts()
+
+    def run(impl: Any) -> list[list[int]]:
+        finder = impl.NameFinder(impl.shipped_names(), ["Bintang Jaya", "Kevin"], ["Qiraniel"])
+        return [finder.spans(t) for t in texts]
+
+    got, want = run(mod), run(pure_names)
+    assert got == want
+    assert sum(1 for spans in got if spans) > 200  # the corpus exercises the rules
