@@ -19,8 +19,12 @@ from ..batch import Encoded, SinkClosed
 from ..pipeline import Pipeline
 from ..topology import Backpressure, LogsTopology
 
+#: How long a write in progress may still take once the source is asked to stop.
+STOP_GRACE = 2.0
+
 if TYPE_CHECKING:
     from ...component import Context
+    from ..batch import Sink
     from ..checkpoint import Ack, Checkpointer
     from ..config import LogsConfig, SourceBase
 
@@ -82,11 +86,34 @@ class SourceComponent:
                         cp.abandon(ack)
                         return False
                 try:
-                    await sink.write(enc, ack)
+                    if not await self._write(sink, enc, ack, stop):
+                        cp.abandon(ack)
+                        return False
                     break
                 except SinkClosed:
                     continue  # the sink stopped mid-write: its next run takes the delivery
         cp.commit(ack)
+        return True
+
+    @staticmethod
+    async def _write(sink: Sink, enc: Encoded, ack: Ack, stop: asyncio.Event) -> bool:
+        """``sink.write``; when the source is asked to stop meanwhile, the write gets ``STOP_GRACE`` to
+        finish (an fsync) before it is given up (a sink that waits for room): False then."""
+        write = asyncio.ensure_future(sink.write(enc, ack))
+        if not stop.is_set():
+            stopper = asyncio.ensure_future(stop.wait())
+            try:
+                await asyncio.wait({write, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopper.cancel()
+        if not write.done():
+            await asyncio.wait({write}, timeout=STOP_GRACE)
+        if not write.done():
+            write.cancel()
+            with contextlib.suppress(asyncio.CancelledError, SinkClosed):
+                await write
+            return False
+        write.result()  # its error, if any (SinkClosed: written again to the sink's next run)
         return True
 
     def start_delivery(self, encoded: dict[str, Encoded], ack: Ack, stop: asyncio.Event) -> None:

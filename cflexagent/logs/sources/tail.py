@@ -119,7 +119,9 @@ class Tailer:
         self._long_trunc = self.m.long_lines.labels(name, "truncated")
         self._long_split = self.m.long_lines.labels(name, "split")
         self._files_open = self.m.files_open.labels(name)
-        self._lag = self.m.lag_bytes.labels(name)
+        # Read at scrape time from the files themselves: it must keep growing while the source waits
+        # for its sinks and reads nothing.
+        self.m.lag_bytes.labels(name).set_function(self.lag)
         self._rotations = self.m.rotations.labels(name)
         self._truncations = self.m.truncations.labels(name)
         # Multiline sources hold the last event back like a partial line (multiline.py).
@@ -320,6 +322,7 @@ class Tailer:
         return out
 
     def close_all(self) -> None:
+        self.m.lag_bytes.labels(self.source.name).set_function(lambda: 0)
         for f in list(self.files.values()):
             self.files.pop(f.key, None)
             try:
@@ -339,7 +342,15 @@ class Tailer:
         return interval
 
     def lag(self) -> int:
-        return sum(max(0, f.size - f.offset) for f in self.files.values())
+        """Bytes of the open files not yet handed out as lines (their sizes now)."""
+        total = 0
+        for f in list(self.files.values()):
+            try:
+                size = os.fstat(f.fd).st_size
+            except OSError:
+                size = f.size
+            total += max(0, size - f.offset)
+        return total
 
     # -- reading -------------------------------------------------------------------
 
@@ -372,7 +383,6 @@ class Tailer:
             self._read_lines.inc(len(lines))
         if consumed:
             self._read_bytes.inc(consumed)
-        self._lag.set(self.lag())
         self._files_open.set(len(self.files))
         return lines, positions, consumed
 

@@ -53,6 +53,9 @@ from .config import RedactConfig
 from .names import NameFinder
 
 _DIGITS = frozenset("0123456789")
+#: Records with more keys than this are not cached by shape; the cache holds at most this many keys in all.
+_SHAPE_MAX_KEYS = 64
+_SHAPES_MAX_KEYS = 16384
 #: Bytes of a random key for a redactor given none (hashes then only correlate within the process).
 _KEY_BYTES = 32
 
@@ -183,6 +186,7 @@ class Redactor:
         self._untouched = frozenset(k for k in self._allow if k not in self._leaf_actions)
         #: Key tuple of a record -> the keys to look at; records of one source share a few shapes.
         self._shapes: dict[tuple[str, ...], tuple[tuple[str, str, str | None], ...]] = {}
+        self._shape_keys = 0  # keys held by the shapes cache
         pats = set(cfg.patterns)
         alts = []
         if "phone" in pats:
@@ -464,8 +468,11 @@ class Redactor:
             if action is not None or low not in self._allow:
                 out.append((key, low, action))
         shape = tuple(out)
-        if len(self._shapes) < 1024:
+        # Bounded by the keys it holds, not by entries: a hostile line with 10,000 distinct keys must
+        # not pin its keys (a thousand such shapes were gigabytes). Log records have a few dozen keys.
+        if len(keys) <= _SHAPE_MAX_KEYS and self._shape_keys + len(keys) <= _SHAPES_MAX_KEYS:
             self._shapes[keys] = shape
+            self._shape_keys += len(keys)
         return shape
 
     def _field_value(self, action: str, rule: str, value: Any) -> Any:

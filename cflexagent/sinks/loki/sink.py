@@ -345,7 +345,7 @@ class LokiSinkComponent:
             # Never push without the credentials the config asks for (and never with half the
             # headers: no tenant or gzip header means the wrong tenant or a 400): retry later.
             self.m.push_requests.labels("credentials_error").inc()
-            log.error("cannot read the Loki credentials file; retrying", url=self.cfg.safe_url,
+            log.limited("error", "cannot read the Loki credentials file; retrying", url=self.cfg.safe_url,
                       error=e.strerror or str(e), file=getattr(e, "filename", None) or "")
             return "retry"
         t0 = time.perf_counter()
@@ -356,11 +356,12 @@ class LokiSinkComponent:
                 text = await r.text(errors="replace") if status >= 300 else ""
         except TimeoutError:
             self.m.push_requests.labels("timeout").inc()
-            log.warning("Loki push timed out; retrying", url=self.cfg.safe_url)
+            log.limited("warning", "Loki push timed out; retrying", url=self.cfg.safe_url)
             return "retry"
         except (aiohttp.ClientError, OSError) as e:
             self.m.push_requests.labels("connection_error").inc()
-            log.warning("Loki push failed; retrying", url=self.cfg.safe_url, error=f"{type(e).__name__}: {e}")
+            log.limited("warning", "Loki push failed; retrying", key=("connect", type(e).__name__),
+                        url=self.cfg.safe_url, error=f"{type(e).__name__}: {e}")
             return "retry"
         finally:
             self._stage["push"].inc(time.perf_counter() - t0)
@@ -379,8 +380,9 @@ class LokiSinkComponent:
             log.error("Loki refused a batch as too large (413); dropped", answer=text.strip()[:200])
             return "drop:rejected_other"
         if status in (401, 403, 404, 405):
-            log.error("Loki push refused; retrying (check url and credentials)", status=status,
-                      answer=text.strip()[:200])
+            log.limited("error", "Loki push refused; retrying (check url and credentials)", key=("refused", status),
+                        status=status, answer=text.strip()[:200])
             return "retry"
-        log.warning("Loki push failed; retrying", status=status, answer=text.strip()[:200])
+        log.limited("warning", "Loki push failed; retrying", key=("status", status), status=status,
+                    answer=text.strip()[:200])
         return "retry"
