@@ -4,6 +4,10 @@ TLS and basic auth follow Prometheus' web config (exporter-toolkit): users map
 to bcrypt hashes, every endpoint but ``/healthz`` needs a valid user when any
 are configured, and bcrypt runs in a worker thread with results cached so a
 scrape every few seconds costs one hash compare per distinct credential.
+
+Connections are accepted by ``listener.py`` (cap, header and idle timeouts);
+a request has ``server.request_timeout`` from its headers to its handler's
+answer (a slow body included), else 408 and the connection is closed.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from prometheus_client.exposition import choose_encoder
 from . import __version__
 from .component import Context
 from .config import ConfigError, ServerSection
+from .listener import Limits, Listener, bind, connection_cap, raise_open_files_limit
 from .telemetry import AgentMetrics, get_logger
 
 log = get_logger("server")
@@ -125,13 +130,15 @@ class Server:
         self._not_ready = not_ready
         self._auth = BasicAuthChecker(section.basic_auth.users if section.basic_auth else {})
         self._runner: web.AppRunner | None = None
+        self._listener: Listener | None = None
         self.port = 0
 
     def set_auth(self, section: ServerSection) -> None:
         self._auth = BasicAuthChecker(section.basic_auth.users if section.basic_auth else {})
 
     def _app(self) -> web.Application:
-        app = web.Application(middlewares=[self._auth_middleware], client_max_size=16 * 1024 * 1024)
+        app = web.Application(middlewares=[self._request_middleware, self._auth_middleware],
+                              client_max_size=16 * 1024 * 1024)
         app.router.add_get("/", self._index)
         app.router.add_get("/metrics", self._metrics_handler)
         app.router.add_get("/healthz", self._healthz)
@@ -141,28 +148,37 @@ class Server:
 
     async def start(self, ssl_context: ssl.SSLContext | None) -> None:
         """Bind and serve. Raises OSError when the address is in use."""
-        runner = web.AppRunner(self._app(), access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        section = self._section
+        runner = web.AppRunner(self._app(), access_log=None, handle_signals=False, shutdown_timeout=2.0,
+                               keepalive_timeout=float(section.idle_timeout))
         await runner.setup()
-        site = web.TCPSite(runner, self._section.listen.host or None, self._section.listen.port,
-                           ssl_context=ssl_context, reuse_address=True)
         try:
-            await site.start()
+            sockets = bind(section.listen.host, section.listen.port)
         except BaseException:
             await runner.cleanup()
             raise
-        self._runner = runner
-        sockets = getattr(site._server, "sockets", None)
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])
-        log.info("serving", address=str(self._section.listen), port=self.port, tls=ssl_context is not None,
-                 basic_auth=self._auth.enabled)
+        open_files = raise_open_files_limit()
+        cap = connection_cap(section.max_connections, open_files)
+        if cap < section.max_connections:
+            log.warning("server.max_connections lowered to half the open-files limit",
+                        configured=section.max_connections, max_connections=cap, open_files_limit=open_files)
+        assert runner.server is not None
+        listener = Listener(sockets, runner.server, ssl_context,
+                            Limits(cap, float(section.read_header_timeout), float(section.idle_timeout)),
+                            self._metrics)
+        listener.start()
+        self._runner, self._listener = runner, listener
+        self.port = int(sockets[0].getsockname()[1])
+        log.info("serving", address=str(section.listen), port=self.port, tls=ssl_context is not None,
+                 basic_auth=self._auth.enabled, max_connections=cap)
 
     async def restart(self, section: ServerSection, ssl_context: ssl.SSLContext | None) -> None:
         """Rebind with a new section; on failure keep serving the old one and re-raise."""
         old_runner, old_section = self._runner, self._section
+        old_listener = self._listener
         same_address = section.listen == old_section.listen
         if same_address and old_runner is not None:
-            await old_runner.cleanup()
+            await self._close(old_runner, old_listener)
         self._section = section
         self.set_auth(section)
         try:
@@ -174,12 +190,44 @@ class Server:
                 await self.start(build_ssl_context(old_section))
             raise
         if not same_address and old_runner is not None:
-            await old_runner.cleanup()
+            await self._close(old_runner, old_listener)
 
     async def stop(self) -> None:
         if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+            await self._close(self._runner, self._listener)
+            self._runner = self._listener = None
+
+    @staticmethod
+    async def _close(runner: web.AppRunner, listener: Listener | None) -> None:
+        if listener is not None:
+            await listener.close()
+        await runner.cleanup()
+
+    @web.middleware
+    async def _request_middleware(self, request: web.Request,
+                                  handler: Callable[..., object]) -> web.StreamResponse:
+        """Tells the listener a request is in a handler (never evicted, no header timeout) and
+        bounds the handler's time, reading a slow body included."""
+        conn = self._listener.conn(request.transport) if self._listener is not None else None
+        if conn is not None:
+            conn.begin()
+        timeout = asyncio.timeout(float(self._section.request_timeout))
+        try:
+            async with timeout:
+                return await handler(request)  # type: ignore[misc,no-any-return]
+        except TimeoutError:
+            if not timeout.expired():
+                raise
+            self._metrics.http_closed.labels("request_timeout").inc()
+            log.limited("warning", "request took longer than server.request_timeout; closing the connection",
+                        client=request.remote, path=request.path[:200],
+                        request_timeout_seconds=float(self._section.request_timeout))
+            resp = web.Response(status=408, text="Request Timeout\n")
+            resp.force_close()
+            return resp
+        finally:
+            if conn is not None:
+                conn.end()
 
     @web.middleware
     async def _auth_middleware(self, request: web.Request, handler: Callable[..., object]) -> web.StreamResponse:

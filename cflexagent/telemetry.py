@@ -338,6 +338,21 @@ class AgentMetrics:
                                        "Event-loop delay of each 250 ms tick.",
                                        buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
                                        registry=registry)
+        self.http_connections = Gauge("cflexagent_http_connections",
+                                      "Connections open to the agent's HTTP server (TLS handshakes included).",
+                                      registry=registry)
+        self.http_connections_max = Gauge("cflexagent_http_connections_max",
+                                          "The HTTP server's connection cap in force (server.max_connections, "
+                                          "at most half the process's open-files limit).", registry=registry)
+        self.http_closed = Counter("cflexagent_http_connections_closed",
+                                   "Connections the HTTP server closed itself, by reason: header_timeout, "
+                                   "idle_timeout, request_timeout, evicted (idle longest, to admit a new one at "
+                                   "the cap), rejected (at the cap with every connection in a request), "
+                                   "tls_handshake (failed or too slow), shutdown.", ["reason"], registry=registry)
+        self.http_accept_errors = Counter("cflexagent_http_accept_errors",
+                                          "accept() failures of the HTTP server, by errno (EMFILE, ENFILE, ENOBUFS, "
+                                          "ENOMEM, other); the server pauses briefly after each.", ["reason"],
+                                          registry=registry)
         self.scrape_duration = Histogram("cflexagent_metrics_scrape_duration_seconds",
                                          "Time spent rendering /metrics.",
                                          buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
