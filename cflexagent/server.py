@@ -1,9 +1,9 @@
 """The agent's HTTP server: /metrics, /healthz, /ready, / and component routes.
 
 TLS and basic auth follow Prometheus' web config (exporter-toolkit): users map
-to bcrypt hashes, every endpoint but ``/healthz`` needs a valid user when any
-are configured, and bcrypt runs in a worker thread with results cached so a
-scrape every few seconds costs one hash compare per distinct credential.
+to bcrypt hashes and every endpoint but ``/healthz`` needs a valid user when any
+are configured (``auth.py``: verified credentials are remembered, failures are
+limited per client address and counted).
 
 Connections are accepted by ``listener.py`` (cap, header and idle timeouts);
 a request has ``server.request_timeout`` from its headers to its handler's
@@ -13,35 +13,25 @@ answer (a slow body included), else 408 and the connection is closed.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import concurrent.futures
-import hashlib
+import logging
 import os
 import ssl
 import time
 from collections.abc import Callable
 
-import bcrypt
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from . import __version__
+from .auth import FAILURE_REFILL, BasicAuth
 from .component import Context
 from .config import ConfigError, ServerSection
 from .listener import Limits, Listener, bind, connection_cap, raise_open_files_limit
 from .telemetry import AgentMetrics, get_logger
 
 log = get_logger("server")
-
-# A valid hash to compare against for unknown users, so their timing matches known ones.
-_DUMMY_HASH = b"$2b$10$kq92gpPKADbWQcAAiYV/a.5YbglV/NcqQ3zKeUB1e2rpeL6DWqg2m"
-_CACHE_MAX = 256
-#: bcrypt runs on its own thread, so a flood of bad credentials can never delay
-#: the spool's fsyncs on the default pool; past this many waiting checks new
-#: ones are refused without hashing.
-_MAX_PENDING_CHECKS = 32
 
 
 def build_ssl_context(section: ServerSection, source: str = "config") -> ssl.SSLContext | None:
@@ -80,45 +70,31 @@ def unreadable_file(path: str) -> str | None:
     return None
 
 
-class BasicAuthChecker:
-    _executor: concurrent.futures.ThreadPoolExecutor | None = None
+#: aiohttp's request-parser errors (aiohttp.http_exceptions) by class: the label of
+#: cflexagent_http_bad_requests_total. Any other is "malformed".
+_BAD_REQUESTS = {"LineTooLong": "too_long", "BadHttpMethod": "bad_method", "BadStatusLine": "bad_request_line"}
 
-    def __init__(self, users: dict[str, str]) -> None:
-        self._users = {u: h.encode() for u, h in users.items()}
-        self._cache: dict[bytes, bool] = {}
-        self._pending = 0
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self._users)
+class _RequestErrors(logging.Logger):
+    """What aiohttp's connection handler logs, as our lines: a bad request is one line with the
+    client's address and the error's class (never its text, which quotes the request) and a
+    count; an exception in a handler is a line with its traceback as a field."""
 
-    async def check(self, header: str | None) -> bool:
-        if not header or not header.startswith("Basic "):
-            return False
-        try:
-            user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        hashed = self._users.get(user)
-        key = hashlib.sha256(b"\0".join([user.encode(), password.encode(), hashed or b""])).digest()
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        if self._pending >= _MAX_PENDING_CHECKS:
-            return False
-        if BasicAuthChecker._executor is None:
-            BasicAuthChecker._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="bcrypt")
-        self._pending += 1
-        try:
-            ok = await asyncio.get_running_loop().run_in_executor(
-                BasicAuthChecker._executor, bcrypt.checkpw, password.encode(), hashed or _DUMMY_HASH)
-        finally:
-            self._pending -= 1
-        ok = ok and hashed is not None
-        if len(self._cache) >= _CACHE_MAX:
-            self._cache.clear()
-        self._cache[key] = ok
-        return ok
+    def __init__(self, metrics: AgentMetrics) -> None:
+        super().__init__("cflexagent.server.http", logging.DEBUG)
+        self._metrics = metrics
+
+    def handle(self, record: logging.LogRecord) -> None:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            reason = _BAD_REQUESTS.get(type(exc).__name__, "malformed")
+            self._metrics.http_bad_requests.labels(reason).inc()
+            client = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
+            log.limited("warning", "bad HTTP request", key=("bad_request", reason), client=client, reason=reason,
+                        error=type(exc).__name__, status=exc.code)
+        elif record.levelno >= logging.WARNING:
+            log.limited("error", str(record.msg)[:200], key=("handler", type(exc).__name__ if exc else ""),
+                        exc=exc if isinstance(exc, BaseException) else None)
 
 
 class Server:
@@ -128,13 +104,16 @@ class Server:
         self._ctx = ctx
         self._metrics = metrics
         self._not_ready = not_ready
-        self._auth = BasicAuthChecker(section.basic_auth.users if section.basic_auth else {})
+        self._auth = BasicAuth(section.basic_auth.users if section.basic_auth else {})
+        self._request_errors = _RequestErrors(metrics)
         self._runner: web.AppRunner | None = None
         self._listener: Listener | None = None
         self.port = 0
 
     def set_auth(self, section: ServerSection) -> None:
-        self._auth = BasicAuthChecker(section.basic_auth.users if section.basic_auth else {})
+        users = section.basic_auth.users if section.basic_auth else {}
+        if users != self._auth.users:  # unchanged users keep their verified credentials
+            self._auth = BasicAuth(users)
 
     def _app(self) -> web.Application:
         app = web.Application(middlewares=[self._request_middleware, self._auth_middleware],
@@ -150,7 +129,7 @@ class Server:
         """Bind and serve. Raises OSError when the address is in use."""
         section = self._section
         runner = web.AppRunner(self._app(), access_log=None, handle_signals=False, shutdown_timeout=2.0,
-                               keepalive_timeout=float(section.idle_timeout))
+                               keepalive_timeout=float(section.idle_timeout), logger=self._request_errors)
         await runner.setup()
         try:
             sockets = bind(section.listen.host, section.listen.port)
@@ -232,7 +211,14 @@ class Server:
     @web.middleware
     async def _auth_middleware(self, request: web.Request, handler: Callable[..., object]) -> web.StreamResponse:
         if self._auth.enabled and request.path != "/healthz":
-            if not await self._auth.check(request.headers.get("Authorization")):
+            client = request.remote or ""
+            reason = await self._auth.check(request.headers.get("Authorization"), client)
+            if reason is not None:
+                self._metrics.http_auth_failures.labels(reason).inc()
+                log.limited("warning", "authentication failed", key=("auth", reason), client=client, reason=reason)
+                if reason == "rate_limited":
+                    return web.Response(status=429, text="Too many failed logins\n",
+                                        headers={"Retry-After": str(int(FAILURE_REFILL))})
                 return web.Response(status=401, text="Unauthorized\n",
                                     headers={"WWW-Authenticate": 'Basic realm="cflexagent"'})
         return await handler(request)  # type: ignore[misc,no-any-return]
