@@ -11,11 +11,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 import time
 from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+_SECONDS = re.compile(r"\d+(\.\d*)?")
+#: Probe config keys and the command-line argument that sets each, for error messages.
+_OPTIONS = {"url": "URL", "address": "HOST:PORT", "timeout": "--timeout", "method": "--method",
+            "headers": "--header", "expect_status": "--expect-status", "expect_body": "--expect-body",
+            "send": "--send", "expect": "--expect", "server_name": "--server-name", "tls": "--tls"}
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -27,7 +34,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--type", choices=("http", "tcp"), help="probe type (default: http for URLs, tcp for HOST:PORT)")
     p.add_argument("--expect-status", nargs="+", metavar="CODE", help='accepted status codes or classes ("200", "2xx")')
     p.add_argument("--insecure", action="store_true", help="do not verify the server's certificate")
-    p.add_argument("--timeout", default="10s", help="give up after this long (default 10s)")
+    p.add_argument("--timeout", default="10s",
+                   help='give up after this long: "500ms", "5s", "1m", or plain seconds ("5"); default 10s')
     p.add_argument("--method", default="GET", help="HTTP method (default GET)")
     p.add_argument("-H", "--header", action="append", default=[], metavar="NAME: VALUE", help="extra request header")
     p.add_argument("--expect-body", metavar="REGEX", help="the body must match this regex")
@@ -65,7 +73,10 @@ def _build(args: argparse.Namespace) -> Any:
     from .config import ProbeConfig
 
     kind = args.type or ("http" if "://" in args.target else "tcp")
-    raw: dict[str, Any] = {"name": "cli", "type": kind, "timeout": args.timeout, "tls_verify": not args.insecure,
+    timeout = args.timeout.strip()
+    if _SECONDS.fullmatch(timeout):  # a bare number on the command line means seconds
+        timeout += "s"
+    raw: dict[str, Any] = {"name": "cli", "type": kind, "timeout": timeout, "tls_verify": not args.insecure,
                            "ip_family": args.ip_family}
     # The interval only matters to the scheduler; keep it above any timeout.
     raw["interval"] = "1000d"
@@ -95,8 +106,13 @@ def _build(args: argparse.Namespace) -> Any:
     except msgspec.ValidationError as e:
         text = str(e)
         head, _, where = text.partition(" - at `$.")
-        key = where.rstrip("`").replace("_", "-") if where else ""
-        raise ConfigError(f"cflexagent probe: {key + ': ' if key else ''}{head}") from None
+        key = where.rstrip("`") if where else ""
+        if not key:  # a check of the config itself: "timeout: must be ..."
+            first, sep, rest = head.partition(": ")
+            if sep and first.split("[")[0] in _OPTIONS:
+                key, head = first, rest
+        option = _OPTIONS.get(key.split("[")[0], "--" + key.replace("_", "-")) + key[len(key.split("[")[0]):]
+        raise ConfigError(f"cflexagent probe: {option + ': ' if key else ''}{head}") from None
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
@@ -151,7 +167,7 @@ def _print(target: str, kind: str, r: Any) -> None:
         out.append(f"  transfer   {_ms(r.transfer)}")
     out.append(f"  total      {_ms(r.duration)}")
     if r.status_code:
-        out.append(f"  status      {r.status_code} (HTTP/{r.http_version:g}), {r.body_bytes} body bytes read, "
+        out.append(f"  status      {r.status_code} (HTTP/{r.http_version:.1f}), {r.body_bytes} body bytes read, "
                    f"{r.redirects} redirects")
     if r.uses_tls and r.tls_version:
         out.append(f"  tls version {r.tls_version}")
