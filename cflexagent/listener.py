@@ -110,11 +110,12 @@ class Connection(asyncio.Protocol):
     the timeouts and the eviction order need."""
 
     __slots__ = ("busy", "dropped", "first_byte", "idle_since", "inner", "listener", "opened", "requests",
-                 "task", "transport")
+                 "sock", "task", "transport")
 
-    def __init__(self, listener: Listener, inner: asyncio.Protocol, now: float) -> None:
+    def __init__(self, listener: Listener, inner: asyncio.Protocol, sock: socket.socket, now: float) -> None:
         self.listener = listener
         self.inner = inner
+        self.sock = sock
         self.transport: asyncio.BaseTransport | None = None
         self.task: asyncio.Task[Any] | None = None  # connect_accepted_socket (TLS handshake) while it runs
         self.opened = self.idle_since = now
@@ -167,15 +168,24 @@ class Connection(asyncio.Protocol):
             return "header_timeout"
         return "idle_timeout" if now - self.idle_since > limits.idle_timeout else None
 
-    def drop(self, reason: str) -> None:
+    def drop(self, reason: str, *, flush: bool = False) -> None:
+        """Close the connection, counted as ``reason``: aborted, or with ``flush`` once what was
+        written so far (a last answer) is sent."""
         if self.dropped:
             return
         self.dropped = True
         self.listener.closed(reason)
         if self.transport is not None:
-            self.transport.abort()  # type: ignore[attr-defined]
-        elif self.task is not None:
-            self.task.cancel()
+            if flush:
+                self.transport.close()
+            else:
+                self.transport.abort()  # type: ignore[attr-defined]
+        else:
+            # Not handed to aiohttp yet (its task may not even have started, and a task cancelled
+            # before its first step never runs its cleanup): the socket is ours to close.
+            if self.task is not None:
+                self.task.cancel()
+            self.sock.close()
 
 
 class Listener:
@@ -223,9 +233,9 @@ class Listener:
         self._metrics.http_closed.labels(reason).inc()
 
     def idle(self, conn: Connection) -> None:
-        """``conn`` finished a request: it is now the most recently idle."""
-        self.connections.pop(conn, None)
-        if not conn.dropped:
+        """``conn`` finished a request: it is now the most recently idle (unless it is gone: a
+        client may leave in the middle of a request)."""
+        if self.connections.pop(conn, 0) is None:
             self.connections[conn] = None
 
     async def _accept(self, lsock: socket.socket) -> None:
@@ -244,6 +254,9 @@ class Listener:
                 await asyncio.sleep(_ACCEPT_PAUSE)
                 continue
             self._admit(sock, loop)
+            # sock_accept returns without suspending while connections are waiting: a connect
+            # flood must not keep the loop (and the connections it admitted) from running.
+            await asyncio.sleep(0)
 
     def _admit(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
         if len(self.connections) >= self.limits.max_connections:
@@ -256,7 +269,7 @@ class Listener:
                 return
             victim.drop("evicted")
             self.forget(victim)  # its descriptor is closed now; connection_lost follows
-        conn = Connection(self, self._factory(), clock())
+        conn = Connection(self, self._factory(), sock, clock())
         self.connections[conn] = None
         self._metrics.http_connections.set(len(self.connections))
         conn.task = loop.create_task(self._connect(conn, sock))

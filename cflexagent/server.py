@@ -13,6 +13,7 @@ answer (a slow body included), else 408 and the connection is closed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import ssl
@@ -128,8 +129,10 @@ class Server:
     async def start(self, ssl_context: ssl.SSLContext | None) -> None:
         """Bind and serve. Raises OSError when the address is in use."""
         section = self._section
+        # aiohttp's own keep-alive timer only backs the listener's timeouts up (which count why).
+        backstop = max(float(section.idle_timeout), float(section.read_header_timeout)) + 2.0
         runner = web.AppRunner(self._app(), access_log=None, handle_signals=False, shutdown_timeout=2.0,
-                               keepalive_timeout=float(section.idle_timeout), logger=self._request_errors)
+                               keepalive_timeout=backstop, logger=self._request_errors)
         await runner.setup()
         try:
             sockets = bind(section.listen.host, section.listen.port)
@@ -197,12 +200,19 @@ class Server:
         except TimeoutError:
             if not timeout.expired():
                 raise
-            self._metrics.http_closed.labels("request_timeout").inc()
             log.limited("warning", "request took longer than server.request_timeout; closing the connection",
                         client=request.remote, path=request.path[:200],
                         request_timeout_seconds=float(self._section.request_timeout))
             resp = web.Response(status=408, text="Request Timeout\n")
             resp.force_close()
+            # Answer now and close: aiohttp would otherwise linger reading the rest of the body.
+            with contextlib.suppress(ConnectionError):
+                await resp.prepare(request)
+                await resp.write_eof()
+            if conn is not None:
+                conn.drop("request_timeout", flush=True)
+            else:
+                self._metrics.http_closed.labels("request_timeout").inc()
             return resp
         finally:
             if conn is not None:
