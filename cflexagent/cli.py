@@ -173,7 +173,16 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("Password: ")
     if not password:
         return fail("empty password", EXIT_CONFIG)
-    print(bcrypt.hashpw(password.encode(), bcrypt.gensalt(args.cost)).decode())
+    from .auth import BCRYPT_MAX_BYTES
+
+    try:
+        secret = password.encode()
+    except UnicodeEncodeError:  # stdin that is not UTF-8 (surrogate escapes)
+        return fail("password is not valid UTF-8 (a basic-auth password is decoded as UTF-8)", EXIT_CONFIG)
+    if len(secret) > BCRYPT_MAX_BYTES:
+        return fail(f"password is {len(secret)} bytes; bcrypt uses at most {BCRYPT_MAX_BYTES}: choose a shorter one",
+                    EXIT_CONFIG)
+    print(bcrypt.hashpw(secret, bcrypt.gensalt(args.cost)).decode())
     return EXIT_OK
 
 

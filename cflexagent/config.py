@@ -97,6 +97,17 @@ class ServerSection(Section):
     listen: HostPort = HostPort("127.0.0.1", DEFAULT_PORT)
     tls: ServerTLS | None = None
     basic_auth: BasicAuth | None = None
+    max_connections: int = 256
+    read_header_timeout: Duration = Duration(10.0)
+    idle_timeout: Duration = Duration(60.0)
+    request_timeout: Duration = Duration(30.0)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_connections <= 100_000:
+            raise ValueError("max_connections: must be between 1 and 100000")
+        for key in ("read_header_timeout", "idle_timeout", "request_timeout"):
+            if getattr(self, key) <= 0:
+                raise ValueError(f"{key}: must be greater than 0s")
 
 
 class Config(Section):

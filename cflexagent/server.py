@@ -1,41 +1,37 @@
 """The agent's HTTP server: /metrics, /healthz, /ready, / and component routes.
 
 TLS and basic auth follow Prometheus' web config (exporter-toolkit): users map
-to bcrypt hashes, every endpoint but ``/healthz`` needs a valid user when any
-are configured, and bcrypt runs in a worker thread with results cached so a
-scrape every few seconds costs one hash compare per distinct credential.
+to bcrypt hashes and every endpoint but ``/healthz`` needs a valid user when any
+are configured (``auth.py``: verified credentials are remembered, failures are
+limited per client address and counted).
+
+Connections are accepted by ``listener.py`` (cap, header and idle timeouts);
+a request has ``server.request_timeout`` from its headers to its handler's
+answer (a slow body included), else 408 and the connection is closed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import concurrent.futures
-import hashlib
+import contextlib
+import logging
 import ssl
 import time
 from collections.abc import Callable
 
-import bcrypt
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from . import __version__
+from .auth import FAILURE_REFILL, BasicAuth
 from .component import Context
 from .config import ConfigError, ServerSection, unreadable_file
+from .listener import Limits, Listener, bind, connection_cap, raise_open_files_limit
 from .telemetry import AgentMetrics, get_logger
 
 log = get_logger("server")
-
-# A valid hash to compare against for unknown users, so their timing matches known ones.
-_DUMMY_HASH = b"$2b$10$kq92gpPKADbWQcAAiYV/a.5YbglV/NcqQ3zKeUB1e2rpeL6DWqg2m"
-_CACHE_MAX = 256
-#: bcrypt runs on its own thread, so a flood of bad credentials can never delay
-#: the spool's fsyncs on the default pool; past this many waiting checks new
-#: ones are refused without hashing.
-_MAX_PENDING_CHECKS = 32
 
 
 def build_ssl_context(section: ServerSection, source: str = "config") -> ssl.SSLContext | None:
@@ -56,45 +52,31 @@ def build_ssl_context(section: ServerSection, source: str = "config") -> ssl.SSL
     return ctx
 
 
-class BasicAuthChecker:
-    _executor: concurrent.futures.ThreadPoolExecutor | None = None
+#: aiohttp's request-parser errors (aiohttp.http_exceptions) by class: the label of
+#: cflexagent_http_bad_requests_total. Any other is "malformed".
+_BAD_REQUESTS = {"LineTooLong": "too_long", "BadHttpMethod": "bad_method", "BadStatusLine": "bad_request_line"}
 
-    def __init__(self, users: dict[str, str]) -> None:
-        self._users = {u: h.encode() for u, h in users.items()}
-        self._cache: dict[bytes, bool] = {}
-        self._pending = 0
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self._users)
+class _RequestErrors(logging.Logger):
+    """What aiohttp's connection handler logs, as our lines: a bad request is one line with the
+    client's address and the error's class (never its text, which quotes the request) and a
+    count; an exception in a handler is a line with its traceback as a field."""
 
-    async def check(self, header: str | None) -> bool:
-        if not header or not header.startswith("Basic "):
-            return False
-        try:
-            user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        hashed = self._users.get(user)
-        key = hashlib.sha256(b"\0".join([user.encode(), password.encode(), hashed or b""])).digest()
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        if self._pending >= _MAX_PENDING_CHECKS:
-            return False
-        if BasicAuthChecker._executor is None:
-            BasicAuthChecker._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="bcrypt")
-        self._pending += 1
-        try:
-            ok = await asyncio.get_running_loop().run_in_executor(
-                BasicAuthChecker._executor, bcrypt.checkpw, password.encode(), hashed or _DUMMY_HASH)
-        finally:
-            self._pending -= 1
-        ok = ok and hashed is not None
-        if len(self._cache) >= _CACHE_MAX:
-            self._cache.clear()
-        self._cache[key] = ok
-        return ok
+    def __init__(self, metrics: AgentMetrics) -> None:
+        super().__init__("cflexagent.server.http", logging.DEBUG)
+        self._metrics = metrics
+
+    def handle(self, record: logging.LogRecord) -> None:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            reason = _BAD_REQUESTS.get(type(exc).__name__, "malformed")
+            self._metrics.http_bad_requests.labels(reason).inc()
+            client = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
+            log.limited("warning", "bad HTTP request", key=("bad_request", reason), client=client, reason=reason,
+                        error=type(exc).__name__, status=exc.code)
+        elif record.levelno >= logging.WARNING:
+            log.limited("error", str(record.msg)[:200], key=("handler", type(exc).__name__ if exc else ""),
+                        exc=exc if isinstance(exc, BaseException) else None)
 
 
 class Server:
@@ -104,15 +86,20 @@ class Server:
         self._ctx = ctx
         self._metrics = metrics
         self._not_ready = not_ready
-        self._auth = BasicAuthChecker(section.basic_auth.users if section.basic_auth else {})
+        self._auth = BasicAuth(section.basic_auth.users if section.basic_auth else {})
+        self._request_errors = _RequestErrors(metrics)
         self._runner: web.AppRunner | None = None
+        self._listener: Listener | None = None
         self.port = 0
 
     def set_auth(self, section: ServerSection) -> None:
-        self._auth = BasicAuthChecker(section.basic_auth.users if section.basic_auth else {})
+        users = section.basic_auth.users if section.basic_auth else {}
+        if users != self._auth.users:  # unchanged users keep their verified credentials
+            self._auth = BasicAuth(users)
 
     def _app(self) -> web.Application:
-        app = web.Application(middlewares=[self._auth_middleware], client_max_size=16 * 1024 * 1024)
+        app = web.Application(middlewares=[self._request_middleware, self._auth_middleware],
+                              client_max_size=16 * 1024 * 1024)
         app.router.add_get("/", self._index)
         app.router.add_get("/metrics", self._metrics_handler)
         app.router.add_get("/healthz", self._healthz)
@@ -122,28 +109,39 @@ class Server:
 
     async def start(self, ssl_context: ssl.SSLContext | None) -> None:
         """Bind and serve. Raises OSError when the address is in use."""
-        runner = web.AppRunner(self._app(), access_log=None, handle_signals=False, shutdown_timeout=2.0)
+        section = self._section
+        # aiohttp's own keep-alive timer only backs the listener's timeouts up (which count why).
+        backstop = max(float(section.idle_timeout), float(section.read_header_timeout)) + 2.0
+        runner = web.AppRunner(self._app(), access_log=None, handle_signals=False, shutdown_timeout=2.0,
+                               keepalive_timeout=backstop, logger=self._request_errors)
         await runner.setup()
-        site = web.TCPSite(runner, self._section.listen.host or None, self._section.listen.port,
-                           ssl_context=ssl_context, reuse_address=True)
         try:
-            await site.start()
+            sockets = bind(section.listen.host, section.listen.port)
         except BaseException:
             await runner.cleanup()
             raise
-        self._runner = runner
-        sockets = getattr(site._server, "sockets", None)
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])
-        log.info("serving", address=str(self._section.listen), port=self.port, tls=ssl_context is not None,
-                 basic_auth=self._auth.enabled)
+        open_files = raise_open_files_limit()
+        cap = connection_cap(section.max_connections, open_files)
+        if cap < section.max_connections:
+            log.warning("server.max_connections lowered to half the open-files limit",
+                        configured=section.max_connections, max_connections=cap, open_files_limit=open_files)
+        assert runner.server is not None
+        listener = Listener(sockets, runner.server, ssl_context,
+                            Limits(cap, float(section.read_header_timeout), float(section.idle_timeout)),
+                            self._metrics)
+        listener.start()
+        self._runner, self._listener = runner, listener
+        self.port = int(sockets[0].getsockname()[1])
+        log.info("serving", address=str(section.listen), port=self.port, tls=ssl_context is not None,
+                 basic_auth=self._auth.enabled, max_connections=cap)
 
     async def restart(self, section: ServerSection, ssl_context: ssl.SSLContext | None) -> None:
         """Rebind with a new section; on failure keep serving the old one and re-raise."""
         old_runner, old_section = self._runner, self._section
+        old_listener = self._listener
         same_address = section.listen == old_section.listen
         if same_address and old_runner is not None:
-            await old_runner.cleanup()
+            await self._close(old_runner, old_listener)
         self._section = section
         self.set_auth(section)
         try:
@@ -155,17 +153,63 @@ class Server:
                 await self.start(build_ssl_context(old_section))
             raise
         if not same_address and old_runner is not None:
-            await old_runner.cleanup()
+            await self._close(old_runner, old_listener)
 
     async def stop(self) -> None:
         if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+            await self._close(self._runner, self._listener)
+            self._runner = self._listener = None
+
+    @staticmethod
+    async def _close(runner: web.AppRunner, listener: Listener | None) -> None:
+        if listener is not None:
+            await listener.close()
+        await runner.cleanup()
+
+    @web.middleware
+    async def _request_middleware(self, request: web.Request,
+                                  handler: Callable[..., object]) -> web.StreamResponse:
+        """Tells the listener a request is in a handler (never evicted, no header timeout) and
+        bounds the handler's time, reading a slow body included."""
+        conn = self._listener.conn(request.transport) if self._listener is not None else None
+        if conn is not None:
+            conn.begin()
+        timeout = asyncio.timeout(float(self._section.request_timeout))
+        try:
+            async with timeout:
+                return await handler(request)  # type: ignore[misc,no-any-return]
+        except TimeoutError:
+            if not timeout.expired():
+                raise
+            log.limited("warning", "request took longer than server.request_timeout; closing the connection",
+                        client=request.remote, path=request.path[:200],
+                        request_timeout_seconds=float(self._section.request_timeout))
+            resp = web.Response(status=408, text="Request Timeout\n")
+            resp.force_close()
+            # Answer now and close: aiohttp would otherwise linger reading the rest of the body.
+            with contextlib.suppress(ConnectionError):
+                await resp.prepare(request)
+                await resp.write_eof()
+            if conn is not None:
+                conn.drop("request_timeout", flush=True)
+            else:
+                self._metrics.http_closed.labels("request_timeout").inc()
+            return resp
+        finally:
+            if conn is not None:
+                conn.end()
 
     @web.middleware
     async def _auth_middleware(self, request: web.Request, handler: Callable[..., object]) -> web.StreamResponse:
         if self._auth.enabled and request.path != "/healthz" and not self._ctx.authenticates_itself(request.path):
-            if not await self._auth.check(request.headers.get("Authorization")):
+            client = request.remote or ""
+            reason = await self._auth.check(request.headers.get("Authorization"), client)
+            if reason is not None:
+                self._metrics.http_auth_failures.labels(reason).inc()
+                log.limited("warning", "authentication failed", key=("auth", reason), client=client, reason=reason)
+                if reason == "rate_limited":
+                    return web.Response(status=429, text="Too many failed logins\n",
+                                        headers={"Retry-After": str(int(FAILURE_REFILL))})
                 return web.Response(status=401, text="Unauthorized\n",
                                     headers={"WWW-Authenticate": 'Basic realm="cflexagent"'})
         return await handler(request)  # type: ignore[misc,no-any-return]

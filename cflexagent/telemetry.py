@@ -338,6 +338,30 @@ class AgentMetrics:
                                        "Event-loop delay of each 250 ms tick.",
                                        buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
                                        registry=registry)
+        self.http_connections = Gauge("cflexagent_http_connections",
+                                      "Connections open to the agent's HTTP server (TLS handshakes included).",
+                                      registry=registry)
+        self.http_connections_max = Gauge("cflexagent_http_connections_max",
+                                          "The HTTP server's connection cap in force (server.max_connections, "
+                                          "at most half the process's open-files limit).", registry=registry)
+        self.http_closed = Counter("cflexagent_http_connections_closed",
+                                   "Connections the HTTP server closed itself, by reason: header_timeout, "
+                                   "idle_timeout, request_timeout, evicted (idle longest, to admit a new one at "
+                                   "the cap), rejected (at the cap with every connection in a request), "
+                                   "tls_handshake (failed or too slow), shutdown.", ["reason"], registry=registry)
+        self.http_accept_errors = Counter("cflexagent_http_accept_errors",
+                                          "accept() failures of the HTTP server, by errno (EMFILE, ENFILE, ENOBUFS, "
+                                          "ENOMEM, other); the server pauses briefly after each.", ["reason"],
+                                          registry=registry)
+        self.http_auth_failures = Counter("cflexagent_http_auth_failures",
+                                          "Requests refused by basic auth, by reason: missing (no Basic header), "
+                                          "malformed, wrong (user or password), too_long (password over bcrypt's "
+                                          "72 bytes), rate_limited (the address failed too often: 429, no bcrypt), "
+                                          "busy (too many bcrypt checks waiting).", ["reason"], registry=registry)
+        self.http_bad_requests = Counter("cflexagent_http_bad_requests",
+                                         "Requests the HTTP server could not parse (answered 400), by reason: "
+                                         "too_long (request line or a header over 8 KiB), bad_method, "
+                                         "bad_request_line, malformed.", ["reason"], registry=registry)
         self.scrape_duration = Histogram("cflexagent_metrics_scrape_duration_seconds",
                                          "Time spent rendering /metrics.",
                                          buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),

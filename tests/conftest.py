@@ -17,9 +17,16 @@ from typing import Any
 
 import pytest
 
+from cflexagent import telemetry
 from cflexagent.agent import Agent
 from cflexagent.config import parse
 from tests.fakes.loki import LokiDouble
+
+
+@pytest.fixture(autouse=True)
+def fresh_log_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no rate-limited log line held back by an earlier test."""
+    monkeypatch.setattr(telemetry, "THROTTLE", telemetry.Throttle())
 
 
 def free_port() -> int:

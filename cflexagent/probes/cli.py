@@ -18,6 +18,12 @@ from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
+_SECONDS = re.compile(r"\d+(\.\d*)?")
+#: Probe config keys and the command-line argument that sets each, for error messages.
+_OPTIONS = {"url": "URL", "address": "HOST:PORT", "timeout": "--timeout", "method": "--method",
+            "headers": "--header", "expect_status": "--expect-status", "expect_body": "--expect-body",
+            "send": "--send", "expect": "--expect", "server_name": "--server-name", "tls": "--tls"}
+
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
@@ -28,7 +34,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--type", choices=("http", "tcp"), help="probe type (default: http for URLs, tcp for HOST:PORT)")
     p.add_argument("--expect-status", nargs="+", metavar="CODE", help='accepted status codes or classes ("200", "2xx")')
     p.add_argument("--insecure", action="store_true", help="do not verify the server's certificate")
-    p.add_argument("--timeout", default="10s", help="give up after this long (default 10s)")
+    p.add_argument("--timeout", default="10s",
+                   help='give up after this long: "500ms", "5s", "1m", or plain seconds ("5"); default 10s')
     p.add_argument("--method", default="GET", help="HTTP method (default GET)")
     p.add_argument("-H", "--header", action="append", default=[], metavar="NAME: VALUE", help="extra request header")
     p.add_argument("--expect-body", metavar="REGEX", help="the body must match this regex")
@@ -63,7 +70,10 @@ def _build(args: argparse.Namespace) -> Any:
     from .config import ProbeConfig
 
     kind = args.type or ("http" if "://" in args.target else "tcp")
-    raw: dict[str, Any] = {"name": "cli", "type": kind, "timeout": args.timeout, "tls_verify": not args.insecure,
+    timeout = args.timeout.strip()
+    if _SECONDS.fullmatch(timeout):  # a bare number on the command line means seconds
+        timeout += "s"
+    raw: dict[str, Any] = {"name": "cli", "type": kind, "timeout": timeout, "tls_verify": not args.insecure,
                            "ip_family": args.ip_family}
     # The interval only matters to the scheduler; keep it above any timeout.
     raw["interval"] = "1000d"
@@ -92,9 +102,16 @@ def _build(args: argparse.Namespace) -> Any:
     try:
         return decode(raw, ProbeConfig, "cflexagent probe")
     except ConfigError as e:
-        raise ConfigError([re.sub(r"^cflexagent probe: ([a-z_]+)",
-                                  lambda m: "cflexagent probe: --" + m[1].replace("_", "-"), line)
-                           for line in e.errors]) from None
+        raise ConfigError([_as_option(line) for line in e.errors]) from None
+
+
+def _as_option(line: str) -> str:
+    """A config error as the command line's: ``timeout: ...`` -> ``--timeout: ...``, ``url`` -> ``URL``."""
+    m = re.match(r"cflexagent probe: ([a-z_]+)(\S*): ", line)
+    if not m:
+        return line
+    option = _OPTIONS.get(m[1], "--" + m[1].replace("_", "-"))
+    return f"cflexagent probe: {option}{m[2]}: {line[m.end():]}"
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
@@ -149,7 +166,7 @@ def _print(target: str, kind: str, r: Any) -> None:
         out.append(f"  transfer   {_ms(r.transfer)}")
     out.append(f"  total      {_ms(r.duration)}")
     if r.status_code:
-        out.append(f"  status      {r.status_code} (HTTP/{r.http_version:g}), {r.body_bytes} body bytes read, "
+        out.append(f"  status      {r.status_code} (HTTP/{r.http_version:.1f}), {r.body_bytes} body bytes read, "
                    f"{r.redirects} redirects")
     if r.uses_tls and r.tls_version:
         out.append(f"  tls version {r.tls_version}")

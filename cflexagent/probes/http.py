@@ -11,6 +11,14 @@ uvicorn): a maintained, strict HTTP/1.1 parser with a callback API that fits an
 ``asyncio.Protocol`` without copies, so this module never parses HTTP itself.
 Requests are HTTP/1.1 with ``Connection: close``; at most ``body_limit`` bytes
 of body are read, the rest is dropped with the connection.
+
+A target can be hostile, and one target must never freeze or bloat the agent:
+the response headers may take at most 64 KiB (httptools keeps them in memory
+until each one ends) and 256 of them, the bytes read after the headers at most
+twice ``body_limit`` plus 64 KiB (chunk framing, trailers), and the read loop
+gives the event loop a turn after every read, so the probe's timeout fires even
+against a peer that sends without pause (``sock_recv`` returns without
+suspending while data is waiting).
 """
 
 from __future__ import annotations
@@ -31,6 +39,9 @@ from .tls import client_context, handshake, record_tls
 
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 _MAX_HEADERS = 256
+_MAX_HEADER_BYTES = 64 * 1024
+#: Bytes on the wire after the headers, beyond body_limit, that may be framing or trailers.
+_FRAMING_SLACK = 64 * 1024
 _USER_AGENT = f"cflexagent/{__version__}"
 
 
@@ -140,8 +151,9 @@ def compile_plan(cfg: HttpProbe) -> HTTPPlan:
 class _Client(asyncio.Protocol):
     """Feeds received bytes to llhttp and resolves ``done`` at the end of the (bounded) response."""
 
-    __slots__ = ("body", "body_bytes", "done", "first_byte", "framed", "headers", "keep_body", "last_byte", "limit",
-                 "parser", "status", "stop_at_headers", "transport", "truncated")
+    __slots__ = ("body", "body_bytes", "done", "first_byte", "framed", "head_wire", "headers", "keep_body",
+                 "last_byte", "limit", "parser", "status", "stop_at_headers", "transport", "truncated", "wire",
+                 "wire_limit")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, limit: int, keep_body: bool, head: bool) -> None:
         self.done: asyncio.Future[None] = loop.create_future()
@@ -150,6 +162,8 @@ class _Client(asyncio.Protocol):
         self.body = bytearray()
         self.body_bytes = 0
         self.limit = limit
+        self.wire = self.head_wire = 0  # bytes received; bytes received when the headers ended
+        self.wire_limit = 2 * limit + _FRAMING_SLACK
         self.keep_body = keep_body
         self.stop_at_headers = head
         self.first_byte = self.last_byte = 0.0
@@ -167,6 +181,7 @@ class _Client(asyncio.Protocol):
             return
         if not self.first_byte:
             self.first_byte = clock()
+        self.wire += len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError:
@@ -175,6 +190,15 @@ class _Client(asyncio.Protocol):
             self._finish(None)
         except httptools.HttpParserError as e:
             self._finish(ProbeFailed("protocol", f"malformed HTTP response: {e}"))
+        if self.done.done():
+            return
+        if not self.status:
+            if self.wire > _MAX_HEADER_BYTES:
+                self._finish(ProbeFailed("protocol", f"response headers longer than {_MAX_HEADER_BYTES // 1024} KiB"))
+        elif self.wire - self.head_wire > self.wire_limit:
+            # Tiny chunks or endless trailers: the body read so far is what the probe judges.
+            self.truncated = True
+            self._finish(None)
 
     def eof_received(self) -> bool | None:
         return None
@@ -203,6 +227,7 @@ class _Client(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self.status = self.parser.get_status_code()
+        self.head_wire = self.wire
         if self.stop_at_headers:
             self._finish(None)
             raise _Stop
@@ -258,6 +283,10 @@ async def _exchange(plan: HTTPPlan, hop: Hop, env: Env, result: Result) -> _Clie
                         client.data_received(data)
                     else:
                         client.connection_lost(None)
+                    if not done.done():
+                        # sock_recv returns without suspending while data is waiting: without
+                        # this turn, a peer that never stops sending would own the event loop.
+                        await asyncio.sleep(0)
             except OSError as e:
                 client.connection_lost(e)
             finally:

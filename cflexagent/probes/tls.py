@@ -26,6 +26,28 @@ _HOSTNAME = {62, 64}  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISM
 
 _TLS_VERSION_NAMES = {"TLSv1": "TLS 1.0", "TLSv1.1": "TLS 1.1", "TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}
 
+#: OpenSSL's handshake failure reasons as a person would say them; the code stays in brackets
+#: so it can still be searched for. Others read as their code in words.
+_HANDSHAKE_REASONS = {
+    "WRONG_VERSION_NUMBER": "the server did not answer with TLS (is this port plain HTTP?)",
+    "HTTP_REQUEST": "the server did not answer with TLS (is this port plain HTTP?)",
+    "UNKNOWN_PROTOCOL": "the server did not answer with TLS",
+    "RECORD_LAYER_FAILURE": "the server did not answer with TLS",
+    "PACKET_LENGTH_TOO_LONG": "the server did not answer with TLS",
+    "UNSUPPORTED_PROTOCOL": "the server offers only TLS versions this agent refuses (older than TLS 1.2)",
+    "TLSV1_ALERT_PROTOCOL_VERSION": "the server refused every TLS version this agent offers",
+    "NO_PROTOCOLS_AVAILABLE": "no TLS version is both allowed here and offered by the server",
+    "SSLV3_ALERT_HANDSHAKE_FAILURE": "the server refused the handshake (no cipher or option in common)",
+    "NO_SHARED_CIPHER": "no cipher in common with the server",
+    "DH_KEY_TOO_SMALL": "the server's Diffie-Hellman key is too small",
+    "TLSV1_ALERT_INTERNAL_ERROR": "the server reported an internal error during the handshake",
+    "TLSV1_UNRECOGNIZED_NAME": "the server does not know the name sent (SNI); set server_name?",
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED": "the server requires a client certificate (client_cert_file)",
+    "SSLV3_ALERT_BAD_CERTIFICATE": "the server rejected the client certificate",
+    "TLSV1_ALERT_UNKNOWN_CA": "the server does not trust the client certificate's CA",
+    "UNEXPECTED_EOF_WHILE_READING": "the server closed the connection during the handshake",
+}
+
 _contexts: dict[tuple[bool, str, str, str], ssl.SSLContext] = {}
 
 
@@ -55,8 +77,18 @@ def classify(exc: BaseException) -> tuple[str, str]:
         if code in _HOSTNAME:
             return "tls_hostname", message
         return "tls_untrusted", message
+    if isinstance(exc, ssl.SSLEOFError):
+        return "tls_handshake", "the server closed the connection during the handshake"
     if isinstance(exc, ssl.SSLError):
-        return "tls_handshake", getattr(exc, "reason", None) or str(exc)
+        code = getattr(exc, "reason", None)
+        if not code:
+            return "tls_handshake", f"handshake failed: {exc}"
+        said = _HANDSHAKE_REASONS.get(code) or code.replace("_", " ").lower()
+        return "tls_handshake", f"{said} [{code}]"
+    if isinstance(exc, ConnectionResetError):
+        return "tls_handshake", "the server reset the connection during the handshake"
+    if isinstance(exc, (EOFError, ConnectionAbortedError)):
+        return "tls_handshake", "the server closed the connection during the handshake"
     return "tls_handshake", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 

@@ -104,12 +104,12 @@ async def app() -> AsyncIterator[App]:
 
 
 @pytest.fixture
-async def raw_server() -> AsyncIterator[Callable[[Handler], Awaitable[int]]]:
-    """Start an asyncio TCP server with a scripted handler; returns its port."""
+async def raw_server() -> AsyncIterator[Callable[..., Awaitable[int]]]:
+    """Start an asyncio TCP server with a scripted handler (over TLS with ``tls=``); returns its port."""
     servers: list[asyncio.base_events.Server] = []
     tasks: set[asyncio.Task[None]] = set()
 
-    async def start(handler: Handler) -> int:
+    async def start(handler: Handler, tls: ssl.SSLContext | None = None) -> int:
         async def wrapped(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
             task = asyncio.current_task()
             assert task is not None
@@ -121,7 +121,7 @@ async def raw_server() -> AsyncIterator[Callable[[Handler], Awaitable[int]]]:
             finally:
                 w.transport.abort()
 
-        srv = await asyncio.start_server(wrapped, "127.0.0.1", 0)
+        srv = await asyncio.start_server(wrapped, "127.0.0.1", 0, ssl=tls)
         servers.append(srv)
         return int(srv.sockets[0].getsockname()[1])
 

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +16,8 @@ from cflexagent.cli import demo_config_text, example_config_text
 from cflexagent.config import ConfigError, decode, parse
 from cflexagent.probes.config import HeartbeatConfig, HttpProbe, ProbeConfig, ProbeDefaults, TcpProbe
 
-from .conftest import App, TLSTargets
+from .conftest import App, TLSTargets, silent
+from .test_probers import unframed_body
 
 
 async def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -121,7 +124,26 @@ async def test_cli_probe_bad_arguments_exit_2() -> None:
     code, _, err = await run_cli("probe", "http://x/", "--timeout", "soon")
     assert code == 2 and "timeout" in err and "Traceback" not in err
     code, _, err = await run_cli("probe", "ftp://x/")
-    assert code == 2 and "url" in err
+    assert code == 2 and "cflexagent probe: URL: " in err
+
+
+async def test_cli_probe_timeout_takes_plain_seconds(raw_server: Any) -> None:
+    port = await raw_server(silent)
+    code, out, err = await run_cli("probe", "--json", "--timeout", "1.5", f"http://127.0.0.1:{port}/")
+    assert code == 1, err
+    doc = json.loads(out)
+    assert doc["reason"] == "timeout" and 1.5 <= doc["duration_seconds"] < 3.0
+    code, _, err = await run_cli("probe", "--timeout", "0", f"http://127.0.0.1:{port}/")
+    assert (code, err) == (2, "cflexagent probe: --timeout: must be greater than 0s\n")
+
+
+async def test_cli_probe_explains_tls_failures_and_prints_http_1_0(app: App, raw_server: Any) -> None:
+    code, out, _ = await run_cli("probe", f"https://127.0.0.1:{app.port}/ok")
+    assert code == 1
+    assert "detail      the server did not answer with TLS (is this port plain HTTP?) [WRONG_VERSION_NUMBER]" in out
+    port = await raw_server(unframed_body)
+    code, out, _ = await run_cli("probe", f"http://127.0.0.1:{port}/")
+    assert code == 0 and "status      200 (HTTP/1.0)" in out
 
 
 async def test_cli_probe_runs_a_configured_probe_by_name(tmp_path: Path, app: App) -> None:

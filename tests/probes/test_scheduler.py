@@ -18,7 +18,7 @@ from cflexagent.component import Context
 from cflexagent.config import parse
 from cflexagent.probes.base import Env, Result
 from cflexagent.probes.metrics import ProbeMetrics
-from cflexagent.probes.scheduler import ProbeJob, ProbeScheduler
+from cflexagent.probes.scheduler import START_GRID, ProbeJob, ProbeScheduler
 from cflexagent.telemetry import LoopMonitor
 
 from .conftest import App, Harness, probe_config, silent, wait_until
@@ -110,6 +110,22 @@ def test_start_offsets_spread_over_the_interval(tmp_path: Path) -> None:
     assert min(buckets) >= 25, buckets  # about 50 each; no herd
     again = ProbeJob(probe_config(name="p7", address="127.0.0.1:1", interval="15s"), metrics, 1).offset()
     assert again == offsets[7]  # deterministic
+
+
+def test_starts_are_on_a_grid_shared_by_probes_of_one_interval() -> None:
+    """Probes due at about the same time start at the same instants (they share wake-ups)."""
+    metrics = ProbeMetrics(CollectorRegistry())
+    jobs = [ProbeJob(probe_config(name=f"p{i}", address="127.0.0.1:1", interval="2s", timeout="1s"), metrics, 1)
+            for i in range(200)]
+    offsets = {j.offset() for j in jobs}
+    assert offsets <= {k * START_GRID for k in range(int(2 / START_GRID))}
+    assert len(offsets) == 8  # 200 probes over 8 grid points: all used
+    for now in (1000.0, 1000.3, 1001.99, 12345.678):
+        ticks = [j.first_tick(now) for j in jobs]
+        assert all(now <= t < now + 2 for t in ticks)
+        periods = [(t - j.offset()) / 2 for t, j in zip(ticks, jobs, strict=True)]
+        assert all(abs(k - round(k)) < 1e-9 for k in periods)  # a whole number of intervals past the phase
+        assert len({round(t, 9) for t in ticks}) == len(offsets)
 
 
 async def test_all_canaries_failing_makes_failures_inconclusive(harness: Harness,
