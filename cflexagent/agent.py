@@ -166,6 +166,12 @@ class Agent:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             with contextlib.suppress(Exception):
                 loop.remove_signal_handler(sig)
+        if self._first_signal is not None:
+            # Stopped by a signal and about to exit: a duplicate arriving now (systemd signals the one-file
+            # bootloader and us at once) must not kill the process with the signal's status instead of 0.
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(Exception):
+                    signal.signal(sig, signal.SIG_IGN)
 
     def _on_stop_signal(self, sig: signal.Signals) -> None:
         now = self.clock()
