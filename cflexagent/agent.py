@@ -72,7 +72,7 @@ class Agent:
     def __init__(self, config: Config, source: str = "config",
                  loader: Callable[[], Config] | None = None,
                  registry: CollectorRegistry | None = None,
-                 extra_components: Iterable[Component] = ()) -> None:
+                 extra_components: Callable[[Context], Iterable[Component]] | None = None) -> None:
         self.config = config
         self.source = source
         self._loader = loader
@@ -85,7 +85,8 @@ class Agent:
         self.notifier = Notifier()
         self.stop_event = asyncio.Event()
         self.started = asyncio.Event()
-        self._extra = list(extra_components)
+        #: Components outside the config (the demo's), made with the agent's context.
+        self._extra = list(extra_components(self.ctx)) if extra_components is not None else []
         self._first_signal: float | None = None
         self._reload_lock = asyncio.Lock()
         self._helpers: list[asyncio.Task[object]] = []

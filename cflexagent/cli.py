@@ -68,7 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .config import ConfigError, load, parse
     from .telemetry import get_logger, setup_logging
 
-    extra = []
+    extra: Any = None
     if args.demo:
         source = "<demo>"
         demo_state_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -82,7 +82,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = parse(text, source)
         loader = None
 
-        extra = demo_components(config)
+        def extra(ctx: Any) -> list[Any]:
+            return demo_components(config, ctx)
     else:
         if args.listen:
             return fail("--listen is only for --demo; set server.listen in the config file", EXIT_CONFIG)

@@ -8,7 +8,7 @@ import random
 import time
 from pathlib import Path
 
-from .component import Component, Stage
+from .component import Component, Context, Stage
 from .config import Config
 
 
@@ -19,10 +19,10 @@ def demo_config_additions(state_dir: Path) -> str:
     return storage_demo_toml(state_dir)
 
 
-def demo_components(config: Config) -> list[Component]:
+def demo_components(config: Config, ctx: Context) -> list[Component]:
     from .storage.demo import storage_demo_components
 
-    return [*storage_demo_components(), DemoLogWriter(Path(config.agent.state_dir) / "demo-logs" / "cflex-app.log")]
+    return [*storage_demo_components(ctx), DemoLogWriter(Path(config.agent.state_dir) / "demo-logs" / "cflex-app.log")]
 
 
 class DemoLogWriter:

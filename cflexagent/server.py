@@ -52,6 +52,13 @@ def build_ssl_context(section: ServerSection, source: str = "config") -> ssl.SSL
     return ctx
 
 
+#: Why an endpoint of a capability is not served: that capability is not configured.
+UNSERVED = {
+    "/api/probes": "no [[probes]] or [[heartbeats]] are configured",
+    "/api/storage/snapshots": "the cPanel storage scan is not configured ([storage.sftp])",
+    "/api/alerts": "the alert relay is not enabled ([alerts.relay] enabled = true)",
+}
+
 #: aiohttp's request-parser errors (aiohttp.http_exceptions) by class: the label of
 #: cflexagent_http_bad_requests_total. Any other is "malformed".
 _BAD_REQUESTS = {"LineTooLong": "too_long", "BadHttpMethod": "bad_method", "BadStatusLine": "bad_request_line"}
@@ -241,5 +248,10 @@ class Server:
     async def _dynamic(self, request: web.Request) -> web.StreamResponse:
         handler = self._ctx.handler_for(request.path)
         if handler is None:
+            if request.path.startswith("/api/"):
+                # An API client gets a reason it can act on, and the endpoints there are.
+                reason = UNSERVED.get(request.path, "no such endpoint")
+                return web.json_response({"error": f"{request.path} is not served: {reason}",
+                                          "endpoints": sorted(self._ctx.routes)}, status=404)
             raise web.HTTPNotFound()
         return await handler(request)

@@ -129,6 +129,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     config, path = load_config(args)
     if config.storage.sftp is None:
         raise ConfigError(f"{path}: storage.sftp: not configured")
+    areas = [a.name for a in config.storage.sftp.areas]
+    if args.area is not None and args.area not in areas:
+        return fail(f'--area: no area named "{args.area}" in [[storage.sftp.areas]] (areas: {", ".join(areas)})',
+                    EXIT_CONFIG)
     rows = snapshot_store(Path(config.agent.state_dir), config.storage).query(args.days, args.area, args.groups)
     sys.stdout.write(render(rows, args.format))
     return EXIT_OK

@@ -18,10 +18,14 @@ import sys
 import time
 from pathlib import Path
 
-from ..component import Component, Stage
-from .localsshd import LocalSSHD, sshd_available
+from aiohttp import web
+
+from ..component import Component, Context, Stage
+from .localsshd import SSHD, LocalSSHD, sshd_available
 
 _server: LocalSSHD | None = None
+#: Why the storage part of the demo did not run ("" when it runs).
+_skipped = ""
 
 
 def _make_tree(root: Path) -> None:
@@ -45,10 +49,12 @@ def _make_tree(root: Path) -> None:
 
 def storage_demo_toml(state_dir: Path) -> str:
     """Start the demo sshd and return the config section that scans it ("" when skipped)."""
-    global _server
+    global _server, _skipped
     if not sshd_available():
-        print("cflexagent demo: /usr/sbin/sshd not found (package openssh-server); storage scan demo skipped",
-              file=sys.stderr, flush=True)
+        _skipped = (f"OpenSSH's sshd ({SSHD}) is not installed, so the demo has no SFTP server to scan; "
+                    "install it (sudo apt-get install openssh-server, or bash packaging/dev.sh test, which installs "
+                    "it with the other test servers) and start the demo again")
+        print(f"cflexagent demo: storage scan demo skipped: {_skipped}", file=sys.stderr, flush=True)
         return ""
     base = Path(state_dir) / "storage-demo"
     tree = base / "tree"
@@ -58,8 +64,8 @@ def storage_demo_toml(state_dir: Path) -> str:
         server.prepare()
         server.start()
     except Exception as e:
-        print(f"cflexagent demo: cannot start the demo sshd ({e}); storage scan demo skipped", file=sys.stderr,
-              flush=True)
+        _skipped = f"the demo's sshd did not start ({e})"
+        print(f"cflexagent demo: storage scan demo skipped: {_skipped}", file=sys.stderr, flush=True)
         return ""
     _server = server
     atexit.register(server.stop)
@@ -100,5 +106,28 @@ class DemoSSHD:
             await asyncio.to_thread(self.server.stop)
 
 
-def storage_demo_components() -> list[Component]:
-    return [DemoSSHD(_server)] if _server is not None else []
+class StorageSkipped:
+    """Answers /api/storage/snapshots with why the demo has no storage part, and how to get it."""
+
+    name = "storage-demo-skipped"
+    stage: Stage = "service"
+
+    def __init__(self, ctx: Context, reason: str) -> None:
+        self.ctx = ctx
+        self.reason = reason
+
+    async def _explain(self, request: web.Request) -> web.Response:
+        return web.json_response({"error": f"no storage snapshots in this demo: {self.reason}"}, status=404)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.ctx.routes["/api/storage/snapshots"] = self._explain
+        try:
+            await stop.wait()
+        finally:
+            self.ctx.routes.pop("/api/storage/snapshots", None)
+
+
+def storage_demo_components(ctx: Context) -> list[Component]:
+    if _server is not None:
+        return [DemoSSHD(_server)]
+    return [StorageSkipped(ctx, _skipped)] if _skipped else []

@@ -39,7 +39,8 @@ async def start_agent(tmp_path: Path) -> AsyncIterator[Callable[..., object]]:
             path.write_text(body)
         cfg = parse(body, "test.toml")
         loader = (lambda: __import__("cflexagent.config").config.load(path)) if path else None
-        agent = Agent(cfg, "test.toml", loader, extra_components=extra or [])  # type: ignore[arg-type]
+        comps = list(extra or [])
+        agent = Agent(cfg, "test.toml", loader, extra_components=lambda ctx: comps)
         task = asyncio.create_task(agent.run())
         started = asyncio.create_task(agent.started.wait())
         await asyncio.wait([task, started], timeout=10, return_when=asyncio.FIRST_COMPLETED)

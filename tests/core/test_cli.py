@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -186,3 +189,31 @@ def test_demo_runs(tmp_path: Path) -> None:
             if proc.poll() is None:
                 proc.kill()
     assert f"open http://127.0.0.1:{port}/".encode() in err
+
+
+def test_demo_without_sshd_says_what_is_missing_and_the_api_explains(tmp_path: Path) -> None:
+    """The README's demo on a machine without OpenSSH's sshd: one line says the storage part is skipped and how
+    to get it, and /api/storage/snapshots answers with that reason as JSON (not a bare 404)."""
+    port = free_port()
+    env = {**os.environ, "CFLEXAGENT_DEMO_DIR": str(tmp_path / "demo"), "CFLEXAGENT_DEMO_SSHD": "/nonexistent/sshd"}
+    with subprocess.Popen([sys.executable, "-m", "cflexagent", "run", "--demo", "--listen", f"127.0.0.1:{port}"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
+        try:
+            wait_http(f"http://127.0.0.1:{port}/metrics", proc)
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/storage/snapshots", timeout=5)
+                raise AssertionError("expected 404")
+            except urllib.error.HTTPError as e:
+                assert e.code == 404 and e.headers["Content-Type"].startswith("application/json")
+                doc = json.loads(e.read())
+            assert "openssh-server" in doc["error"]
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/nosuch", timeout=5)
+            except urllib.error.HTTPError as e:
+                assert e.code == 404 and "/api/probes" in json.loads(e.read())["endpoints"]
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert "storage scan demo skipped" in err.decode() and "openssh-server" in err.decode()

@@ -94,6 +94,9 @@ group_depth = 1
     assert lines[0].startswith("day,area,group") and f",tree,,{want['files']},{want['bytes']}," in lines[1]
     assert cli.main(["storage", "report", "-c", str(conf)]) == 0
     assert "(total)" in capsys.readouterr().out
+    assert cli.main(["storage", "report", "--area", "nosuch", "-c", str(conf)]) == 2
+    assert capsys.readouterr().err == ('cflexagent: --area: no area named "nosuch" in [[storage.sftp.areas]] '
+                                       '(areas: tree)\n')
 
 
 def test_quota_url_with_credentials_is_refused_without_echoing_them() -> None:
