@@ -22,7 +22,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from .component import Component, Context
-from .components import build_components, prepare_components
+from .components import NOTHING_TO_RUN, build_components, prepare_components
 from .config import Config, ConfigError
 from .server import Server, build_ssl_context
 from .supervisor import Supervisor
@@ -129,8 +129,6 @@ class Agent:
         self.notifier.ready()
         self.started.set()
         if not self.supervisor.components:
-            from .cli import NOTHING_TO_RUN
-
             log.warning(NOTHING_TO_RUN)
         log.info("agent started", config=self.source, instance=self.config.agent.instance_name,
                  components=sorted(self.supervisor.components), listen=str(self.config.server.listen),

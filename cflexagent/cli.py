@@ -22,10 +22,6 @@ from . import __version__
 from .statefile import atomic_write
 
 EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
-#: Said by ``check`` and at start when a config configures no capability.
-NOTHING_TO_RUN = ("nothing to run: no [[probes]], [[heartbeats]], [[logs.sources]], [storage.*] or [alerts.*] "
-                  "is configured; the agent only serves its own /metrics (see: cflexagent init)")
-
 #: Modules that add subcommands; each defines ``register(subparsers, common)``
 #: and imports nothing heavy at module level.
 COMMAND_MODULES: list[str] = ["cflexagent.probes.cli", "cflexagent.storage.cli", "cflexagent.logs.cli",
@@ -116,7 +112,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .agent import state_dir_problem
-    from .components import Problem, check_files, summarize
+    from .component import Problem
+    from .components import NOTHING_TO_RUN, check_files, summarize
     from .config import ConfigError
     from .server import build_ssl_context
 

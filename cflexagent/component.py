@@ -32,6 +32,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Problem:
+    """What ``cflexagent check`` reports about a config beyond its syntax (a file it cannot read, ...)."""
+
+    severity: Literal["error", "warning"]
+    message: str
+
+
 @runtime_checkable
 class Component(Protocol):
     name: str

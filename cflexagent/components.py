@@ -6,17 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from . import alerts, backup, logs, probes, storage
-from .component import Component, Context
+from .component import Component, Context, Problem
 from .config import Config, unreadable_files
-
-
-@dataclass(frozen=True)
-class Problem:
-    severity: Literal["error", "warning"]
-    message: str
 
 
 @dataclass(frozen=True)
@@ -31,6 +24,10 @@ class Capability:
     #: key file); raises ConfigError (one line naming the key) when it cannot be done.
     prepare: Callable[[Config, Context], None] | None = None
 
+
+#: Said by ``check`` and at start when a config configures no capability.
+NOTHING_TO_RUN = ("nothing to run: no [[probes]], [[heartbeats]], [[logs.sources]], [storage.*] or [alerts.*] "
+                  "is configured; the agent only serves its own /metrics (see: cflexagent init)")
 
 CAPABILITIES: dict[str, Capability] = {}
 # Each entry's functions import their package's heavy parts only when that capability is configured.

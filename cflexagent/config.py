@@ -35,7 +35,7 @@ import msgspec.inspect as mi
 
 from .alerts.config import AlertsConfig
 from .backup.config import BackupConfig
-from .configtypes import EXPECTED, PARSERS, Duration, HostPort, ReadableFile, Section, Size
+from .configtypes import BCRYPT_RE, EXPECTED, PARSERS, Duration, HostPort, ReadableFile, Section, Size
 from .logs.config import LogsConfig
 from .probes.config import HeartbeatConfig, ProbeConfig, ProbeDefaults, apply_probe_defaults
 from .render.config import RenderConfig
@@ -46,7 +46,6 @@ DEFAULT_CONFIG_PATH = "/etc/cflexagent/cflexagent.toml"
 #: clear of 9090-9094 (Prometheus, Pushgateway, Alertmanager).
 DEFAULT_PORT = 9087
 
-_BCRYPT_RE = re.compile(r"\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}")
 
 
 class ConfigError(Exception):
@@ -88,7 +87,7 @@ class BasicAuth(Section):
 
     def __post_init__(self) -> None:
         for user, hashed in self.users.items():
-            if not _BCRYPT_RE.fullmatch(hashed):
+            if not BCRYPT_RE.fullmatch(hashed):
                 raise ValueError(f"users.{user}: not a bcrypt hash (expected $2b$<cost>$<53 chars>); "
                                  "make one with: cflexagent hash-password")
 

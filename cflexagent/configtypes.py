@@ -155,6 +155,9 @@ class ReadableFile(str):
         return cls(text)
 
 
+#: A bcrypt hash as ``cflexagent hash-password`` (and htpasswd -B) writes it.
+BCRYPT_RE = re.compile(r"\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}")
+
 #: The value of an optional file key that is not set.
 NO_FILE = ReadableFile("")
 

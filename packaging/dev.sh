@@ -73,7 +73,11 @@ ensure_venv() {
   fi
   local stamp="$VENV/.cflexagent-installed"
   local want
-  want="$extras $(cat pyproject.toml setup.py cflexagent/logs/hotpath.py cflexagent/logs/redact.py | sha256sum | cut -c1-16)"
+  # Reinstall when the build inputs change: the project files and the modules mypyc compiles.
+  local compiled
+  compiled=$(grep -o '"cflexagent/[^"]*\.py"' cflexagent/compiled.py | tr -d '"')
+  # shellcheck disable=SC2086
+  want="$extras $(cat pyproject.toml setup.py $compiled | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "installing cflexagent into $VENV (compiles the logs hot path with mypyc; about a minute)"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null

@@ -16,8 +16,7 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..component import Component, Context
-    from ..components import Problem
+    from ..component import Component, Context, Problem
     from ..config import Config
 
 
@@ -65,7 +64,7 @@ def summary(config: Config) -> list[str]:
 
 
 def check(config: Config) -> list[Problem]:
-    from ..components import Problem
+    from ..component import Problem
 
     relay = config.alerts.relay
     if relay is None or not relay.enabled:

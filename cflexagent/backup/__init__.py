@@ -12,8 +12,7 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..component import Component, Context
-    from ..components import Problem
+    from ..component import Component, Context, Problem
     from ..config import Config
 
 
@@ -34,7 +33,7 @@ def summary(config: Config) -> list[str]:
 
 
 def check(config: Config) -> list[Problem]:
-    from ..components import Problem
+    from ..component import Problem
 
     b = config.backup
     out: list[Problem] = []

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..component import Component, Context
-    from ..components import Problem
+    from ..component import Component, Context, Problem
     from ..config import Config
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 import msgspec
 
-from ..configtypes import Duration, HostPort, Percent, Section, check_timezone
+from ..configtypes import BCRYPT_RE, Duration, HostPort, Percent, Section, check_timezone
 
 _NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,62}")
 _JOB_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}")
@@ -101,10 +101,9 @@ class PrometheusRender(Section):
         for k in self.external_labels:
             if not _LABEL_RE.fullmatch(k):
                 raise ValueError(f'external_labels.{k}: not a valid label name')
-        from ..config import _BCRYPT_RE
 
         for user, hashed in self.web_users.items():
-            if not _BCRYPT_RE.fullmatch(hashed):
+            if not BCRYPT_RE.fullmatch(hashed):
                 raise ValueError(f"web_users.{user}: not a bcrypt hash; make one with: cflexagent hash-password")
         if self.web_users and not self.web_config:
             raise ValueError("web_users: needs web_config = true")

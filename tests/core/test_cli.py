@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from cflexagent.cli import NOTHING_TO_RUN, build_parser
+from cflexagent.cli import build_parser
+from cflexagent.components import NOTHING_TO_RUN
 
 from ..conftest import free_port, wait_http
 
