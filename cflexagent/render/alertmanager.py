@@ -64,7 +64,8 @@ def receivers(ctx: RenderContext) -> list[dict[str, Any]]:
         hook: dict[str, Any] = {"url": url, "send_resolved": True}
         relay = ctx.config.alerts.relay
         if relay is not None and relay.bearer_token_file:
-            hook["http_config"] = {"authorization": {"type": "Bearer", "credentials_file": relay.bearer_token_file}}
+            hook["http_config"] = {"authorization": {"type": "Bearer",
+                                                     "credentials_file": str(relay.bearer_token_file)}}
         out.append({"name": "critical", "webhook_configs": [hook]})
     else:
         out.append({"name": "critical", "email_configs": [_email(list(am.email_to))]})

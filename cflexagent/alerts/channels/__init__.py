@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..config import ChannelConfig
+from ..config import ChannelConfig, EmailChannel, WhatsAppChannel
 from ..message import Message
 
 
@@ -53,9 +53,11 @@ REASONS = ("timeout", "refused", "connect", "tls", "http_4xx", "http_5xx", "rate
 
 class Channel(Protocol):
     name: str
-    cfg: ChannelConfig
     #: Who it reaches (E.164 digits or addresses), in order.
     recipients: list[str]
+
+    @property
+    def cfg(self) -> ChannelConfig: ...
 
     async def send(self, message: Message, done: frozenset[str]) -> Result: ...
 
@@ -97,15 +99,18 @@ def build_channel(cfg: ChannelConfig) -> Channel:
 
 
 def _email(cfg: ChannelConfig) -> Channel:
-    from .email import EmailChannel
+    from .email import EmailSender
 
-    return EmailChannel(cfg)
+    assert isinstance(cfg, EmailChannel)
+    return EmailSender(cfg)
 
 
 def _whatsapp(cfg: ChannelConfig) -> Channel:
-    from .whatsapp import WhatsAppChannel
+    from .whatsapp import WhatsAppSender
 
-    return WhatsAppChannel(cfg)
+    assert isinstance(cfg, WhatsAppChannel)
+    return WhatsAppSender(cfg)
 
 
+#: Channel kind (the ``kind`` key, the config struct's tag) -> its sender.
 CHANNEL_KINDS: dict[str, Callable[[ChannelConfig], Channel]] = {"email": _email, "whatsapp": _whatsapp}

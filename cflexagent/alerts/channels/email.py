@@ -19,7 +19,7 @@ from email.utils import formatdate, make_msgid
 
 import aiosmtplib
 
-from ..config import ChannelConfig
+from ..config import EmailChannel
 from ..message import Message, email_bodies, email_subject
 from . import Delivered, Permanent, Result, Transient, combine, read_secret, scrub
 
@@ -57,8 +57,8 @@ def classify(exc: BaseException) -> Transient | Permanent:
     return Transient("protocol", scrub(f"{type(exc).__name__}: {exc}"))
 
 
-class EmailChannel:
-    def __init__(self, cfg: ChannelConfig) -> None:
+class EmailSender:
+    def __init__(self, cfg: EmailChannel) -> None:
         self.cfg = cfg
         self.name = cfg.name
         self.recipients = list(cfg.to)
