@@ -529,12 +529,12 @@ class AlertRelay:
         if res.notification_id is None:
             log.info("duplicate webhook ignored", group=payload.groupKey[:200], duplicate_of=res.duplicate_of)
             return self._answer("duplicate", 200, duplicate_of=res.duplicate_of)
-        for plan in jobs:
-            ev = self.wake.get(plan.chain[0])
+        for name in res.channels:
+            ev = self.wake.get(name)
             if ev is not None:
                 ev.set()
         log.info("webhook accepted", id=res.notification_id, status=payload.status, severity=sev,
-                 alerts=len(payload.alerts), route=idx, channels=[p.chain[0] for p in jobs])
+                 alerts=len(payload.alerts), route=idx, channels=list(res.channels))
         return self._answer("accepted", 200, id=res.notification_id)
 
     # -- API -------------------------------------------------------------------------
