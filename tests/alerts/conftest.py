@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import aiohttp
 import msgspec
@@ -124,6 +126,26 @@ async def until(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> N
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {within}s")
         await asyncio.sleep(0.1)
+
+
+def spawn_agent(cfg: Path, log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """``cflexagent run -c cfg`` as its own process; its JSON log (stderr) goes to ``log``."""
+    return subprocess.Popen([sys.executable, "-m", "cflexagent", "run", "-c", str(cfg)],
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL, stderr=log)
+
+
+async def wait_ready(http: aiohttp.ClientSession, url: str, proc: subprocess.Popen[bytes]) -> None:
+    """An agent run as its own process answers /ready (polled: another process's state)."""
+    for _ in range(300):
+        assert proc.poll() is None, f"agent exited with {proc.returncode}"
+        try:
+            async with http.get(url + "/ready") as r:
+                if r.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("agent not ready")
 
 
 async def start_relay(start_agent: Any, text: str, state: Path | None = None) -> Any:
