@@ -422,11 +422,16 @@ def load(path: str | os.PathLike[str]) -> Config:
 
 
 def readable_files(value: Any, path: str = "") -> Iterator[tuple[str, ReadableFile]]:
-    """Every ``ReadableFile`` of a loaded config, with its key path."""
+    """Every ``ReadableFile`` of a loaded config, with its key path.
+
+    A table switched off (``enabled = false``) reads none of its files, so they are not listed.
+    """
     if isinstance(value, ReadableFile):
         if value:
             yield path, value
     elif isinstance(value, msgspec.Struct):
+        if getattr(value, "enabled", True) is False:
+            return
         for name in value.__struct_fields__:
             yield from readable_files(getattr(value, name), _join(path, name))
     elif isinstance(value, list):

@@ -12,8 +12,9 @@ configured.
 from __future__ import annotations
 
 import ipaddress
-import os
 from typing import TYPE_CHECKING
+
+from .config import WhatsAppChannel
 
 if TYPE_CHECKING:
     from ..component import Component, Context, Problem
@@ -58,7 +59,8 @@ def summary(config: Config) -> list[str]:
         return []
     if not relay.enabled:
         return ["alerts     relay disabled"]
-    chans = ", ".join(f"{c.name} ({c.kind}{'/' + c.gateway if c.kind == 'whatsapp' else ''})" for c in relay.channels)
+    chans = ", ".join(f"{c.name} ({c.kind}{'/' + c.gateway if isinstance(c, WhatsAppChannel) else ''})"
+                      for c in relay.channels)
     auth = "bearer token" if relay.bearer_token_file else "no token (loopback only)"
     return [f"alerts     relay on {relay.path} ({auth}): {len(relay.routes)} routes, channels {chans}"]
 
@@ -73,15 +75,8 @@ def check(config: Config) -> list[Problem]:
     problem = token_problem(config)
     if problem:
         out.append(Problem("error", problem))
-    files = [("alerts.relay.bearer_token_file", relay.bearer_token_file)]
     for i, c in enumerate(relay.channels):
-        files += [(f"alerts.relay.channels[{i}].{k}", getattr(c, k))
-                  for k in ("password_file", "token_file", "ca_file")]
-    for key, path in files:
-        if path and not os.access(path, os.R_OK):
-            out.append(Problem("error", f"{key}: cannot read {path}"))
-    for i, c in enumerate(relay.channels):
-        if c.kind == "whatsapp" and c.gateway == "cloud_api" and not c.template:
+        if isinstance(c, WhatsAppChannel) and c.gateway == "cloud_api" and not c.template:
             out.append(Problem("warning", f"alerts.relay.channels[{i}].template: without an approved template, "
                                           "Cloud API text messages reach a recipient only within 24 h of their "
                                           "last message to the business number"))

@@ -114,7 +114,7 @@ def _store(args: argparse.Namespace) -> tuple[Any, Any]:
 
     from ..cli import load_config
     from .history import open_store
-    from .relay import outbox_path
+    from .outbox import outbox_path
 
     config, _ = load_config(args)
     state = Path(config.agent.state_dir)

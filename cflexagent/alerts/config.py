@@ -4,6 +4,14 @@ acknowledgment and the alert history.
 Light on purpose (msgspec + stdlib): the root config imports it even when the
 relay is not configured. Phone numbers, rate limits and generic-gateway
 placeholders are parsed and validated here, once, at load.
+
+``[[alerts.relay.channels]]`` is a tagged union on ``kind``: ``ChannelBase``
+holds what every channel has, ``EmailChannel`` and ``WhatsAppChannel`` their
+own keys, so a key of the other kind is an unknown key of this one (the
+loader names the kind it belongs to). The WhatsApp gateways share one struct;
+its ``__post_init__`` refuses a key set for another gateway (``GATEWAY_ONLY``).
+Every file the relay reads is a ``ReadableFile``: ``cflexagent check`` checks
+them with the rest of the config's files, in one pass.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from ..configtypes import Duration, Percent, Section, Size
+from ..configtypes import NO_FILE, Duration, Percent, ReadableFile, Section, Size
 
 _NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _LABEL_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
@@ -76,51 +84,31 @@ def _rate(text: str) -> RateLimit | None:
     return None if text in ("", "0", "none") else RateLimit.parse(text)
 
 
-#: Keys of a channel table that belong to one kind (the rest are common).
-EMAIL_KEYS = ("host", "port", "tls", "username", "password_file", "from", "to", "ca_file")
-WHATSAPP_KEYS = ("gateway", "url", "token_file", "recipients", "session", "country_code", "phone_number_id",
-                 "template", "template_language", "template_params", "method", "headers", "body", "ca_file")
-#: Keys only one gateway uses.
-GATEWAY_KEYS: dict[str, tuple[str, ...]] = {
-    "waha": ("session",),
-    "fonnte": (),
-    "cloud_api": ("phone_number_id", "template", "template_language", "template_params"),
-    "generic": ("method", "headers", "body"),
+#: Keys only one WhatsApp gateway uses: key -> that gateway.
+GATEWAY_ONLY: dict[str, Gateway] = {
+    "session": "waha",
+    "phone_number_id": "cloud_api", "template": "cloud_api", "template_language": "cloud_api",
+    "template_params": "cloud_api",
+    "method": "generic", "headers": "generic", "body": "generic",
 }
 
 
-class ChannelConfig(Section, kw_only=True):
+class ChannelBase(Section, tag_field="kind", kw_only=True):
+    """What every channel has; ``kind`` picks the struct (``EmailChannel``, ``WhatsAppChannel``)."""
+
     #: Referenced by routes; the ``channel`` label of the relay's metrics.
     name: str
-    kind: ChannelKind
     #: At most this many messages (one per recipient) per period; above it, waiting
     #: notifications are grouped into one summary message. "" = unlimited.
     rate_limit: str = "20/min"
     #: Time allowed for one delivery attempt (connect, TLS, request, answer).
     timeout: Duration = Duration(15.0)
-    # -- email (SMTP)
-    host: str = ""
-    port: int = 587
-    tls: Literal["starttls", "tls", "none"] = "starttls"
-    username: str = ""
-    password_file: str = ""
-    from_: str = msgspec.field(default="", name="from")
-    to: list[str] = []
-    ca_file: str = ""
-    # -- whatsapp
-    gateway: Gateway = "waha"
-    url: str = ""
-    token_file: str = ""
-    recipients: list[str] = []
-    session: str = "default"
-    country_code: str = "62"
-    phone_number_id: str = ""
-    template: str = ""
-    template_language: str = "en"
-    template_params: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_TEMPLATE_PARAMS))
-    method: Literal["POST", "PUT"] = "POST"
-    headers: dict[str, str] = {}
-    body: dict[str, Any] = {}
+    #: Extra PEM CA bundle for the server's certificate.
+    ca_file: ReadableFile = NO_FILE
+
+    @property
+    def kind(self) -> ChannelKind:
+        return self.__struct_config__.tag  # type: ignore[return-value]
 
     def __post_init__(self) -> None:
         if not _NAME_RE.fullmatch(self.name):
@@ -131,26 +119,27 @@ class ChannelConfig(Section, kw_only=True):
             raise ValueError(f"rate_limit: {e}") from None
         if self.timeout <= 0:
             raise ValueError("timeout: must be positive")
-        own: tuple[str, ...] = EMAIL_KEYS if self.kind == "email" else WHATSAPP_KEYS
-        if self.kind == "whatsapp":
-            others = {k for g, keys in GATEWAY_KEYS.items() if g != self.gateway for k in keys}
-            own = tuple(k for k in own if k not in others)
-        defaults = _channel_defaults()
-        for key in (*EMAIL_KEYS, *WHATSAPP_KEYS):
-            attr = "from_" if key == "from" else key
-            if key in own or getattr(self, attr) == defaults[attr]:
-                continue
-            kind_keys = EMAIL_KEYS if self.kind == "email" else WHATSAPP_KEYS
-            what = f'the "{self.gateway}" gateway' if key in kind_keys else f"a {self.kind} channel"
-            raise ValueError(f"{key}: not a key of {what}")
-        if self.kind == "email":
-            self._check_email()
-        else:
-            self._check_whatsapp()
 
-    def _check_email(self) -> None:
+    @property
+    def rate(self) -> RateLimit | None:
+        return _rate(self.rate_limit)
+
+
+class EmailChannel(ChannelBase, tag="email", kw_only=True):
+    """SMTP: one message per recipient."""
+
+    host: str
+    port: int = 587
+    tls: Literal["starttls", "tls", "none"] = "starttls"
+    username: str = ""
+    password_file: ReadableFile = NO_FILE
+    from_: str = msgspec.field(name="from")
+    to: list[str]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.host:
-            raise ValueError("host: required for an email channel")
+            raise ValueError("host: must not be empty")
         if not 1 <= self.port <= 65535:
             raise ValueError("port: must be between 1 and 65535")
         if not _EMAIL_RE.fullmatch(self.from_):
@@ -165,7 +154,37 @@ class ChannelConfig(Section, kw_only=True):
         if self.username and self.tls == "none" and self.host not in ("127.0.0.1", "::1", "localhost"):
             raise ValueError('tls: "none" would send the SMTP password in clear text; use "starttls" or "tls"')
 
-    def _check_whatsapp(self) -> None:
+
+class WhatsAppChannel(ChannelBase, tag="whatsapp", kw_only=True):
+    """An HTTP WhatsApp gateway (``gateway`` picks the preset); one request per recipient."""
+
+    gateway: Gateway = "waha"
+    url: str
+    token_file: ReadableFile = NO_FILE
+    recipients: list[str]
+    country_code: str = "62"
+    # -- waha
+    session: str = "default"
+    # -- cloud_api
+    phone_number_id: str = ""
+    template: str = ""
+    template_language: str = "en"
+    template_params: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_TEMPLATE_PARAMS))
+    # -- generic
+    method: Literal["POST", "PUT"] = "POST"
+    headers: dict[str, str] = {}
+    body: dict[str, Any] = {}
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # The gateways share one struct (msgspec tags one key); a key of another gateway is refused here.
+        for f in msgspec.structs.fields(self):
+            owner = GATEWAY_ONLY.get(f.name, self.gateway)
+            if owner == self.gateway:
+                continue
+            default = f.default_factory() if f.default is msgspec.NODEFAULT else f.default
+            if getattr(self, f.name) != default:
+                raise ValueError(f'{f.encode_name}: only for gateway = "{owner}" (this is gateway = "{self.gateway}")')
         if not re.match(r"https?://[^/\s?#]+", self.url):
             raise ValueError(f'url: expected the gateway\'s http:// or https:// address, got "{self.url}"')
         if "@" in urllib.parse.urlsplit(self.url).netloc:
@@ -198,31 +217,13 @@ class ChannelConfig(Section, kw_only=True):
                 raise ValueError("body: {token} may only be used in headers")
 
     @property
-    def rate(self) -> RateLimit | None:
-        return _rate(self.rate_limit)
-
-    @property
     def numbers(self) -> list[str]:
         """Recipients as E.164 digits (without "+")."""
         return [normalize_phone(r, self.country_code) for r in self.recipients]
 
-    @property
-    def addresses(self) -> list[str]:
-        """Who this channel reaches: E.164 digits for WhatsApp, addresses for email."""
-        return list(self.to) if self.kind == "email" else self.numbers
 
-
-_DEFAULTS: dict[str, Any] = {}
-
-
-def _channel_defaults() -> dict[str, Any]:
-    if not _DEFAULTS:
-        for f in msgspec.structs.fields(ChannelConfig):
-            if f.default is not msgspec.NODEFAULT:
-                _DEFAULTS[f.name] = f.default
-            elif f.default_factory is not msgspec.NODEFAULT:
-                _DEFAULTS[f.name] = f.default_factory()
-    return _DEFAULTS
+#: A ``[[alerts.relay.channels]]`` table: its ``kind`` key picks the struct.
+ChannelConfig = EmailChannel | WhatsAppChannel
 
 
 def _check_placeholders(text: str, where: str, allow_token: bool) -> None:
@@ -295,7 +296,7 @@ class RelayConfig(Section, kw_only=True):
     #: Path of the webhook on the agent's HTTP server.
     path: str = "/alerts/webhook"
     #: File holding the token Alertmanager sends as ``Authorization: Bearer``.
-    bearer_token_file: str = ""
+    bearer_token_file: ReadableFile = NO_FILE
     send_resolved: bool = True
     #: Base of the links in messages (dashboards, runbooks, acknowledge pages).
     public_url: str = ""

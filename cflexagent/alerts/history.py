@@ -247,6 +247,21 @@ class AlertStore(Outbox):
                 self._resolved(fp, starts, a.ends or now, now)
         if status == "resolved":
             self.resolve_group(gid, now, "resolved")
+            self._resolve_to_escalated(notification_id, gid, now)
+
+    def _resolve_to_escalated(self, nid: int, gid: int, now: float) -> None:
+        """A resolve also goes to every channel an escalation of the episode reached: whoever was paged
+        learns that it is over. Only when resolves are sent at all (the notification has jobs), and not to
+        a channel one of its jobs starts on already. (Should that channel fail and the route fall back to
+        an escalation channel, that one gets the resolve twice.)"""
+        first = {r[0] for r in self.db.execute("SELECT channel FROM jobs WHERE notification_id = ?", (nid,))}
+        if not first:
+            return
+        reached = self.db.execute("SELECT DISTINCT channel FROM events WHERE group_id = ? AND kind = 'notified' "
+                                  "AND detail = 'escalation' ORDER BY channel", (gid,)).fetchall()
+        for (name,) in reached:
+            if name not in first:
+                self._insert_job(nid, JobPlan("escalated", (name,)), now)
 
     def _fired(self, fp: str, starts: float, name: str, sev: str, gid: int, now: float) -> None:
         self.event(gid, "fired", now, detail=f"{name} {fp}")
@@ -478,7 +493,7 @@ def _row(name: str, sev: str, rs: list[tuple[Any, ...]]) -> ReportRow:
 
 def open_store(state_dir: Path, history: HistoryConfig, metrics: HistoryMetrics | None = None,
                clock: Callable[[], float] = time.time) -> AlertStore:
-    from .relay import outbox_path
+    from .outbox import outbox_path
 
     store = AlertStore(outbox_path(state_dir), history, metrics, clock)
     try:

@@ -12,7 +12,8 @@ history row are committed together.
 
 A notification is one Alertmanager webhook (one alert group at one moment).
 A job is one delivery duty for it: the route's fallback chain (``role="route"``),
-one ``also`` channel, or one escalation level's channel. A job's ``channel`` is
+one ``also`` channel, one escalation level's channel, or (``escalated``) the
+resolve sent to a channel an escalation of the group reached. A job's ``channel`` is
 the chain member being tried; ``done_to`` the recipients already reached
 there, so a retry never re-sends to them.
 
@@ -33,6 +34,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
+
+
+def outbox_path(state_dir: Path) -> Path:
+    """The outbox (and alert history) database under the state dir."""
+    return Path(state_dir) / "alerts" / "alerts.sqlite3"
 
 T = TypeVar("T")
 
@@ -57,7 +63,7 @@ CREATE INDEX IF NOT EXISTS notifications_done ON notifications (done, received_a
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY,
     notification_id INTEGER NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
-    role TEXT NOT NULL,                 -- route | also | escalation | test
+    role TEXT NOT NULL,                 -- route | also | escalation | escalated | test
     chain TEXT NOT NULL,                -- JSON list of channel names, tried in order
     pos INTEGER NOT NULL DEFAULT 0,
     channel TEXT NOT NULL,              -- chain[pos]
@@ -115,6 +121,8 @@ class Job:
 class Accepted:
     notification_id: int | None   # None: a duplicate within the dedup window
     duplicate_of: int | None = None
+    #: The channels its jobs start on (those to wake).
+    channels: tuple[str, ...] = ()
 
 
 _JOB_COLS = ("j.id, j.notification_id, j.role, j.chain, j.pos, j.channel, j.attempts, j.pos_since, "
@@ -203,7 +211,9 @@ class Outbox:
             for plan in jobs:
                 self._insert_job(nid, plan, now)
             self.after_accept(nid, now)
-        return Accepted(nid)
+            channels = tuple(r[0] for r in db.execute("SELECT channel FROM jobs WHERE notification_id = ? "
+                                                      "ORDER BY id", (nid,)))
+        return Accepted(nid, channels=channels)
 
     def after_accept(self, notification_id: int, now: float) -> None:
         """Hook for the history (same transaction)."""

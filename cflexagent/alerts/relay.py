@@ -49,7 +49,7 @@ from .config import AlertsConfig, RateLimit, RelayConfig, RouteConfig
 from .history import AlertStore, HistoryMetrics
 from .message import Message, Notification
 from .metrics import AlertMetrics, severity_label
-from .outbox import AsyncOutbox, Job, JobPlan, OutboxFull
+from .outbox import AsyncOutbox, Job, JobPlan, OutboxFull, outbox_path
 from .ratelimit import TokenBucket
 from .webhook import BadPayload, Payload, decode, dedup_key, route_for, severity
 
@@ -72,10 +72,6 @@ def html_escape(text: str) -> str:
     import html
 
     return html.escape(text, quote=True)
-
-
-def outbox_path(state_dir: Path) -> Path:
-    return Path(state_dir) / "alerts" / "alerts.sqlite3"
 
 
 def plan_jobs(route: RouteConfig) -> list[JobPlan]:
@@ -529,12 +525,12 @@ class AlertRelay:
         if res.notification_id is None:
             log.info("duplicate webhook ignored", group=payload.groupKey[:200], duplicate_of=res.duplicate_of)
             return self._answer("duplicate", 200, duplicate_of=res.duplicate_of)
-        for plan in jobs:
-            ev = self.wake.get(plan.chain[0])
+        for name in res.channels:
+            ev = self.wake.get(name)
             if ev is not None:
                 ev.set()
         log.info("webhook accepted", id=res.notification_id, status=payload.status, severity=sev,
-                 alerts=len(payload.alerts), route=idx, channels=[p.chain[0] for p in jobs])
+                 alerts=len(payload.alerts), route=idx, channels=list(res.channels))
         return self._answer("accepted", 200, id=res.notification_id)
 
     # -- API -------------------------------------------------------------------------

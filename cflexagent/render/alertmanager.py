@@ -45,10 +45,12 @@ Dashboard: {{ .Annotations.dashboard }}
 
 
 def relay_url(ctx: RenderContext) -> str | None:
+    """The relay's webhook on the agent's own address (Alertmanager runs on the same VPS). Never
+    ``public_url``: that is where people open links, and the reverse proxy does not serve the webhook."""
     relay = ctx.config.alerts.relay
     if relay is None or not relay.enabled:
         return None
-    return relay.public_url or f"{ctx.agent_scheme}://{ctx.agent_address}{relay.path}"
+    return f"{ctx.agent_scheme}://{ctx.agent_address}{relay.path}"
 
 
 def _email(to: list[str]) -> dict[str, Any]:
@@ -64,7 +66,8 @@ def receivers(ctx: RenderContext) -> list[dict[str, Any]]:
         hook: dict[str, Any] = {"url": url, "send_resolved": True}
         relay = ctx.config.alerts.relay
         if relay is not None and relay.bearer_token_file:
-            hook["http_config"] = {"authorization": {"type": "Bearer", "credentials_file": relay.bearer_token_file}}
+            hook["http_config"] = {"authorization": {"type": "Bearer",
+                                                     "credentials_file": str(relay.bearer_token_file)}}
         out.append({"name": "critical", "webhook_configs": [hook]})
     else:
         out.append({"name": "critical", "email_configs": [_email(list(am.email_to))]})

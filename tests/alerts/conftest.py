@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shlex
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import aiohttp
+import msgspec
 import pytest
+import yaml
 
-from tests.conftest import eventually, free_port, wait_http
+from cflexagent.configtypes import HostPort, ReadableFile
+from cflexagent.render import render_all
+from cflexagent.render.files import write_tree
+from tests.conftest import Running, eventually, free_port, wait_http
 from tests.fakes.smtp import SMTPDouble
 from tests.fakes.whatsapp import GatewayDouble
 
@@ -120,6 +128,26 @@ async def until(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> N
         await asyncio.sleep(0.1)
 
 
+def spawn_agent(cfg: Path, log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """``cflexagent run -c cfg`` as its own process; its JSON log (stderr) goes to ``log``."""
+    return subprocess.Popen([sys.executable, "-m", "cflexagent", "run", "-c", str(cfg)],
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL, stderr=log)
+
+
+async def wait_ready(http: aiohttp.ClientSession, url: str, proc: subprocess.Popen[bytes]) -> None:
+    """An agent run as its own process answers /ready (polled: another process's state)."""
+    for _ in range(300):
+        assert proc.poll() is None, f"agent exited with {proc.returncode}"
+        try:
+            async with http.get(url + "/ready") as r:
+                if r.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("agent not ready")
+
+
 async def start_relay(start_agent: Any, text: str, state: Path | None = None) -> Any:
     """An in-process agent whose relay is ready (outbox open, workers running)."""
     r = await start_agent(text, state)
@@ -142,45 +170,47 @@ async def post(http: aiohttp.ClientSession, r: Any, doc: Any, token: str | None 
 
 
 class Alertmanager:
-    """The real Alertmanager 0.25 (Debian's prometheus-alertmanager) on loopback, no cluster."""
+    """The real Alertmanager 0.25 (Debian's prometheus-alertmanager) on loopback, started from the files
+    ``cflexagent render`` makes for the test agent's own config: ``alertmanager.yml`` (webhook to the
+    relay with the bearer token's ``credentials_file``), its template, and the flags of
+    ``/etc/default/prometheus-alertmanager``."""
 
-    def __init__(self, tmp: Path, token_file: Path, group_wait: str = "1s") -> None:
+    def __init__(self, tmp: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.dir = tmp / "alertmanager"
-        self.dir.mkdir()
-        self.token_file = token_file
-        self.group_wait = group_wait
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, webhook_url: str) -> Alertmanager:
-        token_file, group_wait = self.token_file, self.group_wait
-        cfg = self.dir / "alertmanager.yml"
-        # Until `cflexagent render` writes it: the smallest config that routes everything to the relay.
-        cfg.write_text(f"""route:
-  receiver: cflexagent
-  group_by: [alertname]
-  group_wait: {group_wait}
-  group_interval: 1s
-  repeat_interval: 4h
-receivers:
-  - name: cflexagent
-    webhook_configs:
-      - url: {webhook_url}
-        send_resolved: true
-        http_config:
-          authorization:
-            credentials_file: {token_file}
-""")
+    def render_section(self, group_wait: str = "1s") -> str:
+        """The test config's ``[render]`` keys: where the rendered files live, the port, short waits."""
+        return (f'[render.paths]\nalertmanager_dir = "{self.dir}/alertmanager"\n'
+                f'[render.alertmanager]\nlisten = "127.0.0.1:{self.port}"\ndata_dir = "{self.dir}/data"\n'
+                f'group_wait = "{group_wait}"\ngroup_interval = "1s"\n')
+
+    def start(self, r: Running, token_file: Path | None = None) -> Alertmanager:
+        """Render the agent's config (its listen port resolved; ``token_file`` instead of the relay's
+        bearer token, to test a wrong one) and start Alertmanager with the rendered flags."""
+        config = r.agent.config
+        server = msgspec.structs.replace(config.server, listen=HostPort("127.0.0.1", r.agent.server.port))
+        config = msgspec.structs.replace(config, server=server)
+        if token_file is not None:
+            assert config.alerts.relay is not None
+            relay = msgspec.structs.replace(config.alerts.relay, bearer_token_file=ReadableFile(str(token_file)))
+            config = msgspec.structs.replace(config, alerts=msgspec.structs.replace(config.alerts, relay=relay))
+        files = render_all(config, "test.toml", only=["alertmanager"])
+        write_tree(self.dir, files)
+        args = dotenv_args(files["default/prometheus-alertmanager"])
+        assert f"--config.file={self.dir}/alertmanager/alertmanager.yml" in args, args
         binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
         assert binary, "prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)"
         self._log = open(self.dir / "log", "wb")
-        self.proc = subprocess.Popen([binary, f"--config.file={cfg}", f"--storage.path={self.dir / 'data'}",
-                                      f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=",
-                                      "--log.level=debug"],
+        self.proc = subprocess.Popen([binary, *args, "--log.level=debug"],
                                      stdout=subprocess.DEVNULL, stderr=self._log)
         wait_http(self.url + "/-/ready", self.proc)
         return self
+
+    def config(self) -> dict[str, Any]:
+        return yaml.safe_load((self.dir / "alertmanager" / "alertmanager.yml").read_text())  # type: ignore[no-any-return]
 
     def log(self) -> str:
         return (self.dir / "log").read_text(errors="replace")
@@ -197,15 +227,23 @@ receivers:
         self._log.close()
 
 
+def dotenv_args(env_file: bytes) -> list[str]:
+    """The ``ARGS="..."`` of a rendered /etc/default file as the systemd unit passes them (``$ARGS``: the
+    value unquoted, split at whitespace)."""
+    line = next(x for x in env_file.decode().splitlines() if x.startswith("ARGS="))
+    (value,) = shlex.split(line.removeprefix("ARGS="))
+    return value.split()
+
+
 @pytest.fixture
-def alertmanager(tmp_path: Path) -> Iterator[Callable[..., Alertmanager]]:
+def alertmanager(tmp_path: Path) -> Iterator[Callable[[], Alertmanager]]:
+    """``am = alertmanager()``; put ``am.render_section()`` in the agent's config, then ``am.start(agent)``."""
     made: list[Alertmanager] = []
 
-    def make(webhook_url: str | None, token_file: Path, **kw: Any) -> Alertmanager:
-        """Started at once with a webhook URL; without one, call ``start(url)`` later."""
-        am = Alertmanager(tmp_path, token_file, **kw)
+    def make() -> Alertmanager:
+        am = Alertmanager(tmp_path)
         made.append(am)
-        return am.start(webhook_url) if webhook_url else am
+        return am
 
     yield make
     for am in made:

@@ -40,10 +40,10 @@ async def group_state(r: Any, gid: int) -> Any:
 async def test_ack_flow_with_alertmanager_silence(start_agent: Any, alertmanager: Any, smtp: SMTPDouble,
                                                   secrets: dict[str, Path], tmp_path: Path,
                                                   http: aiohttp.ClientSession) -> None:
-    am = alertmanager(None, secrets["relay_token"])
-    r = await start_relay(start_agent, relay(tmp_path, smtp, secrets["relay_token"],
-                                             f'silence = true\nalertmanager_url = "{am.url}"\npoll_interval = "1s"\n'))
-    am.start(agent_url(r) + "/alerts/webhook")
+    am = alertmanager()
+    ack = f'silence = true\nalertmanager_url = "{am.url}"\npoll_interval = "1s"\n'
+    r = await start_relay(start_agent, am.render_section() + relay(tmp_path, smtp, secrets["relay_token"], ack))
+    am.start(r)
     async with http.post(am.url + "/api/v2/alerts", json=[am_alert("ApiDown")]) as resp:
         assert resp.status == 200
     await smtp.wait_for(lambda: len(smtp.messages) == 1, within=30)
@@ -67,7 +67,10 @@ async def test_ack_flow_with_alertmanager_silence(start_agent: Any, alertmanager
     async with http.get(am.url + "/api/v2/silences") as resp:
         silences = await resp.json()
     assert [(s["id"], s["status"]["state"]) for s in silences] == [(g.silence_id, "active")]
-    assert silences[0]["matchers"] == [{"name": "alertname", "value": "ApiDown", "isRegex": False, "isEqual": True}]
+    # The rendered route groups by alertname, job and instance (the alert has no job): those are the matchers.
+    assert silences[0]["matchers"] == [
+        {"name": "alertname", "value": "ApiDown", "isRegex": False, "isEqual": True},
+        {"name": "instance", "value": "api-1:8080", "isRegex": False, "isEqual": True}]
     assert silences[0]["createdBy"] == "cflexagent"
     # The same link again: used, nothing changes.
     async with http.post(agent_url(r) + path, data={"group": str(gid)}) as resp:

@@ -1,5 +1,6 @@
-"""End to end with the real Alertmanager 0.25: an alert posted to Alertmanager's v2 API reaches
-aiosmtpd through the relay; with SMTP refusing, the WhatsApp double gets it."""
+"""End to end with the real Alertmanager 0.25, started from the alertmanager.yml `cflexagent render`
+makes for the agent's config: an alert posted to Alertmanager's v2 API reaches aiosmtpd through the
+relay; with SMTP refusing, the WhatsApp double gets it; a wrong token is refused."""
 
 from __future__ import annotations
 
@@ -16,8 +17,16 @@ from .conftest import agent_url, am_alert, email_channel, eventually, relay_sect
 
 async def test_alertmanager_alert_arrives_by_email(start_agent: Any, alertmanager: Any, smtp: SMTPDouble,
                                                    secrets: dict[str, Path], http: aiohttp.ClientSession) -> None:
-    r = await start_relay(start_agent, relay_section(secrets["relay_token"], email_channel(smtp), route('["mail"]')))
-    am = alertmanager(agent_url(r) + "/alerts/webhook", secrets["relay_token"])
+    am = alertmanager()
+    r = await start_relay(start_agent, relay_section(secrets["relay_token"], email_channel(smtp), route('["mail"]'))
+                          + am.render_section())
+    am.start(r)
+    # The rendered receiver of critical alerts: the relay's webhook on the agent's own address (not
+    # public_url), with the bearer token from its file.
+    critical = {x["name"]: x for x in am.config()["receivers"]}["critical"]
+    assert critical["webhook_configs"] == [{
+        "url": agent_url(r) + "/alerts/webhook", "send_resolved": True,
+        "http_config": {"authorization": {"type": "Bearer", "credentials_file": str(secrets["relay_token"])}}}]
     async with http.post(am.url + "/api/v2/alerts", json=[am_alert("ApiDown", summary="x")]) as resp:
         assert resp.status == 200, await resp.text()
     await smtp.wait_for(lambda: len(smtp.messages) == 1, within=30)
@@ -29,7 +38,7 @@ async def test_alertmanager_alert_arrives_by_email(start_agent: Any, alertmanage
     assert "labels: alertname=ApiDown, instance=api-1:8080, severity=critical, summary=x" in text
     assert "ApiDown fired" in html
     assert r.value("cflexagent_alert_webhooks_total", {"result": "accepted"}) == 1
-    assert "Notify success" in am.log() or "notify" in am.log().lower()
+    await eventually(lambda: "Notify success" in am.log(), within=10)
 
 
 async def test_alertmanager_alert_falls_back_to_whatsapp_when_smtp_refuses(
@@ -37,10 +46,11 @@ async def test_alertmanager_alert_falls_back_to_whatsapp_when_smtp_refuses(
         http: aiohttp.ClientSession) -> None:
     await smtp.refuse()
     gw: GatewayDouble = await gateway("fonnte")
+    am = alertmanager()
     r = await start_relay(start_agent, relay_section(
         secrets["relay_token"], email_channel(smtp) + wa_channel(gw, secrets["wa_token"], recipients='["08123456789"]'),
-        route('["mail", "wa"]', "critical")))
-    am = alertmanager(agent_url(r) + "/alerts/webhook", secrets["relay_token"])
+        route('["mail", "wa"]', "critical")) + am.render_section())
+    am.start(r)
     async with http.post(am.url + "/api/v2/alerts", json=[am_alert("DbDown")]) as resp:
         assert resp.status == 200
     await gw.wait_for(lambda: len(gw.delivered) == 1, within=30)
@@ -54,10 +64,12 @@ async def test_alertmanager_alert_falls_back_to_whatsapp_when_smtp_refuses(
 async def test_alertmanager_with_a_wrong_token_is_refused(start_agent: Any, alertmanager: Any, smtp: SMTPDouble,
                                                           secrets: dict[str, Path], tmp_path: Path,
                                                           http: aiohttp.ClientSession) -> None:
-    r = await start_relay(start_agent, relay_section(secrets["relay_token"], email_channel(smtp), route('["mail"]')))
+    am = alertmanager()
+    r = await start_relay(start_agent, relay_section(secrets["relay_token"], email_channel(smtp), route('["mail"]'))
+                          + am.render_section())
     wrong = tmp_path / "wrong_token"
     wrong.write_text("not-the-token\n")
-    am = alertmanager(agent_url(r) + "/alerts/webhook", wrong)
+    am.start(r, token_file=wrong)
     async with http.post(am.url + "/api/v2/alerts", json=[am_alert("ApiDown")]) as resp:
         assert resp.status == 200
     await eventually(lambda: r.value("cflexagent_alert_webhooks_total", {"result": "unauthorized"}) >= 1, within=30)

@@ -10,7 +10,14 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from cflexagent.alerts.config import ChannelConfig, RateLimit, RelayConfig, RouteConfig, normalize_phone
+from cflexagent.alerts.config import (
+    EmailChannel,
+    RateLimit,
+    RelayConfig,
+    RouteConfig,
+    WhatsAppChannel,
+    normalize_phone,
+)
 from cflexagent.config import ConfigError, parse
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "configs" / "cflexagent.example.toml"
@@ -28,7 +35,7 @@ def test_example_alerts_sections_load_and_document_every_key() -> None:
     relay = cfg.alerts.relay
     assert relay is not None and [c.name for c in relay.channels] == ["mail", "wa"]
     assert relay.channels[1].numbers == ["628123456789"]
-    for struct in (RelayConfig, ChannelConfig, RouteConfig):
+    for struct in (RelayConfig, EmailChannel, WhatsAppChannel, RouteConfig):
         for f in msgspec.structs.fields(struct):
             if f.encode_name in ("channels", "routes") and struct is RelayConfig:
                 continue
@@ -54,8 +61,13 @@ def relay_text(extra: str, route: str) -> str:
     ('rate_limit = "lots"', "", 'alerts.relay.channels[0].rate_limit: expected a rate like "20/min"'),
     ('recipients = ["12"]', "", 'alerts.relay.channels[0].recipients[0]: "12" is not a valid E.164 number'),
     ('recipients = ["+62 abc"]', "", "alerts.relay.channels[0].recipients[0]: \"+62 abc\" is not a phone number"),
-    ('to = ["a@b.c"]', "", "alerts.relay.channels[0].to: not a key of a whatsapp channel"),
-    ('phone_number_id = "1"', "", 'alerts.relay.channels[0].phone_number_id: not a key of the "waha" gateway'),
+    ('to = ["a@b.c"]', "", 'alerts.relay.channels[0].to: only for kind = "email" (this is kind = "whatsapp")'),
+    ('from = "a@b.c"', "", 'alerts.relay.channels[0].from: only for kind = "email" (this is kind = "whatsapp")'),
+    ('phone_number_id = "1"', "", 'alerts.relay.channels[0].phone_number_id: only for gateway = "cloud_api" '
+     '(this is gateway = "waha")'),
+    ('session = "s"\ngateway = "fonnte"', "", 'alerts.relay.channels[0].session: only for gateway = "waha" '
+     '(this is gateway = "fonnte")'),
+    ('method = "PUT"', "", 'alerts.relay.channels[0].method: only for gateway = "generic" (this is gateway = "waha")'),
     ('gateway = "sms"', "", "alerts.relay.channels[0].gateway: expected one of"),
     ('recipent = ["1"]', "", 'alerts.relay.channels[0].recipent: unknown key; did you mean "recipients"?'),
     ("", 'also = ["mail"]', 'alerts.relay.routes[0].also: no channel named "mail"'),
@@ -109,3 +121,66 @@ def test_public_listen_without_bearer_token_is_refused(tmp_path: Path) -> None:
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().endswith("required when server.listen (0.0.0.0:0) is not a loopback address (anyone "
                                      "who reaches the port could post alerts)")
+
+
+EMAIL = ('[alerts.relay]\n[[alerts.relay.channels]]\nname = "m"\n{kind}host = "127.0.0.1"\nfrom = "a@b.example"\n'
+         'to = ["o@b.example"]\n{extra}\n[[alerts.relay.routes]]\nchannels = ["m"]\n')
+
+
+@pytest.mark.parametrize(("kind", "extra", "message"), [
+    ('kind = "email"\n', 'recipients = ["0812345678"]',
+     'alerts.relay.channels[0].recipients: only for kind = "whatsapp" (this is kind = "email")'),
+    ('kind = "email"\n', 'gateway = "waha"',
+     'alerts.relay.channels[0].gateway: only for kind = "whatsapp" (this is kind = "email")'),
+    ('kind = "email"\n', 'hots = "x"', 'alerts.relay.channels[0].hots: unknown key; did you mean "host"?'),
+    ("", "", 'alerts.relay.channels[0].kind: required key is missing (one of "email", "whatsapp")'),
+    ('kind = "sms"\n', "", 'alerts.relay.channels[0].kind: expected one of "email", "whatsapp", got "sms"'),
+])
+def test_a_key_of_the_other_kind_is_refused_by_the_loader(kind: str, extra: str, message: str) -> None:
+    with pytest.raises(ConfigError) as ei:
+        parse(EMAIL.format(kind=kind, extra=extra), "x.toml")
+    assert str(ei.value) == f"x.toml: {message}"
+
+
+def test_channel_kinds_are_their_own_structs() -> None:
+    cfg = parse(EMAIL.format(kind='kind = "email"\n', extra=""), "x.toml")
+    assert cfg.alerts.relay is not None
+    mail = cfg.alerts.relay.channels[0]
+    assert isinstance(mail, EmailChannel) and mail.kind == "email" and mail.from_ == "a@b.example"
+    assert not hasattr(mail, "recipients")
+    missing = EMAIL.format(kind='kind = "email"\n', extra="").replace('host = "127.0.0.1"\n', "")
+    with pytest.raises(ConfigError, match=r"^x.toml: alerts.relay.channels\[0\].host: required key is missing$"):
+        parse(missing, "x.toml")
+    wa = parse(relay_text("", ""), "x.toml").alerts.relay.channels[0]  # type: ignore[union-attr]
+    assert isinstance(wa, WhatsAppChannel) and wa.kind == "whatsapp" and wa.numbers == ["628123456789"]
+    assert not hasattr(wa, "host")
+
+
+def test_check_reports_every_unreadable_relay_file_in_one_pass(tmp_path: Path) -> None:
+    state = tmp_path / "s"
+    text = (f'[agent]\nstate_dir = "{state}"\n'
+            f'[alerts.relay]\nbearer_token_file = "{tmp_path}/no_relay_token"\n'
+            '[[alerts.relay.channels]]\nname = "m"\nkind = "email"\nhost = "smtp.example.com"\n'
+            f'username = "u"\npassword_file = "{tmp_path}/no_password"\nca_file = "{tmp_path}"\n'
+            'from = "a@b.example"\nto = ["o@b.example"]\n'
+            '[[alerts.relay.channels]]\nname = "wa"\nkind = "whatsapp"\nurl = "http://127.0.0.1:3000"\n'
+            f'token_file = "{tmp_path}/no_wa_token"\nrecipients = ["08123456789"]\n'
+            '[[alerts.relay.routes]]\nchannels = ["m", "wa"]\n')
+    cfg = tmp_path / "a.toml"
+    cfg.write_text(text)
+    r = subprocess.run([sys.executable, "-m", "cflexagent", "check", "-c", str(cfg)], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2, r.stderr
+    errors = [line.split(": error: ", 1)[1] for line in r.stderr.splitlines() if ": error: " in line]
+    assert errors == [
+        f"alerts.relay.bearer_token_file: file not found: {tmp_path}/no_relay_token",
+        f"alerts.relay.channels[0].ca_file: is a directory, expected a file: {tmp_path}",
+        f"alerts.relay.channels[0].password_file: file not found: {tmp_path}/no_password",
+        f"alerts.relay.channels[1].token_file: file not found: {tmp_path}/no_wa_token",
+    ], r.stderr
+    # A relay switched off reads none of its files: nothing to report.
+    cfg.write_text(text.replace("[alerts.relay]\n", "[alerts.relay]\nenabled = false\n"))
+    r = subprocess.run([sys.executable, "-m", "cflexagent", "check", "-c", str(cfg)], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert ": error: " not in r.stderr

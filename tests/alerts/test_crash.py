@@ -4,10 +4,8 @@ the notification is delivered, exactly once, and Alertmanager's retry of it is a
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -15,20 +13,7 @@ import aiohttp
 from tests.conftest import free_port
 from tests.fakes.smtp import SMTPDouble
 
-from .conftest import TOKEN, email_channel, payload, relay_section, route
-
-
-async def wait_ready(http: aiohttp.ClientSession, url: str, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        assert proc.poll() is None, f"agent exited with {proc.returncode}"
-        try:
-            async with http.get(url + "/ready") as r:
-                if r.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError("agent not ready")
+from .conftest import TOKEN, email_channel, payload, relay_section, route, spawn_agent, wait_ready
 
 
 async def test_kill_9_after_accept_delivers_once_after_restart(tmp_path: Path, smtp: SMTPDouble,
@@ -39,13 +24,10 @@ async def test_kill_9_after_accept_delivers_once_after_restart(tmp_path: Path, s
                    + relay_section(secrets["relay_token"], email_channel(smtp), route('["mail"]', retry_for='"1h"')))
     await smtp.refuse()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-
     logf = (tmp_path / "agent.log").open("ab")
 
     def spawn() -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "cflexagent", "run", "-c", str(cfg)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=logf)
+        return spawn_agent(cfg, logf)
 
     headers = {"Authorization": f"Bearer {TOKEN}"}
     async with aiohttp.ClientSession() as http:

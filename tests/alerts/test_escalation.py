@@ -90,3 +90,43 @@ async def test_pending_escalation_survives_a_restart_and_happens_once(
     await gw.wait_for(lambda: len(gw.delivered) == 1, within=10)
     await no_more(gw, 1, within=2.5)
     assert r2.value("cflexagent_alert_escalations_total", {"level": "1"}) == 1
+
+
+async def test_resolve_of_an_escalated_group_also_goes_to_the_escalation_channels(
+        start_agent: Any, smtp: SMTPDouble, gateway: Any, secrets: dict[str, Path],
+        http: aiohttp.ClientSession) -> None:
+    gw: GatewayDouble = await gateway("waha")
+    r = await start_relay(start_agent, relay(smtp, gw, secrets["relay_token"], secrets["wa_token"], "1s"))
+    await post(http, r, payload(alertname="Escalated", fingerprint="e" * 16))
+    await post(http, r, payload(alertname="Quiet", fingerprint="f" * 16))
+    await gw.wait_for(lambda: len(gw.delivered) == 2, within=10)
+    assert sorted(t.splitlines()[0] for _, t in gw.delivered) == [
+        "⏫ NOT ACKNOWLEDGED: 🔴 [FIRING] CRITICAL Escalated", "⏫ NOT ACKNOWLEDGED: 🔴 [FIRING] CRITICAL Quiet"]
+    # The whatsapp recipient who was paged hears that it is over, as a plain resolve (no escalation mark).
+    await post(http, r, payload(alertname="Escalated", fingerprint="e" * 16, status="resolved"))
+    await gw.wait_for(lambda: len(gw.delivered) == 3, within=10)
+    to, text = gw.delivered[2]
+    assert to == "628123456789" and text.splitlines()[0] == "✅ [RESOLVED] CRITICAL Escalated"
+    await smtp.wait_for(lambda: len(smtp.messages) == 3)
+    assert smtp.messages[2]["Subject"].startswith("[RESOLVED:1] Escalated")
+    await no_more(gw, 3, within=1.5)
+    relay_ = r.agent.supervisor.components["alerts.relay"]
+    doc = await relay_.db_call(relay_.db.outbox.listing, 50)
+    assert {(d["channel"], d["role"]) for d in doc["recent"] if d["status"] == "resolved"} == \
+        {("mail", "route"), ("wa", "escalated")}, doc["recent"]
+
+
+async def test_without_send_resolved_an_escalated_group_sends_no_resolve(
+        start_agent: Any, smtp: SMTPDouble, gateway: Any, secrets: dict[str, Path],
+        http: aiohttp.ClientSession) -> None:
+    """(A group resolved before it escalated sends its resolve by the route alone: the test above that
+    cancels escalations.)"""
+    gw: GatewayDouble = await gateway("waha")
+    text = relay(smtp, gw, secrets["relay_token"], secrets["wa_token"], "1s")
+    r = await start_relay(start_agent, text.replace("[alerts.relay]\n", "[alerts.relay]\nsend_resolved = false\n"))
+    await post(http, r, payload(alertname="Escalated", fingerprint="e" * 16))
+    await gw.wait_for(lambda: len(gw.delivered) == 1, within=10)
+    await post(http, r, payload(alertname="Escalated", fingerprint="e" * 16, status="resolved"))
+    await eventually(lambda: r.value("cflexagent_alert_webhooks_total", {"result": "accepted"}) == 2)
+    await no_more(gw, 1, within=1.5)
+    assert len(smtp.messages) == 1

@@ -1,8 +1,11 @@
 """The relay in-process: webhook answers, delivery by email, fallback to each WhatsApp gateway,
-permanent vs transient failures, hung gateways, rate-limit summaries, duplicates, a full outbox."""
+permanent vs transient failures, hung gateways and SMTP servers, slow webhook bodies, rate-limit
+summaries, duplicates, a full outbox."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +214,80 @@ async def test_hung_gateway_blocks_nothing_else(start_agent: Any, smtp: SMTPDoub
     await eventually(lambda: r.value("cflexagent_alert_undeliverable_total", {"severity": "critical"}) == 0
                      and r.value("cflexagent_alert_notifications_total",
                                  {"channel": "wa", "severity": "critical", "result": "failed"}) >= 1, within=20)
+
+
+async def test_hung_smtp_server_blocks_nothing_else(start_agent: Any, smtp: SMTPDouble, gateway: Any,
+                                                    secrets: dict[str, Path], http: aiohttp.ClientSession) -> None:
+    """An SMTP server that accepts the connection and never says a word (no greeting): while the mail
+    channel waits on it, webhooks are answered, the other channel delivers and /healthz answers; then the
+    attempt times out and the critical alert falls back to WhatsApp."""
+    smtp.set_mode("silent")
+    gw: GatewayDouble = await gateway("waha")
+    r = await start_relay(start_agent, relay_section(
+        secrets["relay_token"], email_channel(smtp, timeout='"3s"') + wa_channel(gw, secrets["wa_token"]),
+        route('["mail", "wa"]', "critical") + route('["wa"]')))
+    status, doc = await post(http, r, payload())
+    assert (status, doc["status"]) == (200, "accepted")
+    await eventually(lambda: smtp.open == 1)   # the mail channel is connected, waiting for a greeting
+    for i in range(3):
+        status, doc = await post(http, r, payload(alertname=f"DiskFull{i}", severity="warning",
+                                                  fingerprint=f"d15c{i:012d}"))
+        assert (status, doc["status"]) == (200, "accepted")
+    await gw.wait_for(lambda: len(gw.delivered) == 3, within=10)
+    async with http.get(agent_url(r) + "/healthz") as resp:
+        assert resp.status == 200
+    async with http.get(agent_url(r) + "/api/alerts") as resp:
+        assert resp.status == 200
+    assert smtp.open == 1, "the SMTP attempt ended before the rest was checked: the test proves nothing"
+    await gw.wait_for(lambda: len(gw.delivered) == 4, within=20)
+    assert gw.delivered[3][1].startswith("🔴 [FIRING] CRITICAL HighErrorRate")
+    assert r.value("cflexagent_alert_send_failures_total", {"channel": "mail", "reason": "timeout"}) >= 1
+    assert r.value("cflexagent_alert_fallbacks_total", {"from_channel": "mail", "to_channel": "wa"}) == 1
+    assert smtp.messages == []
+
+
+async def test_slow_body_webhook_gets_408_and_blocks_nothing_else(
+        start_agent: Any, smtp: SMTPDouble, secrets: dict[str, Path], http: aiohttp.ClientSession,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A peer that trickles its body (one byte every 50 ms, slowloris-style) is cut off with 408 once the
+    body is not complete within the body timeout; meanwhile other webhooks and /healthz are answered."""
+    from cflexagent.alerts import relay as relay_module
+
+    monkeypatch.setattr(relay_module, "BODY_TIMEOUT", 3.0)
+    r = await start_relay(start_agent, relay_section(secrets["relay_token"], email_channel(smtp), route('["mail"]')))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    reader, writer = await asyncio.open_connection("127.0.0.1", r.agent.server.port)
+    writer.write(b"POST /alerts/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 + f"Authorization: Bearer {TOKEN}\r\nContent-Length: 100000\r\n\r\n".encode())
+    await writer.drain()
+
+    async def trickle() -> None:
+        with contextlib.suppress(ConnectionError):
+            while True:
+                writer.write(b" ")
+                await writer.drain()
+                await asyncio.sleep(0.05)   # the behaviour under test: bytes keep coming, slowly
+
+    dribbler = asyncio.create_task(trickle())
+    try:
+        status, doc = await post(http, r, payload())
+        assert (status, doc["status"]) == (200, "accepted")
+        await smtp.wait_for(lambda: len(smtp.messages) == 1)
+        async with http.get(agent_url(r) + "/healthz") as resp:
+            assert resp.status == 200
+        others_answered = loop.time()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        cut_off = loop.time()
+        assert head.startswith(b"HTTP/1.1 408 "), head
+        # Everything else was answered while the slow body was still arriving.
+        assert others_answered < cut_off and cut_off - started >= 3.0
+    finally:
+        dribbler.cancel()
+        await asyncio.gather(dribbler, return_exceptions=True)
+        writer.close()
+    assert r.value("cflexagent_alert_webhooks_total", {"result": "bad_request"}) == 1
+    assert r.value("cflexagent_alert_webhooks_total", {"result": "accepted"}) == 1
 
 
 async def test_flood_over_the_rate_limit_is_grouped_into_a_summary(

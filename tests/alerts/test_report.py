@@ -16,8 +16,7 @@ from prometheus_client import CollectorRegistry
 
 from cflexagent.alerts.config import HistoryConfig
 from cflexagent.alerts.history import AlertStore, HistoryMetrics, nearest_rank, report
-from cflexagent.alerts.outbox import JobPlan
-from cflexagent.alerts.relay import outbox_path
+from cflexagent.alerts.outbox import JobPlan, outbox_path
 from cflexagent.alerts.webhook import Payload
 
 from .conftest import payload

@@ -2,7 +2,9 @@
 
 ``mode``: ``ok`` (250, the message is kept), ``421`` (service not available,
 answered at DATA: a transient failure), ``554`` (transaction failed: permanent),
-``hang`` (accepts the connection, never answers DATA). ``refuse()`` /
+``hang`` (accepts the connection, never answers DATA), ``silent`` (accepts the
+connection and never says a word, not even its 220 greeting; ``open``
+counts such connections still open). ``refuse()`` /
 ``accept()`` stop and resume listening. STARTTLS is offered when a
 ``tls_context`` is given (``require_starttls``), AUTH when ``users`` are.
 """
@@ -34,8 +36,12 @@ class SMTPDouble:
         self._server: asyncio.base_events.Server | None = None
         self._changed = asyncio.Condition()
         self._unhang = asyncio.Event()
+        self.open = 0
+        self._silent: set[asyncio.Transport] = set()
 
-    def _protocol(self) -> SMTP:
+    def _protocol(self) -> asyncio.Protocol:
+        if self.mode == "silent":
+            return _Silent(self)
         auth = bool(self.users)
         return SMTP(self, hostname="mx.test", tls_context=self.tls_context,
                     require_starttls=self.tls_context is not None, auth_required=auth,
@@ -64,10 +70,12 @@ class SMTPDouble:
 
     async def stop(self) -> None:
         self._unhang.set()
+        for t in list(self._silent):
+            t.close()
         await self.refuse()
 
     def set_mode(self, mode: str) -> None:
-        assert mode in ("ok", "421", "554", "hang"), mode
+        assert mode in ("ok", "421", "554", "hang", "silent"), mode
         self.mode = mode
         if mode == "hang":
             self._unhang.clear()
@@ -98,6 +106,25 @@ class SMTPDouble:
         self.messages.append(msg)
         self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
         return await self._note("250 2.0.0 OK queued")
+
+
+class _Silent(asyncio.Protocol):
+    """A connection that is accepted and never answered; what the client sends is read and dropped."""
+
+    def __init__(self, double: SMTPDouble) -> None:
+        self.double = double
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.double._silent.add(transport)
+        self.double.open += 1
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.transport is not None:
+            self.double._silent.discard(self.transport)
+        self.double.open -= 1
 
 
 def bodies(msg: EmailMessage) -> tuple[str, str]:

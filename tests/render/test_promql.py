@@ -156,6 +156,18 @@ url = "https://127.0.0.1:{closed}"
 username = "u"
 token_file = "{token}"
 interval = "1m"
+
+[alerts.relay]
+[[alerts.relay.channels]]
+name = "mail"
+kind = "email"
+host = "127.0.0.1"
+port = {closed}
+tls = "none"
+from = "alerts@cflex.example"
+to = ["ops@cflex.example"]
+[[alerts.relay.routes]]
+channels = ["mail"]
 """
 
 
@@ -191,7 +203,8 @@ async def live_names(tmp_path: Path, sshd: Any) -> AsyncIterator[set[str]]:  # n
         names = family_names(body)
         for expected in ("cflexagent_storage_quota_used_bytes", "cflexagent_log_spool_bytes",
                          "cflexagent_heartbeat_total", "cflex_http_requests_total", "cflexagent_backups_total",
-                         "cflex_preview_time_seconds_bucket"):
+                         "cflex_preview_time_seconds_bucket", "cflexagent_alert_time_to_resolve_seconds_bucket",
+                         "cflexagent_alert_outbox_oldest_age_seconds"):
             assert expected in names, f"the agent under test is missing {expected}: a capability is not configured"
         yield names
     finally:

@@ -148,6 +148,54 @@ def test_dashboard_links_point_at_rendered_dashboards() -> None:
                         assert r["annotations"]["dashboard"].rsplit("/", 1)[1] in uids, r["alert"]
 
 
+def _quality_row(text: str) -> dict[str, dict[str, Any]]:
+    """The Infra dashboard's "Alerting quality" panels by title."""
+    board = json.loads(render_all(parse(text, "q.toml"), "q.toml", ["grafana"])["grafana/dashboards/cflex-infra.json"])
+    titles = [p["title"] for p in board["panels"]]
+    start = titles.index("Alerting quality")
+    assert board["panels"][start]["type"] == "row"
+    return {p["title"]: p for p in board["panels"][start + 1:]}
+
+
+def _steps(panel: dict[str, Any]) -> list[tuple[float | None, str]]:
+    return [(s["value"], s["color"]) for s in panel["fieldConfig"]["defaults"]["thresholds"]["steps"]]
+
+
+def test_alerting_quality_row_reads_the_relay_and_marks_the_design_targets() -> None:
+    panels = _quality_row("")
+    exprs = " ".join(t["expr"] for p in panels.values() for t in p.get("targets", []))
+    for metric in ("cflexagent_alert_time_to_acknowledge_seconds_bucket",
+                   "cflexagent_alert_time_to_resolve_seconds_bucket", "cflexagent_alerts_fired_total",
+                   "cflexagent_alerts_acknowledged_total",
+                   "cflexagent_alerts_noise_total", "cflexagent_alert_send_failures_total",
+                   "cflexagent_alert_fallbacks_total", "cflexagent_alert_undeliverable_total",
+                   "cflexagent_alert_outbox_notifications", "cflexagent_alert_outbox_oldest_age_seconds"):
+        assert metric in exprs, metric
+    assert "ALERTING-QUALITY" not in json.dumps(panels) and all(p["type"] != "text" for p in panels.values())
+    # The design's targets: MTTR < 4 h, acknowledgment < 15 min, noise < 5 %: green below, red from there.
+    assert _steps(panels["MTTR P50 / P95 (7d)"]) == [(None, "green"), (14400, "red")]
+    assert _steps(panels["Time to resolve P95 by severity (1d windows)"]) == [(None, "green"), (14400, "red")]
+    assert _steps(panels["Time to acknowledge P50 / P95 (7d)"]) == [(None, "green"), (900, "red")]
+    assert _steps(panels["Outbox: oldest waiting notification"]) == [(None, "green"), (900, "red")]
+    assert _steps(panels["Alert noise (7d)"]) == [(None, "green"), (0.05, "red")]
+    assert _steps(panels["Noise ratio (1d windows)"]) == [(None, "green"), (0.05, "red")]
+    assert _steps(panels["Outbox: notifications waiting"]) == [(None, "green"), (10000, "red")]
+    for title, p in panels.items():
+        if p["type"] == "stat":
+            assert p["fieldConfig"]["defaults"]["color"] == {"mode": "thresholds"}, title
+        if p["type"] == "timeseries" and "thresholds" in p["fieldConfig"]["defaults"]:
+            assert p["fieldConfig"]["defaults"]["custom"]["thresholdsStyle"] == {"mode": "dashed"}, title
+    assert "MTTR < 4h, acknowledgment < 15m, noise < 5 %" in panels["MTTR P50 / P95 (7d)"]["description"]
+
+
+def test_alerting_quality_targets_follow_the_alerts_history_config() -> None:
+    panels = _quality_row('[alerts.history]\ntarget_mttr = "2h"\ntarget_ack = "10m"\ntarget_noise = "2%"\n')
+    assert _steps(panels["MTTR P50 / P95 (7d)"])[1] == (7200, "red")
+    assert _steps(panels["Time to acknowledge P50 / P95 (7d)"])[1] == (600, "red")
+    assert _steps(panels["Alert noise (7d)"])[1] == (0.02, "red")
+    assert "MTTR < 2h, acknowledgment < 10m, noise < 2 %" in panels["Alert noise (7d)"]["description"]
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ('[render.thresholds]\ncpu = "185%"\n', "render.thresholds.cpu: expected a percentage between 0% and 100%"),
     ('[render.prometheus]\nlisten = "9090"\n', 'render.prometheus.listen: expected host:port, got "9090"'),

@@ -41,6 +41,7 @@ targets = ["127.0.0.1:8000"]
 [alerts.relay]
 enabled = true
 bearer_token_file = "/etc/cflexagent/relay.token"
+public_url = "https://monitor.example.com"
 [[alerts.relay.channels]]
 name = "mail"
 kind = "email"

@@ -19,9 +19,9 @@ from email.utils import formatdate, make_msgid
 
 import aiosmtplib
 
-from ..config import ChannelConfig
+from ..config import EmailChannel
 from ..message import Message, email_bodies, email_subject
-from . import Delivered, Permanent, Result, Transient, combine, read_secret, scrub
+from .base import Delivered, Permanent, Result, Transient, combine, read_secret, scrub
 
 
 def classify(exc: BaseException) -> Transient | Permanent:
@@ -57,8 +57,8 @@ def classify(exc: BaseException) -> Transient | Permanent:
     return Transient("protocol", scrub(f"{type(exc).__name__}: {exc}"))
 
 
-class EmailChannel:
-    def __init__(self, cfg: ChannelConfig) -> None:
+class EmailSender:
+    def __init__(self, cfg: EmailChannel) -> None:
         self.cfg = cfg
         self.name = cfg.name
         self.recipients = list(cfg.to)

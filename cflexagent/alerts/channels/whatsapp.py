@@ -35,9 +35,9 @@ from typing import Any
 import aiohttp
 import orjson
 
-from ..config import PLACEHOLDER_RE, ChannelConfig
+from ..config import PLACEHOLDER_RE, WhatsAppChannel
 from ..message import Message, fields, one_line, whatsapp_text
-from . import Delivered, Permanent, Result, Transient, combine, read_secret, scrub
+from .base import Delivered, Permanent, Result, Transient, combine, read_secret, scrub
 
 #: Cloud API error codes that mean "slow down", answered with HTTP 400.
 CLOUD_RATE_CODES = {4, 80007, 130429, 131048, 131056}
@@ -56,7 +56,7 @@ class Request:
 
 @dataclass(frozen=True)
 class Gateway:
-    request: Callable[[ChannelConfig, str, str, Message], Request]
+    request: Callable[[WhatsAppChannel, str, str, Message], Request]
     #: (HTTP status, body) -> result; None means "decide by the status code alone".
     answer: Callable[[int, bytes], Result | None]
 
@@ -81,7 +81,7 @@ def _json(body: bytes) -> Any:
 # -- WAHA ------------------------------------------------------------------------------
 
 
-def _waha_request(cfg: ChannelConfig, token: str, to: str, msg: Message) -> Request:
+def _waha_request(cfg: WhatsAppChannel, token: str, to: str, msg: Message) -> Request:
     return Request("POST", cfg.url.rstrip("/") + "/api/sendText",
                    {"X-Api-Key": token, "Content-Type": "application/json"},
                    json={"session": cfg.session, "chatId": f"{to}@c.us", "text": whatsapp_text(msg, to)})
@@ -90,7 +90,7 @@ def _waha_request(cfg: ChannelConfig, token: str, to: str, msg: Message) -> Requ
 # -- Fonnte ----------------------------------------------------------------------------
 
 
-def _fonnte_request(cfg: ChannelConfig, token: str, to: str, msg: Message) -> Request:
+def _fonnte_request(cfg: WhatsAppChannel, token: str, to: str, msg: Message) -> Request:
     return Request("POST", cfg.url.rstrip("/") + "/send", {"Authorization": token},
                    form={"target": to, "message": whatsapp_text(msg, to), "countryCode": cfg.country_code})
 
@@ -117,7 +117,7 @@ def _template_param(text: str) -> str:
     return re.sub(r" {4,}", "   ", one_line(text.replace("\t", " "), 1000))
 
 
-def _cloud_request(cfg: ChannelConfig, token: str, to: str, msg: Message) -> Request:
+def _cloud_request(cfg: WhatsAppChannel, token: str, to: str, msg: Message) -> Request:
     url = f"{cfg.url.rstrip('/')}/{cfg.phone_number_id}/messages"
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     doc: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
@@ -171,7 +171,7 @@ def _walk(value: Any, values: dict[str, str]) -> Any:
     return value
 
 
-def _generic_request(cfg: ChannelConfig, token: str, to: str, msg: Message) -> Request:
+def _generic_request(cfg: WhatsAppChannel, token: str, to: str, msg: Message) -> Request:
     values = fields(msg, to)
     headers = {k: substitute(v, {**values, "token": token}) for k, v in cfg.headers.items()}
     headers.setdefault("Content-Type", "application/json")
@@ -189,8 +189,8 @@ GATEWAYS: dict[str, Gateway] = {
 MAX_ANSWER = 64 * 1024
 
 
-class WhatsAppChannel:
-    def __init__(self, cfg: ChannelConfig) -> None:
+class WhatsAppSender:
+    def __init__(self, cfg: WhatsAppChannel) -> None:
         self.cfg = cfg
         self.name = cfg.name
         self.recipients = cfg.numbers

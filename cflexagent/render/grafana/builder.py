@@ -1,8 +1,11 @@
 """Panel specs -> Grafana dashboard JSON, built with Grafana's own grafana-foundation-sdk builders.
 
-A dashboard here is rows of small panel specs (title, queries, unit); this
-module lays them out on Grafana's 24-column grid, numbers panels and query
-refIds, and lets the SDK produce the JSON model.
+A dashboard here is rows of small panel specs (title, queries, unit,
+thresholds); this module lays them out on Grafana's 24-column grid, numbers
+panels and query refIds, and lets the SDK produce the JSON model. A panel with
+thresholds is green below the first and takes each step's colour from its
+value on; stats and bar gauges are coloured by them, time series draw them as
+dashed lines.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any, Literal
 
 from grafana_foundation_sdk.builders import (
     bargauge,
+    common,
     dashboard,
     logs,
     loki,
@@ -24,7 +28,8 @@ from grafana_foundation_sdk.builders import (
     timeseries,
 )
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
-from grafana_foundation_sdk.models.dashboard import DataSourceRef, GridPos
+from grafana_foundation_sdk.models.common import GraphTresholdsStyleMode
+from grafana_foundation_sdk.models.dashboard import DataSourceRef, FieldColorModeId, GridPos, Threshold, ThresholdsMode
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
 from ..common import DS_LOKI, DS_PROMETHEUS
@@ -51,6 +56,8 @@ class P:
     content: str = ""
     min: float | None = None
     max: float | None = None
+    #: (value, colour) steps above the green base, ascending: a target and what missing it looks like.
+    thresholds: tuple[tuple[float, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,13 @@ def _panel(spec: P, pid: int, pos: GridPos) -> Any:
         b = b.min(spec.min)
     if spec.max is not None:
         b = b.max(spec.max)
+    if spec.thresholds:
+        steps = [Threshold(None, "green"), *(Threshold(float(v), c) for v, c in spec.thresholds)]
+        b = b.thresholds(dashboard.ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps(steps))
+        if spec.kind == "timeseries":
+            b = b.thresholds_style(common.GraphThresholdsStyleConfig().mode(GraphTresholdsStyleMode.DASHED))
+        else:
+            b = b.color_scheme(dashboard.FieldColor().mode(FieldColorModeId.THRESHOLDS))
     for i, q in enumerate(spec.queries):
         ref = chr(ord("A") + i)
         if is_logs:

@@ -6,7 +6,8 @@ apps), node_exporter, mysqld_exporter, redis_exporter, Prometheus, Alertmanager.
 
 from __future__ import annotations
 
-from ..common import RenderContext
+from ...alerts.config import RelayConfig
+from ..common import RenderContext, duration, number
 from ..rules import http_series
 from .builder import Board, P, Q, Var
 
@@ -49,13 +50,81 @@ def infra(ctx: RenderContext) -> Board:
                 Q(f"sum by (integration) (rate(alertmanager_notifications_failed_total[{RI}]))",
                   "failed {{integration}}")), "ops"),
         )),
-        # ALERTING-QUALITY ROW: the alert relay (cflexagent_alert_*) fills this row at merge
-        # (deliveries per channel, fallbacks to WhatsApp, time to acknowledge, noise rate).
-        ("Alerting quality", (
-            P("text", "Alerting quality", content="Deliveries per channel, WhatsApp fallbacks, time to acknowledge "
-              "and alert noise come from the agent's alert relay (`cflexagent_alert_*`).", w=24, h=3),
-        )),
+        alerting_quality(ctx),
     ), variables=(Var("instance", "label_values(node_uname_info, instance)"),))
+
+
+#: The window of the alerting-quality figures: one on-call week (Prometheus keeps 15 days).
+QUALITY_WINDOW = "7d"
+
+
+def alerting_quality(ctx: RenderContext) -> tuple[str, tuple[P, ...]]:
+    """The design's success metrics from the agent's alert relay (configs/METRICS-alerts.md), each panel
+    against its target from ``[alerts.history]`` (the design's MTTR < 4 h, acknowledgment < 15 min,
+    noise < 5 %): green under it, red from it on."""
+    h = ctx.config.alerts.history
+    relay = ctx.config.alerts.relay
+    outbox_max = (relay or RelayConfig(enabled=False)).outbox_max
+    w = QUALITY_WINDOW
+    mttr, ack, noise = float(h.target_mttr), float(h.target_ack), float(h.target_noise)
+    ttr, tta = "cflexagent_alert_time_to_resolve_seconds_bucket", "cflexagent_alert_time_to_acknowledge_seconds_bucket"
+    fired = f"sum(increase(cflexagent_alerts_fired_total[{w}]))"
+    target = (f"Targets ([alerts.history]): MTTR < {duration(mttr)}, acknowledgment < {duration(ack)}, "
+              f"noise < {number(noise * 100)} %.")
+
+    def pct(q: float, bucket: str, by: str = "", rng: str = w) -> str:
+        return f"histogram_quantile({q}, sum by ({by + ', ' if by else ''}le) (increase({bucket}[{rng}])))"
+
+    return ("Alerting quality", (
+        P("stat", f"MTTR P50 / P95 ({w})", (Q(pct(0.5, ttr), "P50"), Q(pct(0.95, ttr), "P95")), "s", w=6, h=5,
+          thresholds=((mttr, "red"),), description="Time from an alert's start to its resolution. " + target),
+        P("stat", f"Time to acknowledge P50 / P95 ({w})", (Q(pct(0.5, tta), "P50"), Q(pct(0.95, tta), "P95")), "s",
+          w=6, h=5, thresholds=((ack, "red"),),
+          description="Time from the first successful delivery to the acknowledgment. " + target),
+        P("stat", f"Alert noise ({w})", (Q(f"sum(increase(cflexagent_alerts_noise_total[{w}])) / {fired}"),),
+          "percentunit", w=6, h=5, min=0, max=1, thresholds=((noise, "red"),),
+          description="Firings that resolved by themselves within noise_resolved_within, or flapped, per "
+                      "firing. " + target),
+        P("stat", f"Undeliverable notifications ({w})", (
+            Q(f"sum(increase(cflexagent_alert_undeliverable_total[{w}])) or vector(0)"),), w=6, h=5,
+          thresholds=((1, "red"),), description="Notifications no channel of their route could deliver: nobody "
+                                                 "was told, so no target can be met."),
+        P("timeseries", "Time to resolve P95 by severity (1d windows)", (
+            Q(pct(0.95, ttr, "severity", "1d"), "{{severity}}"),), "s", thresholds=((mttr, "red"),),
+          description="MTTR's trend; the dashed line is the target."),
+        P("timeseries", "Time to acknowledge P95 by severity (1d windows)", (
+            Q(pct(0.95, tta, "severity", "1d"), "{{severity}}"),), "s", thresholds=((ack, "red"),),
+          description="The dashed line is the target; escalation (escalate_after) exists for the groups above it."),
+        P("timeseries", "Alert firings per day", (
+            Q("sum(increase(cflexagent_alerts_fired_total[1d]))", "fired"),
+            Q("sum(increase(cflexagent_alerts_acknowledged_total[1d]))", "acknowledged"),
+            Q("sum(increase(cflexagent_alerts_auto_resolved_total[1d]))", "resolved by itself"),
+            Q("sum by (reason) (increase(cflexagent_alerts_noise_total[1d]))", "noise ({{reason}})"))),
+        P("timeseries", "Noise ratio (1d windows)", (
+            Q("sum(increase(cflexagent_alerts_noise_total[1d])) / sum(increase(cflexagent_alerts_fired_total[1d]))",
+              "noise"),), "percentunit", min=0, thresholds=((noise, "red"),)),
+        P("table", f"Noisiest alerts ({w})", (
+            Q(f"topk(10, sum by (alertname, reason) (increase(cflexagent_alerts_noise_total[{w}])) > 0)",
+              instant=True),), description="Tune or remove these first: each one counts against the noise target."),
+        P("timeseries", "Notifications per channel (per hour)", (
+            Q("sum by (channel, result) (increase(cflexagent_alert_notifications_total[1h]))",
+              "{{channel}} {{result}}"),)),
+        P("timeseries", "Delivery failures and fallbacks (per hour)", (
+            Q("sum by (channel, reason) (increase(cflexagent_alert_send_failures_total[1h]))",
+              "failed {{channel}} {{reason}}"),
+            Q("sum by (from_channel, to_channel) (increase(cflexagent_alert_fallbacks_total[1h]))",
+              "fallback {{from_channel}} to {{to_channel}}"))),
+        P("timeseries", "Delivery latency P95 by channel", (
+            Q(pct(0.95, "cflexagent_alert_delivery_latency_seconds_bucket", "channel", "1h"), "{{channel}}"),), "s",
+          thresholds=((ack, "red"),), description="From accepting the webhook to the channel's delivery; a "
+                                                   "notification later than the acknowledgment target has missed it."),
+        P("timeseries", "Outbox: notifications waiting", (Q("cflexagent_alert_outbox_notifications", "waiting"),),
+          min=0, thresholds=((outbox_max, "red"),),
+          description="At outbox_max, webhooks get 503 (Alertmanager retries them)."),
+        P("timeseries", "Outbox: oldest waiting notification", (
+            Q("cflexagent_alert_outbox_oldest_age_seconds", "age"),), "s", min=0, thresholds=((ack, "red"),),
+          description="Still undelivered after the acknowledgment target: that alert has missed it."),
+    ))
 
 
 def app(ctx: RenderContext) -> Board:
