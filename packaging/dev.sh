@@ -72,17 +72,18 @@ ensure_venv() {
     "$PYTHON" -m venv "$VENV"
   fi
   local stamp="$VENV/.cflexagent-installed"
-  local want
-  # Reinstall when the build inputs change: the project files and the modules mypyc compiles.
-  local compiled
+  # Reinstall when the build inputs change (the project files and the modules mypyc compiles), or when
+  # the dev extras are wanted and not there; an install with them serves the demo as well.
+  local compiled sum have=""
   compiled=$(grep -o '"cflexagent/[^"]*\.py"' cflexagent/compiled.py | tr -d '"')
   # shellcheck disable=SC2086
-  want="$extras $(cat pyproject.toml setup.py $compiled | sha256sum | cut -c1-16)"
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  sum=$(cat pyproject.toml setup.py $compiled | sha256sum | cut -c1-16)
+  [ -f "$stamp" ] && have=$(cat "$stamp")
+  if [ "$have" != "$sum [dev]" ] && [ "$have" != "$sum $extras" ]; then
     say "installing cflexagent into $VENV (compiles the logs hot path with mypyc; about a minute)"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras"
-    echo "$want" > "$stamp"
+    echo "$sum $extras" > "$stamp"
   fi
 }
 
