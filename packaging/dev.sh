@@ -81,8 +81,13 @@ ensure_venv() {
   [ -f "$stamp" ] && have=$(cat "$stamp")
   if [ "$have" != "$sum [dev]" ] && [ "$have" != "$sum $extras" ]; then
     say "installing cflexagent into $VENV (compiles the logs hot path with mypyc; about a minute)"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras"
+    # pip's and setuptools' chatter goes to a log, shown only when the install fails.
+    if ! { "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip &&
+           "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras"; } >"$VENV/install.log" 2>&1; then
+      cat "$VENV/install.log" >&2
+      say "installing into $VENV failed (the log above is in $VENV/install.log)"
+      exit 1
+    fi
     echo "$sum $extras" > "$stamp"
   fi
 }
