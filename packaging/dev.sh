@@ -101,7 +101,7 @@ case "$cmd" in
     ;;
   test)
     debs="openssh-server openssh-client prometheus prometheus-alertmanager prometheus-node-exporter
-          prometheus-blackbox-exporter rclone nginx binutils gcc"
+          prometheus-blackbox-exporter rclone nginx binutils gcc systemd"
     missing=$(missing_debs $debs)
     if [ -n "$missing" ]; then
       say "installing Debian packages the tests run for real:$missing"
