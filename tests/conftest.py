@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Callable
@@ -112,3 +113,29 @@ async def start_agent(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     for r in running:
         if not r.task.done():
             await r.stop()
+
+
+class LineWriter:
+    """A thread appending ``per_tick`` lines every 10 ms (O_APPEND, as loggers write) until stopped;
+    ``total`` is how many it wrote. ``line(seq)`` makes line number ``seq``."""
+
+    def __init__(self, path: Path, line: Callable[[int], bytes], per_tick: int = 20) -> None:
+        self.path, self.line, self.per_tick = path, line, per_tick
+        self.total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with open(self.path, "ab", buffering=0) as f:
+            while not self._stop.is_set():
+                f.write(b"".join(self.line(self.total + i) for i in range(self.per_tick)))
+                self.total += self.per_tick
+                time.sleep(0.01)
+
+    def __enter__(self) -> LineWriter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()

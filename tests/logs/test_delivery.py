@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.conftest import loki_section, source_section
+from tests.conftest import LineWriter, loki_section, source_section
 from tests.fakes.loki import LokiDouble
 
 
@@ -39,20 +38,7 @@ async def test_outage_refused_503_429_then_back_nothing_lost_order_kept(tmp_path
     logs = tmp_path / "logs"
     logs.mkdir()
     a = await start_agent(loki_section(loki.url) + source_section("app", f"{logs}/*.log", **JSON_SOURCE))
-    total = 0
-    stop = threading.Event()
-
-    def writer() -> None:
-        nonlocal total
-        with open(logs / "app.log", "ab", buffering=0) as f:
-            while not stop.is_set():
-                f.write(b"".join(jline(total + i) for i in range(50)))
-                total += 50
-                time.sleep(0.01)
-
-    t = threading.Thread(target=writer)
-    t.start()
-    try:
+    with LineWriter(logs / "app.log", jline, per_tick=50) as w:
         await loki.wait_for(lambda: loki.accepted > 500, 30)
         await loki.refuse()
         await asyncio.sleep(1.5)
@@ -62,9 +48,7 @@ async def test_outage_refused_503_429_then_back_nothing_lost_order_kept(tmp_path
         loki.set_mode("429")
         await loki.wait_for(lambda: loki.statuses[429] >= 5, 30)
         loki.set_mode("ok")
-    finally:
-        stop.set()
-        t.join()
+    total = w.total
     await loki.wait_for(lambda: loki.accepted >= total, 60)
     got = seqs(loki)
     assert got == list(range(total))          # everything, once, in order (one stream)

@@ -12,7 +12,6 @@ import contextlib
 import errno
 import os
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.conftest import eventually, loki_section, source_section
+from tests.conftest import LineWriter, eventually, loki_section, source_section
 from tests.fakes.loki import LokiDouble
 
 JSON = dict(format='"json"', labels='{ job = "cflex" }', timestamp_field='"ts"')
@@ -79,20 +78,7 @@ async def test_a_full_state_disk_stops_reading_and_loses_nothing(tmp_path: Path,
     with small_tmpfs(tmp_path / "state", "8m") as state:
         a = await start_agent(loki_section(loki.url, spool_min_free_disk='"0%"')
                               + source_section("app", f"{logs}/*.log", **JSON), state)
-        total = 0
-        stop = threading.Event()
-
-        def writer() -> None:
-            nonlocal total
-            with open(logs / "app.log", "ab", buffering=0) as f:
-                while not stop.is_set():
-                    f.write(b"".join(jline(total + i) for i in range(20)))
-                    total += 20
-                    time.sleep(0.01)
-
-        t = threading.Thread(target=writer)
-        t.start()
-        try:
+        with LineWriter(logs / "app.log", jline) as w:
             await loki.wait_for(lambda: loki.accepted > 1000, 30)
             await loki.refuse()  # Loki away: the spool must hold the lines, and its disk is about to fill
             await asyncio.sleep(0.5)
@@ -103,9 +89,7 @@ async def test_a_full_state_disk_stops_reading_and_loses_nothing(tmp_path: Path,
             await asyncio.sleep(3.0)  # stays full for a while
             filler.unlink()
             await loki.accept()
-        finally:
-            stop.set()
-            t.join()
+        total = w.total
         await loki.wait_for(lambda: loki.accepted >= total, 90)
         assert seqs(loki) == list(range(total))
         assert loki.replays == 0
