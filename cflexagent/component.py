@@ -1,7 +1,12 @@
 """The component contract and the context every component is built with.
 
 A component is a small object with ``name``, ``stage`` and
-``async def run(self, stop: asyncio.Event) -> None``. Optional methods:
+``async def run(self, stop: asyncio.Event) -> None``. Names are dotted,
+``capability.part[.name]``: ``probes``, ``logs.source.<source>``,
+``logs.sink.loki``, ``logs.sink.console``, ``storage.sftp``, ``storage.quota``,
+``alerts.relay``, ``backup`` (and ``demo.*`` in ``run --demo``). The name is the
+``component`` label of ``cflexagent_component_*`` and, through the component's
+logger, the ``component`` field of its log lines. Optional methods:
 
 - ``healthcheck() -> bool``: False makes ``/ready`` answer 503.
 - ``reconfigure(new) -> bool``: absorb the config of ``new`` (a freshly built

@@ -17,8 +17,8 @@ from cflexagent.component import Context
 from cflexagent.configtypes import Duration
 from cflexagent.storage.config import AreaConfig, QuotaConfig, SFTPConfig, StorageConfig
 from cflexagent.storage.metrics import GROWTH_WINDOWS
-from cflexagent.storage.quota import QuotaError, fetch_quota, parse_quota
-from cflexagent.storage.sftp import QuotaPoller, StorageScanner
+from cflexagent.storage.quota import QuotaError, QuotaPoller, fetch_quota, parse_quota
+from cflexagent.storage.sftp import StorageScanner
 from cflexagent.storage.snapshots import SnapshotStore
 from cflexagent.storage.walk import AreaResult, Tally
 

@@ -74,7 +74,7 @@ from ...logs.metrics import LogMetrics
 from ...statefile import atomic_write
 from ...telemetry import get_logger
 
-log = get_logger("logs.spool")
+log = get_logger("logs.sink.loki.spool")
 
 MAGIC = b"CFSP"
 RECORD_VERSION = 2

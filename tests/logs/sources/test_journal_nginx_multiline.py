@@ -116,7 +116,7 @@ async def test_journalctl_stderr_is_drained_and_its_end_logged(tmp_path: Path, l
     # (twice its 4 MiB limit) plus the pipe (64 KiB); past that, an unread stderr blocks journalctl.
     cmd = json.dumps([sys.executable, str(REPLAY), str(rec), f"--stderr-bytes={12 * 1024 * 1024}"])
     text = loki_section(loki.url) + f'[[logs.sources]]\nname = "j"\nformat = "journal"\njournal_command = {cmd}\n'
-    with caplog.at_level(logging.WARNING, logger="cflexagent.logs.journal"):
+    with caplog.at_level(logging.WARNING, logger="cflexagent.logs.source.j"):
         agent = await start_agent(text)
         await loki.wait_for(lambda: loki.accepted >= 20, within=60)
         (tmp_path / "j.json.die").touch()
