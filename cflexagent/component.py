@@ -14,8 +14,9 @@ logger, the ``component`` field of its log lines. Optional methods:
   (probe history, log checkpoints, spool). Returning False, or lacking the
   method, makes the supervisor stop the old instance and start the new one.
 
-Stop order on shutdown follows ``stage``: sources first, then transforms, then
-sinks (which flush), then services (HTTP API users such as the alert relay).
+Stop order on shutdown follows ``stage``: sources first, then sinks (which
+flush), then services (HTTP API users such as the alert relay). Transforms are
+no components: they run inside each source's pipeline (``logs/pipeline.py``).
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from prometheus_client import CollectorRegistry
 
 from .telemetry import LoopMonitor
 
-Stage = Literal["source", "transform", "sink", "service"]
-STAGE_ORDER: tuple[Stage, ...] = ("source", "transform", "sink", "service")
+Stage = Literal["source", "sink", "service"]
+STAGE_ORDER: tuple[Stage, ...] = ("source", "sink", "service")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
 

@@ -12,9 +12,8 @@ import pytest
 
 from cflexagent.config import ConfigError, parse
 from cflexagent.logs.capability import summary
-from cflexagent.sinks.loki.protobuf import encode_entry, encode_stream
 from tests.conftest import eventually, free_port, loki_section, source_section
-from tests.fakes.loki import LokiDouble
+from tests.fakes.loki import LokiDouble, encode_entry, encode_stream
 from tests.sinks.test_spool import version_1_record
 
 

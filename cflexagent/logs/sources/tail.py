@@ -78,7 +78,6 @@ class TailedFile:
     splitting: bool = False      # shipping an over-long line in pieces (counted once)
     last_growth: float = field(default_factory=time.monotonic)
     gone_since: float | None = None
-    deleted: bool = False
     size: int = 0
 
     @property
@@ -290,7 +289,6 @@ class Tailer:
         f.size = st.st_size
         if not present and f.gone_since is None:
             f.gone_since = now
-            f.deleted = st.st_nlink == 0
             self._rotations.inc()
         truncated = st.st_size < f.read_pos
         if not truncated and f.fp_len:
