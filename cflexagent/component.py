@@ -1,7 +1,12 @@
 """The component contract and the context every component is built with.
 
 A component is a small object with ``name``, ``stage`` and
-``async def run(self, stop: asyncio.Event) -> None``. Optional methods:
+``async def run(self, stop: asyncio.Event) -> None``. Names are dotted,
+``capability.part[.name]``: ``probes``, ``logs.source.<source>``,
+``logs.sink.loki``, ``logs.sink.console``, ``storage.sftp``, ``storage.quota``,
+``alerts.relay``, ``backup`` (and ``demo.*`` in ``run --demo``). The name is the
+``component`` label of ``cflexagent_component_*`` and, through the component's
+logger, the ``component`` field of its log lines. Optional methods:
 
 - ``healthcheck() -> bool``: False makes ``/ready`` answer 503.
 - ``reconfigure(new) -> bool``: absorb the config of ``new`` (a freshly built
@@ -9,8 +14,9 @@ A component is a small object with ``name``, ``stage`` and
   (probe history, log checkpoints, spool). Returning False, or lacking the
   method, makes the supervisor stop the old instance and start the new one.
 
-Stop order on shutdown follows ``stage``: sources first, then transforms, then
-sinks (which flush), then services (HTTP API users such as the alert relay).
+Stop order on shutdown follows ``stage``: sources first, then sinks (which
+flush), then services (HTTP API users such as the alert relay). Transforms are
+no components: they run inside each source's pipeline (``logs/pipeline.py``).
 """
 
 from __future__ import annotations
@@ -26,8 +32,8 @@ from prometheus_client import CollectorRegistry
 
 from .telemetry import LoopMonitor
 
-Stage = Literal["source", "transform", "sink", "service"]
-STAGE_ORDER: tuple[Stage, ...] = ("source", "transform", "sink", "service")
+Stage = Literal["source", "sink", "service"]
+STAGE_ORDER: tuple[Stage, ...] = ("source", "sink", "service")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 T = TypeVar("T")
 

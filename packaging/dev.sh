@@ -108,7 +108,11 @@ case "$cmd" in
       apt_install $missing
     fi
     ensure_venv "[dev]"
-    exec "$VENV/bin/python" -m pytest "$@"
+    if [ -z "${CFLEXAGENT_TEST_CREATE_USER:-}" ] && ! id cflexscan >/dev/null 2>&1; then
+      say "the SFTP tests log in to a throwaway sshd as a system user 'cflexscan' (no password, no home),"
+      say "created now; CFLEXAGENT_TEST_CREATE_USER=0 skips those tests instead"
+    fi
+    CFLEXAGENT_TEST_CREATE_USER="${CFLEXAGENT_TEST_CREATE_USER:-1}" exec "$VENV/bin/python" -m pytest "$@"
     ;;
   venv)
     ensure_venv "[dev]"

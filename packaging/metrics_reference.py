@@ -25,7 +25,12 @@ CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 TARGET = CONFIGS / "METRICS-agent.md"
 SECTIONS = [
     ("The agent itself", AgentMetrics,
-     "Process CPU and memory come from prometheus-client's process collector (`process_*`, `python_info`)."),
+     "Process CPU and memory come from prometheus-client's process collector (`process_*`, `python_info`). "
+     "`component` is a component's name, `capability.part[.name]`: `probes`, `logs.source.<source>`, "
+     "`logs.sink.loki`, `logs.sink.console`, `storage.sftp`, `storage.quota`, `alerts.relay`, `backup` "
+     "(bounded by the config); on the suppressed-lines counter it is the logger that held lines back: "
+     "a component, a part of one (`logs.sink.loki.spool`, `logs.checkpoint`, `server`) or a library "
+     "(`asyncio`, `aiohttp.server`)."),
     ("Uptime probes", ProbeMetrics,
      "blackbox_exporter's names are kept so existing dashboards and alerts work; every series carries "
      "`probe` (the probe's name) and `target` (its URL without query string or fragment, so tokens in "

@@ -337,14 +337,6 @@ class Outbox:
                       "WHERE j.state != 'pending' ORDER BY j.updated_at DESC, j.id DESC LIMIT ?", (limit,))
         return {"pending": pending, "recent": recent}
 
-    def delivered_count(self, channel: str | None = None) -> int:
-        sql = "SELECT COUNT(*) FROM jobs WHERE state = 'delivered'"
-        args: tuple[Any, ...] = ()
-        if channel:
-            sql += " AND channel = ?"
-            args = (channel,)
-        return int(self.db.execute(sql, args).fetchone()[0])
-
 
 class _tx:
     """``BEGIN IMMEDIATE`` .. ``COMMIT`` (re-entrant: inner uses join the outer transaction).

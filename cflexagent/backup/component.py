@@ -25,10 +25,10 @@ log = get_logger("backup")
 
 
 class BackupScheduler:
+    name = "backup"
     stage: Stage = "service"
 
-    def __init__(self, config: Config, ctx: Context, source: str = "config", name: str = "backup") -> None:
-        self.name = name
+    def __init__(self, config: Config, ctx: Context, source: str = "config") -> None:
         self.config = config
         self.source = source
         self.metrics = ctx.metrics(BackupMetrics)

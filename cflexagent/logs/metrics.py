@@ -119,7 +119,7 @@ class LogMetrics:
                                      registry=r)
         for s in STAGES:
             self.stage_seconds.labels(s)
-        self.code_info = CodeInfo(r)
+        CodeInfo(r)  # registers itself
 
 
 class CodeInfo(Collector):

@@ -25,8 +25,6 @@ from typing import Any, Literal
 REASONS = ("dns", "refused", "connect_timeout", "reset", "tls_handshake", "tls_untrusted", "tls_hostname",
            "cert_expired", "timeout", "protocol", "status", "body", "header", "too_slow", "expect", "redirects",
            "prober_offline", "prober_stalled", "error")
-#: Reasons that make a failure inconclusive: counted, but the probe's state does not move.
-INCONCLUSIVE = ("prober_offline", "prober_stalled")
 
 Addr = tuple[int, tuple[Any, ...]]  # (family, sockaddr)
 clock = time.monotonic  # the event loop's clock; LoopMonitor uses it too

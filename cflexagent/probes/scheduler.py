@@ -107,7 +107,6 @@ class Canaries:
         self._plans = [(PROBERS[c.type], PROBERS[c.type].compile(c))
                        for c in (canary_config(t, i) for i, t in enumerate(targets))]
         self._round: tuple[float, asyncio.Future[bool]] | None = None
-        self.rounds = 0
 
     def __bool__(self) -> bool:
         return bool(self._plans)
@@ -120,8 +119,6 @@ class Canaries:
         return await asyncio.shield(current[1])
 
     async def _check(self, env: Env, timeout: float) -> bool:  # noqa: ASYNC109
-        self.rounds += 1
-
         async def one(prober: Prober, plan: Any) -> bool:
             try:
                 async with asyncio.timeout(timeout):

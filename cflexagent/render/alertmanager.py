@@ -9,6 +9,11 @@ straight to email; warning goes to email; info goes to a low-noise digest (one
 mail per group per ``digest_interval``). Critical inhibits warning for the
 same instance (and probe). Maintenance windows are ``time_intervals`` muted
 on the routes of the severities they name.
+
+The relay's webhook goes to the agent's own address, authenticated with the
+relay's bearer token or, without one, with the agent's basic auth, and
+verifying the agent's TLS certificate as Prometheus' scrape job of the agent
+does: both take ``RenderContext.agent_client``.
 """
 
 from __future__ import annotations
@@ -65,9 +70,13 @@ def receivers(ctx: RenderContext) -> list[dict[str, Any]]:
     if url:
         hook: dict[str, Any] = {"url": url, "send_resolved": True}
         relay = ctx.config.alerts.relay
-        if relay is not None and relay.bearer_token_file:
-            hook["http_config"] = {"authorization": {"type": "Bearer",
-                                                     "credentials_file": str(relay.bearer_token_file)}}
+        token = relay.bearer_token_file if relay is not None else ""
+        # With a token the relay needs no basic auth (and Alertmanager sends one Authorization header).
+        http = ctx.agent_client(basic_auth=not token)
+        if token:
+            http = {"authorization": {"type": "Bearer", "credentials_file": str(token)}, **http}
+        if http:
+            hook["http_config"] = http
         out.append({"name": "critical", "webhook_configs": [hook]})
     else:
         out.append({"name": "critical", "email_configs": [_email(list(am.email_to))]})

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 STAGED_SUFFIX = ".cflexagent-new"
 #: Files apply never installs (a fragment to merge by hand).
 NOT_APPLIED = {"grafana/grafana.ini"}
-TARGET_ORDER = ("prometheus", "alertmanager", "loki", "grafana", "nginx")
 
 
 class ApplyError(Exception):

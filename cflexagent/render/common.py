@@ -63,6 +63,22 @@ class RenderContext:
     def agent_scheme(self) -> str:
         return "https" if self.config.server.tls else "http"
 
+    def agent_client(self, basic_auth: bool = True) -> dict[str, Any]:
+        """How Prometheus' scrape job and Alertmanager's webhook to the relay reach the agent, in their
+        shared HTTP client config (prometheus/common ``HTTPClientConfig``): ``basic_auth`` when
+        ``[server.basic_auth]`` has users (``[render.prometheus]`` agent_username and
+        agent_password_file), ``tls_config`` when ``[server.tls]`` is on and agent_ca_file is set (without
+        it the system's CAs verify the agent). ``basic_auth=False``: the client authenticates otherwise
+        (the relay's bearer token; a client config takes one of the two)."""
+        p = self.render.prometheus
+        server = self.config.server
+        out: dict[str, Any] = {}
+        if basic_auth and server.basic_auth and server.basic_auth.users:
+            out["basic_auth"] = {"username": p.agent_username, "password_file": p.agent_password_file}
+        if server.tls and p.agent_ca_file:
+            out["tls_config"] = {"ca_file": p.agent_ca_file}
+        return out
+
     def _public_base(self) -> str | None:
         ng = self.render.nginx
         if not ng.enabled:

@@ -71,10 +71,12 @@ class PrometheusRender(Section):
     #: Where Debian's prometheus keeps its TSDB (a flag in /etc/default/prometheus).
     data_dir: str = "/var/lib/prometheus/metrics2"
     external_labels: dict[str, str] = {}
-    #: Basic auth user and password file Prometheus sends to the agent when [server.basic_auth] is set.
+    #: Basic auth user and password file Prometheus sends to the agent when [server.basic_auth] is set
+    #: (Alertmanager too, to the relay's webhook when the relay has no bearer token).
     agent_username: str = "prometheus"
     agent_password_file: str = ""
-    #: CA file to verify the agent's certificate when [server.tls] is set ("" = the system's CAs).
+    #: CA file Prometheus and Alertmanager verify the agent's certificate with when [server.tls] is set
+    #: ("" = the system's CAs).
     agent_ca_file: str = ""
     #: Render prometheus/web-config.yml (Prometheus' own TLS / basic auth) and pass it with --web.config.file.
     web_config: bool = False

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from ..statefile import atomic_write
@@ -98,6 +97,3 @@ def os_error_text(e: OSError) -> str:
     where = f"{e.filename}: " if e.filename else ""
     return f"{where}{e.strerror or e}"
 
-
-def is_writable_dir(path: Path) -> bool:
-    return path.is_dir() and os.access(path, os.W_OK | os.X_OK)

@@ -36,13 +36,7 @@ def scrape_configs(ctx: RenderContext) -> list[dict[str, Any]]:
         self_job["basic_auth"] = {"username": p.self_username, "password_file": p.self_password_file}
     jobs.append(_static(str(p.listen), "prometheus", **self_job))
     jobs.append(_static(str(r.alertmanager.listen), "alertmanager"))
-    agent: dict[str, Any] = {"scheme": ctx.agent_scheme}
-    server = ctx.config.server
-    if server.basic_auth and server.basic_auth.users:
-        agent["basic_auth"] = {"username": p.agent_username, "password_file": p.agent_password_file}
-    if server.tls and p.agent_ca_file:
-        agent["tls_config"] = {"ca_file": p.agent_ca_file}
-    jobs.append(_static(ctx.agent_address, "cflexagent", **agent))
+    jobs.append(_static(ctx.agent_address, "cflexagent", scheme=ctx.agent_scheme, **ctx.agent_client()))
     s = r.scrape
     for name in ("node_exporter", "mysqld_exporter", "redis_exporter", "loki", "grafana"):
         target = getattr(s, name)

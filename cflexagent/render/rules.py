@@ -236,13 +236,6 @@ RECORDING_RULES: list[tuple[str, str]] = [
 ]
 
 
-def all_alert_names(ctx: RenderContext) -> list[str]:
-    names = [a.name for _, alerts in alert_groups(ctx) for a in alerts]
-    for group in slo_groups(ctx):
-        names += [r["alert"] for r in group["rules"] if "alert" in r]
-    return names
-
-
 def render(ctx: RenderContext) -> Files:
     alerts = {"groups": [{"name": name, "rules": [rule(ctx, a) for a in group]}
                          for name, group in alert_groups(ctx)]}

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from ..logs.metrics import LogMetrics
     from ..logs.topology import SinkSlot
 
-log = get_logger("logs.console")
+log = get_logger("logs.sink.console")
 
 #: Text waiting for the writer thread at most; beyond it deliveries are dropped (counted).
 MAX_PENDING_BYTES = 4 * 1024 * 1024
@@ -114,11 +114,11 @@ class ConsoleEncoder:
 
 
 class ConsoleSinkComponent:
+    name = "logs.sink.console"
     stage: Stage = "sink"
     durable = False
 
     def __init__(self, cfg: ConsoleConfig, metrics: LogMetrics, slot: SinkSlot) -> None:
-        self.name = "logs.console"
         self.cfg = cfg
         self.m = metrics
         self.slot = slot

@@ -1,8 +1,9 @@
 """cPanel storage over SFTP: scheduled directory-listing scans, daily snapshots, UAPI quota.
 
-``sftp.py`` holds the components (scanner, quota poller) and the pinned,
+``sftp.py`` holds the scanner component (``storage.sftp``) and the pinned,
 lockout-safe login; ``walk.py`` the concurrent listing and accounting;
-``snapshots.py`` the SQLite history; ``quota.py`` the UAPI client;
+``snapshots.py`` the SQLite history; ``quota.py`` the UAPI client and its
+poller component (``storage.quota``);
 ``metrics.py`` the metric families; ``cli.py`` the ``storage`` subcommands.
 This module stays import-light: asyncssh is imported only when
 ``[storage.sftp]`` is configured.
@@ -26,7 +27,7 @@ def build(config: Config, ctx: Context) -> list[Component]:
 
         out.append(StorageScanner(st, ctx))
     if st.cpanel_quota is not None:
-        from .sftp import QuotaPoller
+        from .quota import QuotaPoller
 
         out.append(QuotaPoller(st.cpanel_quota, ctx))
     return out

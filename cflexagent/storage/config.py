@@ -7,7 +7,6 @@ storage is not configured.
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 import msgspec
 
@@ -174,5 +173,3 @@ class StorageConfig(Section, kw_only=True):
     def enabled(self) -> bool:
         return self.sftp is not None or self.cpanel_quota is not None
 
-
-FormatName = Literal["table", "csv", "json"]

@@ -93,7 +93,7 @@ path = "{tree / 'cold'}"
 class DemoSSHD:
     """Stops the demo sshd when the agent stops (stage service: after the scanner)."""
 
-    name = "storage-demo-sshd"
+    name = "demo.sshd"
     stage: Stage = "service"
 
     def __init__(self, server: LocalSSHD) -> None:
@@ -109,7 +109,7 @@ class DemoSSHD:
 class StorageSkipped:
     """Answers /api/storage/snapshots with why the demo has no storage part, and how to get it."""
 
-    name = "storage-demo-skipped"
+    name = "demo.storage-skipped"
     stage: Stage = "service"
 
     def __init__(self, ctx: Context, reason: str) -> None:

@@ -1,4 +1,4 @@
-"""cPanel account quota via UAPI ``Quota::get_quota_info`` over HTTPS.
+"""cPanel account quota via UAPI ``Quota::get_quota_info`` over HTTPS: the client and its poller.
 
 Request: ``GET {url}/execute/Quota/get_quota_info`` with the header
 ``Authorization: cpanel {username}:{token}`` (cPanel API tokens). Answer (UAPI
@@ -8,18 +8,27 @@ command line wraps the same object in ``{"result": ...}``, which is accepted
 too. Numbers may arrive as JSON numbers or strings ("5.46"); cPanel's
 "megabytes" are MiB (quota blocks of 1 KiB / 1024). A limit of 0 means
 unlimited. The token is read from ``token_file`` for every request and never
-logged.
+logged. ``QuotaPoller`` is the component (``storage.quota``) that asks every
+``interval`` and publishes the answer on the storage metrics.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..telemetry import get_logger
 from .config import QuotaConfig
+from .metrics import StorageMetrics
+
+if TYPE_CHECKING:
+    from ..component import Context, Stage
+
+log = get_logger("storage.quota")
 
 MIB = 1024 * 1024
 
@@ -119,3 +128,36 @@ async def fetch_quota(cfg: QuotaConfig, session: Any = None) -> dict[str, float]
     values = parse_quota(doc)
     values["last_success_timestamp_seconds"] = time.time()
     return values
+
+
+class QuotaPoller:
+    """Polls cPanel UAPI for the account's quota and publishes it."""
+
+    name = "storage.quota"
+    stage: Stage = "source"
+
+    def __init__(self, cfg: QuotaConfig, ctx: Context) -> None:
+        self.cfg = cfg
+        self.metrics = ctx.metrics(StorageMetrics)
+
+    def reconfigure(self, new: object) -> bool:
+        if not isinstance(new, QuotaPoller):
+            return False
+        self.cfg = new.cfg
+        return True
+
+    async def poll_once(self) -> bool:
+        try:
+            values = await fetch_quota(self.cfg)
+        except QuotaError as e:
+            self.metrics.quota_errors.labels(e.reason).inc()
+            log.error("cPanel quota query failed", reason=e.reason, error=str(e))
+            return False
+        self.metrics.published.quota = values
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self.poll_once()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), float(self.cfg.interval))

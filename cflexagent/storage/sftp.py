@@ -28,12 +28,12 @@ from ..component import Context, Stage
 from ..schedule import next_daily
 from ..telemetry import get_logger
 from . import backoff
-from .config import QuotaConfig, SFTPConfig, StorageConfig
+from .config import SFTPConfig, StorageConfig
 from .metrics import GROWTH_WINDOWS, Published, StorageMetrics
 from .snapshots import TOTAL, SnapshotStore, tally_from_row
 from .walk import AreaResult, AreaWalk, Hook, Progress, ScanAborted, walk
 
-log = get_logger("storage")
+log = get_logger("storage.sftp")
 
 #: AES-GCM first: asyncssh's chacha20-poly1305 costs several cipher setups per packet.
 PREFERRED_CIPHERS = ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
@@ -244,12 +244,11 @@ def restore_from_snapshots(published: Published, store: SnapshotStore, cfg: SFTP
 class StorageScanner:
     """Scans on schedule, publishes complete scans, keeps daily snapshots, serves /api/storage/snapshots."""
 
+    name = "storage.sftp"
     stage: Stage = "source"
 
-    def __init__(self, storage: StorageConfig, ctx: Context, name: str = "storage",
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, storage: StorageConfig, ctx: Context, clock: Callable[[], float] = time.time) -> None:
         assert storage.sftp is not None
-        self.name = name
         self.storage = storage
         self.cfg: SFTPConfig = storage.sftp
         self.ctx = ctx
@@ -403,38 +402,3 @@ class StorageScanner:
         body = render(rows, fmt)
         ctype = "text/csv" if fmt == "csv" else "application/json"
         return web.Response(text=body, content_type=ctype, charset="utf-8")
-
-
-class QuotaPoller:
-    """Polls cPanel UAPI for the account's quota and publishes it."""
-
-    stage: Stage = "source"
-
-    def __init__(self, cfg: QuotaConfig, ctx: Context, name: str = "storage-quota") -> None:
-        self.name = name
-        self.cfg = cfg
-        self.metrics = ctx.metrics(StorageMetrics)
-
-    def reconfigure(self, new: object) -> bool:
-        if not isinstance(new, QuotaPoller):
-            return False
-        self.cfg = new.cfg
-        return True
-
-    async def poll_once(self) -> bool:
-        from .quota import QuotaError, fetch_quota
-
-        try:
-            values = await fetch_quota(self.cfg)
-        except QuotaError as e:
-            self.metrics.quota_errors.labels(e.reason).inc()
-            log.error("cPanel quota query failed", reason=e.reason, error=str(e))
-            return False
-        self.metrics.published.quota = values
-        return True
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            await self.poll_once()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), float(self.cfg.interval))

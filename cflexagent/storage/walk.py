@@ -99,7 +99,6 @@ class Progress:
     directories: int = 0
     files: int = 0
     bytes: int = 0
-    in_flight: int = 0
     started: float = field(default_factory=time.monotonic)
 
 
@@ -389,7 +388,6 @@ async def walk(sftp: Any, areas: Sequence[tuple[AreaWalk, bytes]], max_concurren
     async def list_one(area: AreaWalk, path: bytes, depth: int, group: bytes) -> bool:
         """List one queued directory; False when the whole scan must stop."""
         nonlocal outstanding
-        progress.in_flight += 1
         try:
             names = await lister.list(path)
         except ScanAborted as e:
@@ -406,8 +404,6 @@ async def walk(sftp: Any, areas: Sequence[tuple[AreaWalk, bytes]], max_concurren
                 area.skipped[reason] += 1
             finish_one(area)
             return True
-        finally:
-            progress.in_flight -= 1
         area.directory_listed(depth, group)
         progress.directories += 1
         subdirs = area.add_listing(names, path, depth, group, progress)

@@ -1,6 +1,7 @@
 """End to end with the real Alertmanager 0.25, started from the alertmanager.yml `cflexagent render`
 makes for the agent's config: an alert posted to Alertmanager's v2 API reaches aiosmtpd through the
-relay; with SMTP refusing, the WhatsApp double gets it; a wrong token is refused."""
+relay; with SMTP refusing, the WhatsApp double gets it; a wrong token is refused; an agent behind TLS
+and basic auth, without a relay token, gets it over https with the agent's basic auth."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import bcrypt
+import trustme
 
 from tests.fakes.smtp import SMTPDouble, bodies
 from tests.fakes.whatsapp import GatewayDouble
@@ -74,3 +77,31 @@ async def test_alertmanager_with_a_wrong_token_is_refused(start_agent: Any, aler
         assert resp.status == 200
     await eventually(lambda: r.value("cflexagent_alert_webhooks_total", {"result": "unauthorized"}) >= 1, within=30)
     assert smtp.messages == []
+
+
+async def test_alertmanager_reaches_a_relay_behind_tls_and_basic_auth(
+        start_agent: Any, alertmanager: Any, smtp: SMTPDouble, tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """No bearer token: the rendered webhook sends the agent's basic auth ([render.prometheus]
+    agent_username / agent_password_file) over https, trusting agent_ca_file."""
+    ca = trustme.CA()
+    crt, key, ca_pem = tmp_path / "agent.crt", tmp_path / "agent.key", tmp_path / "ca.pem"
+    issued = ca.issue_cert("127.0.0.1")
+    issued.private_key_and_cert_chain_pem.write_to_path(str(crt))
+    issued.private_key_pem.write_to_path(str(key))
+    ca.cert_pem.write_to_path(str(ca_pem))
+    password = tmp_path / "agent.password"
+    password.write_text("scrape-password\n")
+    hashed = bcrypt.hashpw(b"scrape-password", bcrypt.gensalt(4)).decode()
+    am = alertmanager()
+    r = await start_relay(start_agent, (
+        f'[server.tls]\ncert_file = "{crt}"\nkey_file = "{key}"\n'
+        f'[server.basic_auth]\nusers = {{ prometheus = "{hashed}" }}\n'
+        f'[render.prometheus]\nagent_password_file = "{password}"\nagent_ca_file = "{ca_pem}"\n'
+        + relay_section(None, email_channel(smtp), route('["mail"]')) + am.render_section()))
+    am.start(r)
+    hook = {x["name"]: x for x in am.config()["receivers"]}["critical"]["webhook_configs"][0]
+    assert hook["url"] == f"https://127.0.0.1:{r.agent.server.port}/alerts/webhook"
+    async with http.post(am.url + "/api/v2/alerts", json=[am_alert("ApiDown")]) as resp:
+        assert resp.status == 200
+    await smtp.wait_for(lambda: len(smtp.messages) == 1, within=30)
+    assert r.value("cflexagent_alert_webhooks_total", {"result": "accepted"}) == 1

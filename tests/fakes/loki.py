@@ -4,7 +4,8 @@ Speaks Loki's wire formats: ``logproto.PushRequest`` protobuf, snappy
 block-compressed (``application/x-protobuf``); JSON (``application/json``),
 optionally ``Content-Encoding: gzip``. Decodes them with its own code (not the
 agent's), so tests check the agent against an independent reading of the
-protocol.
+protocol; ``encode_entry`` / ``encode_stream`` make pushes and spool records by
+hand for tests.
 
 Enforces Loki's documented validation (pkg/validation/validate.go), with
 Loki's messages and status codes:
@@ -47,6 +48,8 @@ from typing import Any
 import cramjam
 import orjson
 from aiohttp import web
+
+from cflexagent.sinks.loki.protobuf import uvarint
 
 MAX_LINE = 256 * 1024
 MAX_LABEL_NAMES = 15
@@ -116,7 +119,7 @@ def parse_label_string(s: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-# -- protobuf (independent of the agent's encoder) ---------------------------------
+# -- protobuf (independent of the agent's encoder and decoder) ------------------------
 
 
 def _varint(b: bytes, i: int) -> tuple[int, int]:
@@ -151,6 +154,24 @@ def _msg(b: bytes):
             i += 4
         else:
             raise ValueError(f"bad wire type {wt}")
+
+
+def encode_entry(ts_ns: int, line: bytes, metadata: list[tuple[bytes, bytes]] | None = None) -> bytes:
+    """One EntryAdapter (without its tag): for tests that make pushes or spool records by hand (inputs, so
+    the agent's varints serve)."""
+    sec, nanos = divmod(ts_ns, 1_000_000_000)
+    ts = (b"\x08" + uvarint(sec) if sec else b"") + (b"\x10" + uvarint(nanos) if nanos else b"")
+    out = b"\x0a" + uvarint(len(ts)) + ts + b"\x12" + uvarint(len(line)) + line
+    for name, value in metadata or ():
+        pair = b"\x0a" + uvarint(len(name)) + name + b"\x12" + uvarint(len(value)) + value
+        out += b"\x1a" + uvarint(len(pair)) + pair
+    return out
+
+
+def encode_stream(labels: bytes, entries: list[bytes]) -> bytes:
+    """One PushRequest.streams element, tag included (PushRequests concatenate)."""
+    body = b"\x0a" + uvarint(len(labels)) + labels + b"".join(b"\x12" + uvarint(len(e)) + e for e in entries)
+    return b"\x0a" + uvarint(len(body)) + body
 
 
 def decode_push_request(raw: bytes) -> list[tuple[str, list[tuple[int, str, dict[str, str]]]]]:

@@ -1,13 +1,15 @@
-"""SIGHUP with log sources: sources are added and removed without re-reading what was shipped."""
+"""SIGHUP with log sources: sources are added and removed without re-reading what was shipped; derived
+metrics whose definition did not change keep their series."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 from cflexagent.agent import Agent
 from cflexagent.config import load
-from tests.conftest import loki_section, source_section
+from tests.conftest import eventually, loki_section, source_section
 from tests.fakes.loki import LokiDouble
 
 
@@ -62,3 +64,41 @@ async def test_reload_adds_and_removes_sources_without_rereading(tmp_path: Path,
     assert sorted(int(x.split()[1]) for x in lines if x.startswith("b ")) == list(range(600))
     assert loki.replays == 0
     assert agent.registry.get_sample_value("cflexagent_config_last_reload_successful") == 1
+
+
+async def test_reload_keeps_unchanged_metric_series(tmp_path: Path, loki: LokiDouble) -> None:
+    log = tmp_path / "app.log"
+    cfg = tmp_path / "agent.toml"
+
+    def write(approvals_match: str) -> None:
+        cfg.write_text(
+            f'[agent]\nstate_dir = "{tmp_path / "state"}"\n[server]\nlisten = "127.0.0.1:0"\n'
+            + loki_section(loki.url) + source_section("app", str(log), format='"json"')
+            + '[[logs.metrics]]\nname = "cflex_orders_processed_total"\ntype = "counter"\n'
+              'match.equals = { action = "order_processed" }\n'
+            + f'[[logs.metrics]]\nname = "cflex_order_approvals_total"\ntype = "counter"\n'
+              f'match.equals = {{ action = "{approvals_match}" }}\n')
+
+    def lines(n: int, action: str) -> str:
+        return "".join(json.dumps({"action": action, "customer_name": "Budi"}) + "\n" for _ in range(n))
+
+    write("order_approved")
+    log.write_text(lines(3, "order_processed") + lines(2, "order_approved"))
+    agent = Agent(load(str(cfg)), str(cfg), lambda: load(str(cfg)))
+    task = asyncio.create_task(agent.run())
+    try:
+        await loki.wait_for(lambda: loki.accepted >= 5, within=60)
+        value = agent.registry.get_sample_value
+        await eventually(lambda: value("cflex_order_approvals_total", {}) == 2)
+        assert value("cflex_orders_processed_total", {}) == 3
+        write("order_accepted")  # one definition changes, the other does not
+        assert await agent.reload()
+        with log.open("a") as f:
+            f.write(lines(1, "order_processed") + lines(1, "order_approved") + lines(4, "order_accepted"))
+        await loki.wait_for(lambda: loki.accepted >= 11, within=60)
+        await eventually(lambda: value("cflex_orders_processed_total", {}) == 4)
+        assert value("cflex_order_approvals_total", {}) == 4  # reset by the change, then 4 new matches
+        assert all("Budi" not in x for x in loki.lines())
+    finally:
+        agent.stop_event.set()
+        await asyncio.wait_for(task, 30)

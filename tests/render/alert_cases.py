@@ -265,7 +265,7 @@ def cases(cfg: Config) -> Cases:
         S("before", m(tf - 1), {sel("up", J_NODE): const(0)}),
         S("below", m(tf + 5), {sel("up", J_NODE): const(1)}),
     ])
-    comp = {**J_AGENT, "component": "loki"}
+    comp = {**J_AGENT, "component": "logs.sink.loki"}
     cdf = minutes(t.component_down_for)
     add("CflexagentComponentDown", "warning", [
         S("fires", m(cdf + 5), {sel("cflexagent_component_up", comp): const(0)}, comp),

@@ -24,6 +24,17 @@ from tests.conftest import free_port, wait_http
 
 from .conftest import render_to, run, tool
 
+#: The relay's email channel of the configs below.
+MAIL = """[[alerts.relay.channels]]
+name = "mail"
+kind = "email"
+host = "127.0.0.1"
+port = 25
+tls = "none"
+from = "alerts@cflex.example"
+to = ["ops@cflex.example"]
+"""
+
 WEB = """
 [render.prometheus]
 web_config = true
@@ -42,15 +53,7 @@ targets = ["127.0.0.1:8000"]
 enabled = true
 bearer_token_file = "/etc/cflexagent/relay.token"
 public_url = "https://monitor.example.com"
-[[alerts.relay.channels]]
-name = "mail"
-kind = "email"
-host = "127.0.0.1"
-port = 25
-tls = "none"
-from = "alerts@cflex.example"
-to = ["ops@cflex.example"]
-[[alerts.relay.routes]]
+""" + MAIL + """[[alerts.relay.routes]]
 severity = "critical"
 channels = ["mail"]
 [[render.alertmanager.maintenance]]
@@ -157,6 +160,44 @@ def test_amtool_routes_per_severity(tmp_path: Path, certs: tuple[Path, Path]) ->
     assert routes["digest"]["group_interval"] == "1d" and routes["digest"]["repeat_interval"] == "1d"
     assert data["time_intervals"][0]["time_intervals"][0] == {
         "times": [{"start_time": "01:00", "end_time": "03:00"}], "weekdays": ["sunday"], "location": "Asia/Jakarta"}
+
+
+RELAY = '\n[alerts.relay]\nenabled = true\n{token}' + MAIL + '[[alerts.relay.routes]]\nchannels = ["mail"]\n'
+
+
+@pytest.mark.parametrize("token", [False, True], ids=["no-token", "token"])
+def test_relay_webhook_reaches_an_agent_with_tls_and_basic_auth(token: bool, tmp_path: Path,
+                                                                certs: tuple[Path, Path]) -> None:
+    """[server.tls] and [server.basic_auth]: the webhook is https and trusts agent_ca_file, as the scrape
+    job of the agent does; without a relay token it sends the agent's basic auth, with one only the token
+    (Alertmanager takes one of the two); amtool check-config accepts the result."""
+    tok = tmp_path / "relay.token"
+    tok.write_text("t0ken\n")
+    pw = tmp_path / "agent.password"
+    pw.write_text("secret\n")
+    hashed = "$2b$10$kq92gpPKADbWQcAAiYV/a.5YbglV/NcqQ3zKeUB1e2rpeL6DWqg2m"
+    text = (f'[server.tls]\ncert_file = "{certs[0]}"\nkey_file = "{certs[1]}"\n'
+            f'[server.basic_auth]\nusers = {{ prometheus = "{hashed}" }}\n'
+            f'[render.prometheus]\nagent_password_file = "{pw}"\nagent_ca_file = "{certs[0]}"\n'
+            + RELAY.format(token=f'bearer_token_file = "{tok}"\n' if token else ""))
+    cfg = parse(with_certs(text, certs), "x.toml")
+    out = tmp_path / "set"
+    render_to(out, cfg)
+    r = run([tool("amtool"), "check-config", str(out / "alertmanager/alertmanager.yml")])
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = yaml.safe_load((out / "alertmanager/alertmanager.yml").read_text())
+    hook = {x["name"]: x for x in data["receivers"]}["critical"]["webhook_configs"][0]
+    assert hook["url"] == f"https://127.0.0.1:{cfg.server.listen.port}/alerts/webhook"
+    tls = {"ca_file": str(certs[0])}
+    basic = {"username": "prometheus", "password_file": str(pw)}
+    if token:
+        assert hook["http_config"] == {"authorization": {"type": "Bearer", "credentials_file": str(tok)},
+                                       "tls_config": tls}
+    else:
+        assert hook["http_config"] == {"basic_auth": basic, "tls_config": tls}
+    prom = yaml.safe_load((out / "prometheus/prometheus.yml").read_text())
+    job = next(j for j in prom["scrape_configs"] if j["job_name"] == "cflexagent")
+    assert (job["scheme"], job["basic_auth"], job["tls_config"]) == ("https", basic, tls)
 
 
 def test_critical_goes_to_email_without_the_relay(tmp_path: Path) -> None:

@@ -1,36 +1,48 @@
-"""Storage test fixtures: a real OpenSSH sshd on loopback serving a generated tree to an unprivileged user.
+"""Storage test fixtures: a real OpenSSH sshd on loopback serving a generated tree to an unprivileged user,
+and a cPanel UAPI double over HTTPS for the quota.
 
 CI runs as root, and root is never denied a directory, so the scans log in as
-``cflexscan`` (created here when missing). Trees live in /tmp directories
-that user can traverse.
+the system user ``cflexscan`` (see ``scan_user``: created only in CI or when
+allowed). Trees live in /tmp directories that user can traverse.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import ssl
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
+import trustme
+from aiohttp import web
 
 from cflexagent.configtypes import Duration
-from cflexagent.storage.config import AreaConfig, SFTPConfig
+from cflexagent.storage.config import AreaConfig, QuotaConfig, SFTPConfig
 from cflexagent.storage.localsshd import LocalSSHD
 
 SCAN_USER = "cflexscan"
+#: Set to 1 to let the storage tests create the system user ``cflexscan`` (as root) outside CI.
+ALLOW_USER_ENV = "CFLEXAGENT_TEST_CREATE_USER"
 
 
 def ensure_user() -> str:
-    if subprocess.run(["id", SCAN_USER], capture_output=True).returncode != 0:
-        r = subprocess.run(["useradd", "--no-create-home", "--home-dir", "/tmp", "--shell", "/bin/sh", SCAN_USER],
-                           capture_output=True, text=True)
-        # 9: created meanwhile by a concurrent test run.
-        if r.returncode not in (0, 9):
-            raise RuntimeError(f"useradd failed: {r.stderr.strip()}")
-    # A "!" (locked) password makes sshd without PAM refuse even key logins; "*" only disables passwords.
+    """``cflexscan`` as it is when it exists; else created (useradd, no home, shell /bin/sh) with its
+    password field set to "*" (usermod): a "!" (locked) password makes sshd without PAM refuse even key
+    logins, "*" only disables passwords."""
+    if subprocess.run(["id", SCAN_USER], capture_output=True).returncode == 0:
+        return SCAN_USER
+    r = subprocess.run(["useradd", "--no-create-home", "--home-dir", "/tmp", "--shell", "/bin/sh", SCAN_USER],
+                       capture_output=True, text=True)
+    # 9: created meanwhile by a concurrent test run.
+    if r.returncode not in (0, 9):
+        raise RuntimeError(f"useradd failed: {r.stderr.strip()}")
     subprocess.run(["usermod", "-p", "*", SCAN_USER], check=True, capture_output=True)
     return SCAN_USER
 
@@ -43,6 +55,21 @@ def public_dir(prefix: str) -> Path:
 
 @pytest.fixture(scope="session")
 def scan_user() -> str:
+    """The unprivileged user the sshd tests log in as: the system user ``cflexscan``.
+
+    An existing ``cflexscan`` is used as it is. Creating one changes this machine's user database, so it
+    happens only in CI (``CI`` set; there, as root, the tests always run: a missing root fails them) or
+    when ``CFLEXAGENT_TEST_CREATE_USER=1`` allows it (as root). Otherwise every test using it is skipped,
+    saying how to allow it. Remove the user later with ``userdel cflexscan``.
+    """
+    if subprocess.run(["id", SCAN_USER], capture_output=True).returncode == 0:
+        return SCAN_USER
+    allowed = bool(os.environ.get("CI")) or os.environ.get(ALLOW_USER_ENV) == "1"
+    if not allowed:
+        pytest.skip(f"the sshd tests log in as the system user {SCAN_USER}, which does not exist; set "
+                    f"{ALLOW_USER_ENV}=1 (as root) to let them create it (useradd), or create it yourself")
+    if os.geteuid() != 0:
+        pytest.fail(f"creating the system user {SCAN_USER} for the sshd tests needs root")
     return ensure_user()
 
 
@@ -155,3 +182,59 @@ def sftp_config(server: LocalSSHD, root: Path, **overrides: object) -> SFTPConfi
                                  connect_timeout=Duration(20.0), timeout=Duration(120.0), areas=areas)
     kw.update(overrides)
     return SFTPConfig(**kw)  # type: ignore[arg-type]
+
+
+# -- cPanel UAPI ----------------------------------------------------------------------
+
+DOCUMENTED = {  # UAPI Quota::get_quota_info over /execute, as in cPanel's documentation
+    "messages": None, "errors": None, "status": 1, "metadata": {}, "warnings": None,
+    "data": {"under_quota_overall": "1", "megabytes_remain": "0.00", "inodes_remain": "0",
+             "megabyte_limit": "1024.00", "inode_limit": "250000", "inodes_used": 1035,
+             "megabytes_used": "5.46", "under_inode_limit": "1", "under_megabyte_limit": "1"},
+}
+
+
+@dataclass
+class CPanelDouble:
+    """``GET /execute/Quota/get_quota_info`` over HTTPS on loopback, answering ``status`` with ``body``."""
+
+    url: str
+    ca_file: str
+    token_file: Path
+    status: int = 200
+    body: Any = field(default_factory=lambda: DOCUMENTED)
+    #: The Authorization header of every request, in order.
+    seen: list[str] = field(default_factory=list)
+
+    def config(self, **overrides: Any) -> QuotaConfig:
+        kw: dict[str, Any] = dict(url=self.url, username="cflex", token_file=str(self.token_file),
+                                  ca_file=self.ca_file, timeout=Duration(20.0))
+        return QuotaConfig(**{**kw, **overrides})
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.seen.append(request.headers.get("Authorization", ""))
+        return web.Response(status=self.status, body=orjson.dumps(self.body), content_type="application/json")
+
+
+@pytest.fixture
+async def cpanel(tmp_path: Path) -> AsyncIterator[CPanelDouble]:
+    """The UAPI double with its certificate from a trustme CA (``ca_file``) and a token file (ABCDEF123)."""
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    token = tmp_path / "token"
+    token.write_text("ABCDEF123\n")
+    app = web.Application()
+    runner = web.AppRunner(app)
+    double = CPanelDouble("", str(ca_file), token)
+    app.router.add_get("/execute/Quota/get_quota_info", double.handle)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ctx)
+    await site.start()
+    double.url = f"https://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    try:
+        yield double
+    finally:
+        await runner.cleanup()

@@ -15,6 +15,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from ...component import Stage
+from ...telemetry import get_logger
 from ..batch import Encoded, SinkClosed
 from ..pipeline import Pipeline
 from ..topology import Backpressure, LogsTopology
@@ -34,6 +35,7 @@ class SourceComponent:
 
     def __init__(self, source: SourceBase, logs: LogsConfig, ctx: Context) -> None:
         self.name = f"logs.source.{source.name}"
+        self.log = get_logger(self.name)
         self.ctx = ctx
         self.topo = ctx.shared(LogsTopology)
         self.m = self.topo.metrics

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from ...component import Context
     from ..config import JournalSource, LogsConfig
 
-log = get_logger("logs.journal")
+#: For the cursor files of earlier versions, read before the source runs.
+log = get_logger("logs.source")
 
 #: How long a partial batch waits for more entries before it is shipped.
 BATCH_WAIT = 0.25
@@ -111,7 +112,6 @@ class JournalSourceComponent(SourceComponent):
     def __init__(self, source: JournalSource, logs: LogsConfig, ctx: Context) -> None:
         super().__init__(source, logs, ctx)
         self.legacy_cursor_file = cursor_path(ctx.state_dir, source.name)
-        self._proc: asyncio.subprocess.Process | None = None
         self._stop = asyncio.Event()
 
     def reconfigure(self, new: object) -> bool:
@@ -138,8 +138,8 @@ class JournalSourceComponent(SourceComponent):
             try:
                 await self._follow(stop)
             except OSError as e:
-                log.error("cannot run journalctl", source=self.source.name, command=self.source.journal_command[0],
-                          error=e.strerror or str(e))
+                self.log.error("cannot run journalctl", source=self.source.name,
+                               command=self.source.journal_command[0], error=e.strerror or str(e))
             if stop.is_set():
                 return
             self.m.file_errors.labels(self.source.name, "journalctl_exit").inc()
@@ -154,7 +154,6 @@ class JournalSourceComponent(SourceComponent):
         proc = await asyncio.create_subprocess_exec(
             *journal_args(self.source, cursor), stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, limit=4 * 1024 * 1024)
-        self._proc = proc
         assert proc.stdout is not None and proc.stderr is not None
         stderr = asyncio.create_task(_drain(proc.stderr))
         stopper = asyncio.create_task(stop.wait())
@@ -193,7 +192,7 @@ class JournalSourceComponent(SourceComponent):
             except TimeoutError:
                 tail = b""
             err = tail.decode("utf-8", "replace").strip()
-            log.warning("journalctl exited; restarting after the last shipped entry", source=self.source.name,
+            self.log.warning("journalctl exited; restarting after the last shipped entry", source=self.source.name,
                         code=code, stderr=err[-500:])
         finally:
             await self.settle_quietly()
@@ -210,7 +209,6 @@ class JournalSourceComponent(SourceComponent):
                     with contextlib.suppress(ProcessLookupError):
                         proc.kill()
                     await proc.wait()
-            self._proc = None
 
     async def _ship(self, lines: list[bytes]) -> None:
         read_ns = time.time_ns()

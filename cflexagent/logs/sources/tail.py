@@ -50,8 +50,6 @@ from ..config import FileSource
 from ..metrics import LogMetrics
 from .multiline import MultilineSplitter
 
-log = get_logger("logs.tail")
-
 #: Files read to their end and idle this long are closed (and reopened when they grow).
 IDLE_CLOSE = 300.0
 #: While a file grew within ``HOT_FOR`` seconds, it is polled (read, and checked for truncation)
@@ -80,7 +78,6 @@ class TailedFile:
     splitting: bool = False      # shipping an over-long line in pieces (counted once)
     last_growth: float = field(default_factory=time.monotonic)
     gone_since: float | None = None
-    deleted: bool = False
     size: int = 0
 
     @property
@@ -112,6 +109,8 @@ class Tailer:
     def configure(self, source: FileSource) -> None:
         self.source = source
         name = source.name
+        #: The lines of a source's files name its component, as the supervisor's do.
+        self.log = get_logger(f"logs.source.{name}")
         self._read_lines = self.m.read_lines.labels(name)
         self._read_bytes = self.m.read_bytes.labels(name)
         self._empty = self.m.dropped_lines.labels("empty_line")
@@ -149,8 +148,8 @@ class Tailer:
         self.m.file_errors.labels(self.source.name, reason).inc()
         if path not in self._warned:
             self._warned.add(path)
-            log.error("cannot read log file", source=self.source.name, path=path, reason=reason,
-                      error=err.strerror or str(err), uid=os.getuid())
+            self.log.error("cannot read log file", source=self.source.name, path=path, reason=reason,
+                           error=err.strerror or str(err), uid=os.getuid())
 
     def scan(self) -> None:
         """Match the globs again: open new files, notice rotated, deleted and truncated ones."""
@@ -219,17 +218,17 @@ class Tailer:
             if (fp_len, fp_crc) == (pos.fp_len, pos.fp_crc):
                 offset = pos.offset
             else:
-                log.info("inode reused by a new file; reading it from the start", source=self.source.name,
-                         path=path)
+                self.log.info("inode reused by a new file; reading it from the start", source=self.source.name,
+                              path=path)
         elif pos is not None:
             self._truncations.inc()
-            log.info("file shorter than its checkpoint (truncated); reading it from the start",
-                     source=self.source.name, path=path)
+            self.log.info("file shorter than its checkpoint (truncated); reading it from the start",
+                          source=self.source.name, path=path)
         elif copy_of is not None:
             offset = copy_of.offset
             copy_of.copied = True
-            log.info("copy of a truncated file (copytruncate): reading it from where the original was",
-                     source=self.source.name, path=path, original=copy_of.path, offset=offset)
+            self.log.info("copy of a truncated file (copytruncate): reading it from where the original was",
+                          source=self.source.name, path=path, original=copy_of.path, offset=offset)
         elif self._start_at_end:
             offset = fst.st_size
         f = TailedFile(fst.st_dev, fst.st_ino, path, fd, offset, offset, size=fst.st_size)
@@ -272,8 +271,8 @@ class Tailer:
                 if same:
                     best = (st.st_mtime, path, st)
         if best is None:
-            log.warning("truncated file (copytruncate?) whose copy was not found; the lines written since the "
-                        "last read are lost", source=self.source.name, path=t.path, offset=t.offset)
+            self.log.warning("truncated file (copytruncate?) whose copy was not found; the lines written since "
+                             "the last read are lost", source=self.source.name, path=t.path, offset=t.offset)
             return
         f = self._open(best[1], best[2], None, now, [t])
         if f is not None:
@@ -290,7 +289,6 @@ class Tailer:
         f.size = st.st_size
         if not present and f.gone_since is None:
             f.gone_since = now
-            f.deleted = st.st_nlink == 0
             self._rotations.inc()
         truncated = st.st_size < f.read_pos
         if not truncated and f.fp_len:
@@ -298,8 +296,8 @@ class Tailer:
         if not truncated:
             return None
         self._truncations.inc()
-        log.info("file truncated (copytruncate?); reading it again from the start",
-                 source=self.source.name, path=f.path, offset=f.offset, size=st.st_size)
+        self.log.info("file truncated (copytruncate?); reading it again from the start",
+                      source=self.source.name, path=f.path, offset=f.offset, size=st.st_size)
         gone = _Truncated(f.path, f.fp_len, f.fp_crc, f.offset) if f.fp_len and f.offset else None
         f.offset = f.read_pos = 0
         f.pending, f.skipping = b"", False

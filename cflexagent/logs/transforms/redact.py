@@ -231,10 +231,6 @@ class Redactor:
             return f"<{rule}:{self._digest(value)}>"
         return f"<redacted:{rule}>"
 
-    def hash_value(self, value: str) -> str:
-        """The keyed hash used for ``hash`` actions (exposed for ``logs preview`` and tests)."""
-        return self._digest(value)
-
     def _rule_masker(self, name: str) -> Callable[[re.Match[str]], str]:
         return lambda m: self._mask(name, m.group())
 

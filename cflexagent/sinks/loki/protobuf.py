@@ -9,9 +9,9 @@ Wire schema (pkg/push/push.proto)::
     Timestamp    { int64 seconds = 1; int32 nanos = 2; }
     LabelPair    { string name = 1; string value = 2; }
 
-Three tiny messages do not justify a protobuf runtime: the encoder builds the
-bytes directly from the line bytes (the hot path, see ``logs/streams.py``),
-and because ``repeated`` fields concatenate, two serialized PushRequests
+Three tiny messages do not justify a protobuf runtime: the Loki sink's
+encoder builds the bytes directly from the line bytes (``entries.py``, with
+the varints of ``uvarint`` here), and because ``repeated`` fields concatenate, two serialized PushRequests
 joined end to end are one valid PushRequest — the spool stores each batch as
 a PushRequest and a push is just the concatenation of spooled records.
 The decoder serves the JSON encoding and the console sink.
@@ -50,31 +50,6 @@ def uvarint(n: int) -> bytes:
     if n < 4398046511104:  # 2**42
         return _UV_LOW14[n & 0x3FFF] + _UV_LOW14[(n >> 14) & 0x3FFF] + _UV_TABLE[n >> 28]
     return _uvarint_slow(n)
-
-
-def timestamp_field(ts_ns: int) -> bytes:
-    """EntryAdapter field 1: a length-delimited google.protobuf.Timestamp."""
-    sec, nanos = divmod(ts_ns, 1_000_000_000)
-    body = b"\x08" + uvarint(sec) if sec else b""
-    if nanos:
-        body += b"\x10" + uvarint(nanos)
-    return b"\x0a" + uvarint(len(body)) + body
-
-
-def encode_entry(ts_ns: int, line: bytes, metadata: list[tuple[bytes, bytes]] | None = None) -> bytes:
-    """One EntryAdapter message (without its enclosing tag)."""
-    out = timestamp_field(ts_ns) + b"\x12" + uvarint(len(line)) + line
-    for name, value in metadata or ():
-        pair = b"\x0a" + uvarint(len(name)) + name + b"\x12" + uvarint(len(value)) + value
-        out += b"\x1a" + uvarint(len(pair)) + pair
-    return out
-
-
-def encode_stream(labels: bytes, entries: list[bytes]) -> bytes:
-    """One PushRequest.streams element, tag included: ready to concatenate into a PushRequest."""
-    body = b"\x0a" + uvarint(len(labels)) + labels + b"".join(
-        b"\x12" + uvarint(len(e)) + e for e in entries)
-    return b"\x0a" + uvarint(len(body)) + body
 
 
 # -- decoding ------------------------------------------------------------------

@@ -75,7 +75,7 @@ if TYPE_CHECKING:
 #: Backoff of the spool's opening when its directory cannot be used.
 OPEN_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
 
-log = get_logger("logs.loki")
+log = get_logger("logs.sink.loki")
 
 #: Loki's 400 messages (pkg/validation/validate.go) -> reason names.
 _REASONS = (
@@ -104,11 +104,11 @@ def reason_of(body: str) -> str:
 
 
 class LokiSinkComponent:
+    name = "logs.sink.loki"
     stage: Stage = "sink"
     durable = True
 
     def __init__(self, cfg: LokiConfig, state_dir: Path, topo: LogsTopology) -> None:
-        self.name = "logs.loki"
         self.cfg = cfg
         self.state_dir = state_dir
         self.topo = topo

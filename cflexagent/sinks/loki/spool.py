@@ -74,7 +74,7 @@ from ...logs.metrics import LogMetrics
 from ...statefile import atomic_write
 from ...telemetry import get_logger
 
-log = get_logger("logs.spool")
+log = get_logger("logs.sink.loki.spool")
 
 MAGIC = b"CFSP"
 RECORD_VERSION = 2
@@ -183,7 +183,6 @@ class Spool:
         self._free_checked = 0.0
         self._disk_full = False
         self._ack_lock = asyncio.Lock()
-        self._ack_dirty = False         # ack.json is behind (its last write failed)
         self._closed = False
         self._gc_task: asyncio.Task[None] | None = None
 
@@ -534,13 +533,10 @@ class Spool:
         try:
             self._write_ack()
         except OSError as e:
-            self._ack_dirty = True
             self.m.spool_write_errors.inc()
             log.limited("error", "cannot write the spool's ack file; retried with the next ack (after a crash "
                         "the records acked meanwhile are pushed again)", key=("ack", e.errno),
                         error=e.strerror or str(e), dir=str(self.dir))
-        else:
-            self._ack_dirty = False
 
     def _schedule_gc(self) -> None:
         if self._gc_task is None or self._gc_task.done():

@@ -6,7 +6,7 @@ import pytest
 
 from cflexagent.logs.batch import LogBatch
 from cflexagent.logs.parsers.timestamps import rfc3339_ns
-from tests.sinks.test_loki_encode import make
+from tests.sinks.loki.test_encode import make
 
 
 @pytest.mark.parametrize("text,ns", [

@@ -94,7 +94,7 @@ async def test_a_full_state_disk_stops_reading_and_loses_nothing(tmp_path: Path,
         assert seqs(loki) == list(range(total))
         assert loki.replays == 0
         assert a.value("cflexagent_log_dropped_lines_total", {"reason": "spool_full"}) == 0
-        assert a.value("cflexagent_component_restarts_total", {"component": "logs.loki"}) == 0
+        assert a.value("cflexagent_component_restarts_total", {"component": "logs.sink.loki"}) == 0
         assert a.value("cflexagent_log_sink_stuck", {"sink": "loki"}) == 0
         # Nothing acknowledged stays on the small disk: the segments Loki accepted are gone.
         await eventually(lambda: a.value("cflexagent_log_spool_disk_bytes") < 256 * 1024, 30)
@@ -146,4 +146,4 @@ async def test_a_sink_that_cannot_open_its_spool_holds_the_sources_back(tmp_path
     (state / "logs" / "spool").unlink()
     await loki.wait_for(lambda: loki.accepted >= 500, 60)
     assert seqs(loki) == list(range(500))
-    assert a.value("cflexagent_component_restarts_total", {"component": "logs.loki"}) == 0
+    assert a.value("cflexagent_component_restarts_total", {"component": "logs.sink.loki"}) == 0

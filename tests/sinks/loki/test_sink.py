@@ -12,10 +12,9 @@ import pytest
 
 from cflexagent.config import ConfigError, parse
 from cflexagent.logs.capability import summary
-from cflexagent.sinks.loki.protobuf import encode_entry, encode_stream
 from tests.conftest import eventually, free_port, loki_section, source_section
-from tests.fakes.loki import LokiDouble
-from tests.sinks.test_spool import version_1_record
+from tests.fakes.loki import LokiDouble, encode_entry, encode_stream
+from tests.sinks.loki.test_spool import version_1_record
 
 
 def write_lines(path: Path, prefix: str, n: int, start: int = 0) -> None:

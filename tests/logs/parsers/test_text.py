@@ -1,9 +1,8 @@
-"""nginx access/error, syslog 3164/5424, journal JSON and multiline grouping: table tests."""
+"""The text parsers (``logs/parsers/text.py``): nginx access/error, syslog 3164/5424, journal JSON."""
 
 from __future__ import annotations
 
 import calendar
-import re
 import time
 
 import pytest
@@ -17,7 +16,6 @@ from cflexagent.logs.parsers.text import (
     parse_nginx_error,
     parse_syslog,
 )
-from cflexagent.logs.sources.multiline import MultilineSplitter
 
 NS = 1_000_000_000
 
@@ -113,23 +111,3 @@ def test_journal_record() -> None:
 def test_journal_binary_message() -> None:
     _, msg, rec, _ = parse_journal({"MESSAGE": [104, 105, 0xFF, 33], "__REALTIME_TIMESTAMP": "1"})
     assert msg == "hi\ufffd!" and "level" not in rec
-
-
-def test_multiline_python_traceback() -> None:
-    sp = MultilineSplitter(re.compile(r"\d{4}-\d\d-\d\d "), max_lines=50)
-    lines = [b"2026-11-26 10:00:00 ERROR boom", b"Traceback (most recent call last):", b'  File "x.py", line 1',
-             b"ValueError: x", b"2026-11-26 10:00:01 INFO next", b"  continued"]
-    events, held = sp.split(lines)
-    assert events == [b"2026-11-26 10:00:00 ERROR boom\nTraceback (most recent call last):\n"
-                      b'  File "x.py", line 1\nValueError: x']
-    assert held == [b"2026-11-26 10:00:01 INFO next", b"  continued"]
-
-
-def test_multiline_java_and_max_lines() -> None:
-    sp = MultilineSplitter(re.compile(r"\S"), max_lines=3)
-    lines = [b"java.lang.IllegalStateException: x", b"\tat a.B.c(B.java:1)", b"\tat a.B.d(B.java:2)",
-             b"\tat a.B.e(B.java:3)", b"next"]
-    events, held = sp.split(lines)
-    assert events == [b"java.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)\n\tat a.B.d(B.java:2)",
-                      b"\tat a.B.e(B.java:3)"]
-    assert held == [b"next"]

@@ -11,11 +11,12 @@ from cflexagent.logs.metrics import LogMetrics
 from cflexagent.logs.parsers.json import JSONParser
 from cflexagent.sinks.loki.config import LokiConfig
 from cflexagent.sinks.loki.encode import StreamEncoder
-from cflexagent.sinks.loki.protobuf import decode_push, encode_entry, encode_stream, push_to_json, uvarint
+from cflexagent.sinks.loki.protobuf import decode_push, push_to_json, uvarint
+from tests.fakes.loki import encode_entry, encode_stream
 from tests.fakes.test_loki import FIXTURE, FIXTURE_TS
 
 
-def test_protobuf_encoder_matches_the_hand_written_fixture() -> None:
+def test_protobuf_decoder_and_the_test_encoder_agree_with_the_hand_written_fixture() -> None:
     entry = encode_entry(FIXTURE_TS, b"hello", [(b"request_id", b"req-1")])
     assert encode_stream(b'{job="cflex"}', [entry]) == FIXTURE
     assert decode_push(FIXTURE) == [(b'{job="cflex"}', [(FIXTURE_TS, b"hello", [(b"request_id", b"req-1")])])]

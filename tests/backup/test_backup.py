@@ -19,8 +19,7 @@ from cflexagent.backup.component import BackupScheduler
 from cflexagent.cli import main
 from cflexagent.component import Context
 from cflexagent.config import load
-
-from .test_apply import Tree, tree  # noqa: F401 (fixture)
+from tests.render.test_apply import Tree, tree  # noqa: F401 (fixture)
 
 
 def loki_section(t: Tree) -> str:
