@@ -1,3 +1,3 @@
-"""cflexagent: one-binary monitoring agent (probes, logs to Loki, cPanel storage scans, /metrics)."""
+"""cflexagent: one-binary monitoring agent (probes, logs to Loki, cPanel storage, alert relay, bundled configs)."""
 
 __version__ = "0.1.0"

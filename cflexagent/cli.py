@@ -193,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="config file (default: $CFLEXAGENT_CONFIG, else /etc/cflexagent/cflexagent.toml)")
     parser = argparse.ArgumentParser(
         prog="cflexagent", parents=[common],
-        description="Monitoring agent: uptime probes, logs to Loki, cPanel storage scans, one /metrics endpoint.")
+        description="Monitoring agent: uptime probes, logs to Loki, cPanel storage scans, an alert relay, the bundled "
+                    "Prometheus/Alertmanager/Loki/Grafana/nginx configs, one /metrics endpoint.")
     parser.add_argument("--version", action="version", version=f"cflexagent {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
