@@ -73,7 +73,11 @@ ensure_venv() {
   fi
   local stamp="$VENV/.cflexagent-installed"
   local want
-  want="$extras $(cat pyproject.toml setup.py cflexagent/logs/hotpath.py cflexagent/logs/redact.py | sha256sum | cut -c1-16)"
+  # The compiled modules' sources (compiled.SOURCES): an edit of one rebuilds it.
+  local sources
+  sources=$(sed -n '/^SOURCES = /,/)$/p' cflexagent/compiled.py | grep -o '"[^"]*\.py"' | tr -d '"')
+  # shellcheck disable=SC2086
+  want="$extras $(cat pyproject.toml setup.py cflexagent/compiled.py $sources | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "installing cflexagent into $VENV (compiles the logs hot path with mypyc; about a minute)"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
