@@ -18,19 +18,27 @@ What makes a name, in order of strength:
   (``budisantoso``). After a greeting or an addressing cue (``Dear``, ``Halo``,
   ``a.n.``, ``pelanggan``) any capitalised word is a name (``Halo Xiaoling``).
 - **The name list** (``cflexagent/data/names.tsv``, built by
-  ``packaging/build_names.py``): a capitalised word in it is a name (``Budi
-  Santoso``, ``Kevin``). A listed name that is also a common English or
-  Indonesian word (``Made``, ``Will``, ``Indah``, ``Bagus``, ``Jaya``) counts only
-  next to another listed name (``Made Wirawan``, ``Indah Sari``) or after a
-  title or cue; all-caps words likewise (``BUDI SANTOSO``, not ``NOTE``). Two
-  such words that are both English words (``Art Paper``, ``Rose Gold``) are not
-  a name, nor is a common word that opens a sentence (``Made changes``, ``Kertas
-  Art``). One capitalised word in no list right after a name is taken with it
+  ``packaging/build_names.py``): each entry says whether the name is also a common
+  English or Indonesian word (``Made``, ``Will``, ``Indah``, ``Jaya``, ``Harapan``), one of
+  the commonest given names (``POPULAR``: ``Budi``, ``Dewi``, ``Siti``, ``John``), among
+  the commoner given names or surnames (``RANKED``) or a very common word (``Alam``,
+  ``Baru``, ``Merah``). A capitalised listed word that is no common word and is ranked
+  is a name by itself (``Kevin``, ``Santoso``); any other listed word needs a second one
+  next to it (``_pair``): two that are no common words (``Maruli Simatupang``), one that
+  is and a partner (``Gede Wiratama``) or, when both are common words, one of the
+  commonest given names first, then a name or a word that is not very common (``Dewi
+  Lestari``, ``Wulan Sari``, ``John Smith``). Two common words are not a name otherwise:
+  Indonesian shops, brands and places are made of them (``Sinar Jaya``, ``Harapan
+  Baru``, ``Mawar Merah``, ``Lestari Alam``), and English capitalises product names
+  (``Rose Gold``). All-caps words count like common words (``BUDI SANTOSO``, not
+  ``NOTE``). One capitalised word in no list right after a name is taken with it
   (``Budi Kurniawanto``).
 
 What blocks a name: organisation and place words (``PT``, ``CV``, ``Jl.``,
-``Bandara``, ``Universitas``, ``Bank``, ``Toko``, ``Ltd`` ...) take the whole run of
-capitalised words they are in (``PT Budi Jaya``, ``Jl. Sudirman``); months,
+``Bandara``, ``Universitas``, ``Bank``, ``Toko``, ``Residence``, ``Ltd`` ...) take the whole
+run of capitalised words they are in (``PT Budi Jaya``, ``Jl. Sudirman``), and so does a
+lower-case organisation noun in the two words after it (``Pelita Harapan school``,
+``Puspa Sari gift shop``); the list's places (``Jakarta``, ``Bali``), months,
 weekdays, holidays (``Hari Raya``) and the user's ``names_allow`` are never
 names; a word with a digit, inside a path, an email, a URL or a dotted
 identifier, in camel case (``ValueError``) or glued to digits (``F-5258``) is
@@ -59,6 +67,14 @@ EN_WORD = 4
 ID_WORD = 8
 #: Added by the user (``names_extra``): a name on its own, like an unambiguous listed one.
 EXTRA = 16
+#: One of the most common given names, more often a name than a word: "Budi", "Dewi", "Siti", "John".
+POPULAR = 32
+#: Among the commoner given names or surnames: "Lestari", "Santoso", "Smith" (not "Alam", "Jaya").
+RANKED = 64
+#: A very common word (about 50 per million words or more): "Alam", "Baru", "Jaya", "Merah", "Gold".
+VERY_COMMON = 128
+#: A place (a city, region or country), never a name: "Jakarta", "Bali", "Indonesia".
+PLACE = 256
 WORD = EN_WORD | ID_WORD
 
 _LOWER = "a-zß-öø-ÿ"
@@ -91,6 +107,7 @@ TITLES_LOWER = frozenset({"bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mb
 CUES = frozenset({
     "by", "oleh", "user", "username", "from", "dari", "to", "cc", "kepada", "penerima", "pengirim", "sender",
     "recipient", "assignee", "approver", "reviewer", "author", "owner", "contact", "kontak", "atas", "a.n",
+    "akun", "account", "cs", "thanks", "makasih",
 })
 #: Cue words that are cues only with a colon ("From: Budi", not "from cache").
 COLON_CUES = frozenset({"from", "to", "cc"})
@@ -99,14 +116,14 @@ COLON_CUES = frozenset({"from", "to", "cc"})
 LOWER_CUES = frozenset({
     "by", "oleh", "user", "username", "pelanggan", "customer", "nasabah", "member", "client", "klien", "dear",
     "halo", "hallo", "hai", "hi", "hello", "yth", "kepada", "dari", "penerima", "pengirim", "pak", "bu", "bapak",
-    "ibu", "mas", "mbak", "kak", "atas", "a.n",
+    "ibu", "mas", "mbak", "kak", "atas", "a.n", "akun", "account", "thanks", "makasih",
 })
 #: Titles that are titles only with their dot ("H. Ahmad", not "level H").
 DOTTED_TITLES = frozenset({"h", "hj", "tn", "nn", "ny"})
 #: Greeting and addressing cues: what follows is a name when it is capitalised, listed or not.
 STRONG_CUES = frozenset({
     "dear", "halo", "hallo", "hai", "hi", "hello", "hey", "yth", "pelanggan", "customer", "nasabah", "member",
-    "client", "klien", "a.n", "atas",
+    "client", "klien", "a.n", "atas", "thanks", "makasih",
 })
 #: Words after a cue that are never names ("Dear Customer", "by system", "Halo semua").
 STOP = frozenset({
@@ -124,6 +141,9 @@ STOP = frozenset({
     "manager", "manajer", "dokter", "doctor", "guru", "teacher", "dosen", "satpam", "kurir", "courier", "sopir",
     "supir", "driver", "bos", "boss", "ketua", "sekretaris", "bendahara", "kepala", "pimpinan", "haji", "mandor",
     "rt", "rw", "president", "officer", "polisi", "tentara", "pegawai", "karyawan", "pemilik",
+    # customer tiers after "customer" / "pelanggan" / "member"
+    "corporate", "premium", "regular", "reguler", "vip", "gold", "silver", "platinum", "bronze", "business",
+    "bisnis", "personal", "retail", "prioritas", "priority",
 })
 #: Organisation and place words: no word of a run of capitalised words that holds one is a name.
 ORG = frozenset({
@@ -131,6 +151,7 @@ ORG = frozenset({
     "corp", "corporation", "co", "company", "gmbh", "bv", "plc", "group", "grup", "holding", "holdings",
     "jl", "jln", "jalan", "gg", "gang", "komplek", "kompleks", "perumahan", "blok", "rt", "rw", "kav",
     "street", "st", "avenue", "ave", "road", "rd", "lane", "boulevard", "blvd", "square", "plaza", "tower",
+    "residence", "residences", "regency", "apartment", "apartments", "apartemen", "estate", "cluster",
     "bandara", "airport", "stasiun", "station", "terminal", "pelabuhan", "port", "harbour",
     "universitas", "university", "univ", "institut", "institute", "politeknik", "akademi", "sekolah",
     "school", "college", "sma", "smk", "smp", "sd", "madrasah", "pesantren",
@@ -145,6 +166,16 @@ ORG = frozenset({
     "express", "ekspres", "logistik", "logistics", "cargo", "travel", "tour", "tours", "printing", "percetakan",
     "digital", "media", "foundation", "association", "asosiasi", "club", "klub", "academy", "center", "centre",
     "pusat", "cabang", "branch", "republik", "republic", "negara", "kerajaan", "kingdom",
+})
+#: Lower-case words after a run of capitalised words that make it an organisation's name, the way
+#: English writes them ("Pelita Harapan school", "Mekar Sari plant nursery", "Harapan Jaya bus").
+ORG_AFTER = frozenset({
+    "shop", "store", "boutique", "bakery", "laundry", "salon", "catering", "cafe", "café", "restaurant", "resto",
+    "hotel", "school", "university", "college", "academy", "kindergarten", "campus", "hospital", "clinic",
+    "pharmacy", "church", "mosque", "temple", "foundation", "orphanage", "club", "nursery", "florist", "stall",
+    "market", "mall", "supermarket", "minimarket", "branch", "outlet", "warehouse", "factory", "company",
+    "group", "studio", "gallery", "agency", "bus", "travel", "transport", "logistics", "printing", "brand",
+    "showroom", "dealer", "workshop", "bank", "cooperative",
 })
 #: Months, weekdays and holidays in both languages: never names, and they end a run.
 CALENDAR = frozenset({
@@ -211,14 +242,6 @@ def _lower_cues(s: str) -> list[int]:
     return out
 
 
-def _sentence_start(s: str, p: int) -> bool:
-    """``p`` opens the text or a sentence (after ". ", "! ", "? ", ": " or a line break)."""
-    i = p - 1
-    while i >= 0 and s[i] in " \t\"'(":
-        i -= 1
-    return i < 0 or s[i] in ".!?:\n"
-
-
 def _word_at(s: str, p: int) -> str:
     end = s.find(" ", p)
     return s[p:] if end < 0 else s[p:end]
@@ -238,6 +261,24 @@ def _title_case(word: str) -> bool:
         else:
             first = True
     return True
+
+
+def _partner(f: int) -> bool:
+    """A listed word that can stand beside another as part of a name: no common word, a common
+    name ("Lestari", "Smith"), or a common word that is not a very common one ("Sari")."""
+    return not f & WORD or f & (POPULAR | RANKED) != 0 or not f & VERY_COMMON
+
+
+def _pair(f1: int, f2: int) -> bool:
+    """Two listed words in a row (flags ``f1``, ``f2``), neither a name on its own, make a name: two
+    that are no common words ("Maruli Simatupang", "BUDI SANTOSO"), one that is no common word
+    and a partner ("Gede Wiratama"), or, when both are common words, one of the commonest given
+    names followed by a partner ("Dewi Lestari", "John Smith"; not "Sinar Jaya", "Lestari Alam")."""
+    if not f1 & WORD:
+        return _partner(f2)
+    if not f2 & WORD:
+        return _partner(f1)
+    return f1 & POPULAR != 0 and _partner(f2)
 
 
 class NameFinder:
@@ -268,10 +309,10 @@ class NameFinder:
         f = self._names.get(low, 0)
         if f == 0 and low.endswith(("'s", "’s")):
             f = self._names.get(low[:-2], 0)
-        return f
+        return 0 if f & PLACE else f
 
     def _blocked(self, low: str) -> bool:
-        return low in ORG or low in CALENDAR or low in self._allow
+        return low in ORG or low in CALENDAR or low in self._allow or self._names.get(low, 0) & PLACE != 0
 
     def _username(self, word: str, cue: bool) -> bool:
         """``kevin.wijaya``, ``budi_s``, ``j.smith``: two to four pieces, one of them a listed name.
@@ -477,28 +518,30 @@ class NameFinder:
         """A run of capitalised words without a cue before it: its names, if any."""
         words = self._words(s, p, 8, True)
         n = len(words) // 2
-        # Kinds: 3 a listed name, 2 a listed name that is also a word (or all caps), 1 a capitalised
-        # word in no list, 0 not a name (ends a name), -1 an organisation word (no name in the run).
+        # Kinds: 3 a listed name that is no common word (a name on its own), 2 a listed name that
+        # needs another (a common word, or all caps), 1 a capitalised word in no list, 0 not a name
+        # (ends a name), 4 a particle, inside a name only. An organisation word: no name in the run.
         kinds: list[int] = []
+        flags: list[int] = []
         for k in range(n):
             w = s[words[2 * k]:words[2 * k + 1]]
             wl = w.lower()
             if wl in ORG:
                 return words[-1]
-            kind = 0
+            kind = f = 0
             if wl in CALENDAR and len(wl) == 3 and kinds and kinds[-1] >= 2:
                 kind = 1  # "Liem Hok Sun": a weekday's or month's abbreviation inside a name
-            elif wl in CALENDAR or wl in STOP or wl in TITLES or wl in self._allow:
+            elif wl in CALENDAR or wl in STOP or wl in TITLES or wl in self._allow or self._names.get(wl, 0) & PLACE:
                 kind = 0
             elif wl in PARTICLES and w == wl:
-                kind = 4  # inside a name only
+                kind = 4
             elif w.isupper():
                 f = self.flags(wl)
                 kind = 2 if f and len(w) > 1 else 0
             elif _title_case(w):
                 f = self.flags(wl)
                 if f:
-                    kind = 3 if (not f & WORD or f & EXTRA) else 2
+                    kind = 3 if ((not f & WORD and f & (RANKED | POPULAR)) or f & EXTRA) else 2
                 elif len(w) > 1 and "." not in w and "_" not in w:
                     kind = 1
             elif "." in w or "_" in w:
@@ -507,12 +550,15 @@ class NameFinder:
                 kinds[-1] = 0
                 kind = 0
             kinds.append(kind)
+            flags.append(f)
         if n == 0:
             return p + 1
-        # A common word that opens a sentence ("Kertas Art", "Made changes") is capitalised anyway.
-        w0 = s[words[0]:words[1]]
-        opener = _sentence_start(s, p) and _title_case(w0) and (self.flags(w0.lower()) & WORD) != 0
-        # Segments between non-names: a name if it holds an unambiguous listed name, or two listed names.
+        # Segments between non-names: a name if it holds a listed name that is no common word, or
+        # two listed names of which one is no common word (all caps: "BUDI SANTOSO"), or opens with
+        # one of the most common given names followed by another common name ("Dewi Lestari",
+        # "John Smith"). Two common words are not a name otherwise: shops, brands and places are
+        # made of them ("Sinar Jaya", "Harapan Baru", "Lestari Alam", "Rose Gold").
+        org_checked = False
         k = 0
         while k < n:
             if kinds[k] == 0:
@@ -521,17 +567,22 @@ class NameFinder:
             j = k
             while j < n and kinds[j] != 0:
                 j += 1
-            strong = weak = english = 0
+            strong = False
+            first = second = -1
             for i in range(k, j):
                 if kinds[i] == 3:
-                    strong += 1
-                elif kinds[i] == 2 and not (i == 0 and opener):
-                    weak += 1
-                    if self.flags(s[words[2 * i]:words[2 * i + 1]].lower()) & EN_WORD:
-                        english += 1
-            # Two ambiguous names make a name, unless both are English words ("Art Paper", "Rose
-            # Gold": English capitalises the words of product and UI names).
-            if strong or (weak >= 2 and english < weak):
+                    strong = True
+                elif kinds[i] == 2:
+                    if first < 0:
+                        first = i
+                    elif second < 0:
+                        second = i
+            name = strong or (second >= 0 and _pair(flags[first], flags[second]))
+            if name and not org_checked:
+                org_checked = True
+                if self._org_after(s, words[-1]):
+                    return words[-1]  # "Pelita Harapan school", "Ayu Lestari bakery": an organisation
+            if name:
                 a, b = k, j - 1
                 while kinds[a] < 2 or kinds[a] == 4:
                     a += 1
@@ -545,6 +596,22 @@ class NameFinder:
                     out.append(hi)
             k = j
         return words[-1]
+
+    def _org_after(self, s: str, end: int) -> bool:
+        """One of the two lower-case words after ``s[..end]`` names a kind of organisation."""
+        for _ in range(2):
+            if s[end:end + 1] != " ":
+                return False
+            m = _WORD.match(s, end + 1)
+            if m is None:
+                return False
+            w = m.group()
+            if w in ORG_AFTER:
+                return True
+            if w != w.lower():
+                return False
+            end = m.end()
+        return False
 
     def _allowed_phrase(self, text: str) -> bool:
         low = " ".join(text.lower().split())
