@@ -163,6 +163,20 @@ def _digits_of(text: str) -> str:
     return digits if digits.isdigit() or not digits else _NON_DIGITS.sub("", digits)
 
 
+def _wa_cut(text: str) -> int:
+    """The end of the longest run of ``text``'s first digit groups that holds 11-14 digits (a
+    WhatsApp-form mobile number), or 0."""
+    n = cut = 0
+    for i in range(len(text)):
+        if text[i] in _DIGITS:
+            n += 1
+            if n > 14:
+                break
+            if n >= 11 and (i + 1 == len(text) or text[i + 1] not in _DIGITS):
+                cut = i + 1
+    return cut
+
+
 class Redactor:
     """Compiled redaction rules. ``counts`` (rule -> redactions) is shared with the metrics."""
 
@@ -285,6 +299,12 @@ class Redactor:
                 return self._mask("phone", digits), m.end()
             if self._cards and 13 <= len(digits) <= 19 and luhn_ok(digits):
                 return self._mask("card", digits), m.end()  # UnionPay's 628x cards
+            if len(digits) > 14 and text[2] in " .-":
+                # "62 812 3456 7890 123": the number, then another one. Only where "62" stands
+                # apart as a country code: "6281 2345 6789 0123" is an ID, never cut.
+                cut = _wa_cut(text)
+                if cut:
+                    return self._mask("phone", _digits_of(text[:cut])), start + cut
             return None, start + 1
         if kind == "card":
             digits = _digits_of(text)
