@@ -388,6 +388,11 @@ class NameFinder:
                 m = _CAP.search(s, pos) if pos < len(s) else None
         return out
 
+    def user_spans(self, s: str) -> list[int]:
+        """``spans`` of a field that holds a user name (nginx's ``remote_user``): read as after the
+        cue "user", so ``alice.w``, ``budi_s`` and ``dnurhaliza`` count."""
+        return [x - 5 for x in self.spans("user " + s)]
+
     def _after_cue(self, s: str, end: int, low: str, word: str, out: list[int]) -> int:
         """A cue or title at ``s[..end]``: the name after it, if any; returns where the scan goes on.
         A cue or title may follow it ("by user kevin.wijaya", "Dear Mr. Smith", "oleh Ibu Ratna"):

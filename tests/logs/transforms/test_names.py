@@ -237,6 +237,56 @@ def test_shipped_list_records_its_source() -> None:
         assert not names.get(word, 0) & pure_names.POPULAR, word
 
 
+# -- nginx access lines -----------------------------------------------------------
+
+_CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+           "Safari/537.36")
+
+
+@pytest.mark.parametrize("impl", ["pure", "compiled"])
+def test_nginx_access_lines_names_only_where_they_can_stand(impl: str) -> None:
+    # The names pattern reads remote_user (as a user name) and query values (path, referer), never
+    # the request line, status or user agent; the other patterns read the whole line as ever.
+    from cflexagent.logs.parsers.text import NGINX_COMBINED, compile_nginx_format, parse_nginx_access
+    from cflexagent.logs.transforms import NAME_FIELDS, names, redact
+    from tests.test_compiled import compiled
+
+    red_mod, names_mod = (compiled(redact), compiled(names)) if impl == "compiled" else (redact, names)
+    finder = names_mod.NameFinder(names_mod.shipped_names())
+    r = red_mod.Redactor(RedactConfig(), names=finder, name_fields=NAME_FIELDS["nginx_access"])
+    named = (f'203.0.113.9 - budi.santoso [26/Nov/2026:10:15:00 +0700] "GET /search?q=Dewi+Lestari HTTP/1.1" 200 5 '
+             f'"https://shop.example/?ref=Kevin" "{_CHROME} Kevin/1.0"')
+    clean = f'203.0.113.9 - - [26/Nov/2026:10:15:00 +0700] "GET /Kevin/Budi HTTP/1.1" 404 5 "-" "{_CHROME}"'
+    phone = f'203.0.113.9 - - [26/Nov/2026:10:15:00 +0700] "GET /wa?to=6281234567890 HTTP/1.1" 200 5 "-" "{_CHROME}"'
+    rx = compile_nginx_format(NGINX_COMBINED)
+    texts = [named, clean, phone]
+    records = [parse_nginx_access(rx, t)[1] for t in texts]  # type: ignore[index]
+    out = r.redact_batch([t.encode() for t in texts], records, False, json.dumps)
+    assert out is not None
+    lines, fields = out
+    assert lines[0].decode() == (
+        f'203.0.113.9 - {N} [26/Nov/2026:10:15:00 +0700] "GET /search?q={N} HTTP/1.1" 200 5 '
+        f'"https://shop.example/?ref={N}" "{_CHROME} Kevin/1.0"')
+    assert fields[0]["remote_user"] == N and fields[0]["path"] == f"/search?q={N}"  # type: ignore[index]
+    assert fields[0]["user_agent"] == records[0]["user_agent"]  # type: ignore[index]
+    assert lines[1] == clean.encode() and fields[1] is records[1]  # nothing to mask: the fields are not read
+    assert "to=<redacted:phone>" in lines[2].decode() and fields[2]["path"] == "/wa?to=<redacted:phone>"  # type: ignore[index]
+    assert r.counts == {"name": 3, "phone": 1}
+    # Other text formats: the whole line, as before.
+    r2 = red_mod.Redactor(RedactConfig(), names=finder)
+    assert r2.redact_batch([b"approved by Budi Santoso"], [None], False, json.dumps) == (
+        [f"approved by {N}".encode()], [None])
+
+
+def test_only_nginx_access_sources_narrow_the_names_scan() -> None:
+    from cflexagent.logs.transforms import NAME_FIELDS, build_redactor
+
+    assert set(NAME_FIELDS) == {"nginx_access"}
+    r = build_redactor("web", RedactConfig(), None, b"", "nginx_access")
+    assert r.redact_text("approved by Budi Santoso", False) == "approved by Budi Santoso"
+    assert build_redactor("app", RedactConfig(), None, b"", "raw").redact_text("by Budi Santoso") == f"by {N}"
+
+
 # -- properties ---------------------------------------------------------------
 
 #: Context words that make the detector look hardest at what follows them.
