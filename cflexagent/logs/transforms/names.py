@@ -231,15 +231,32 @@ def _lower_cues(s: str) -> list[int]:
             if len(w) < 2 or w[-1] not in ":,." or w[:-1] not in LOWER_CUES:
                 continue
             core = w[:-1]
-        i = s.find(w, pos)
-        while i > 0 and not s[i - 1].isspace():
-            i = s.find(w, i + 1)  # the same letters inside a longer word
-        if i < 0:
+        pos = _token_at(s, w, pos, len(core), out)
+        if pos < 0:
             break
-        out.append(i)
-        out.append(i + len(core))
-        pos = i + len(w)
     return out
+
+
+def _token_at(s: str, w: str, pos: int, n: int, out: list[int]) -> int:
+    """Appends [start, start + n] of the token ``w`` of ``s.split()`` (found from ``pos``, not the
+    same letters inside a longer word) to ``out``; returns where the next token is looked for, or
+    -1 when it is not there."""
+    i = s.find(w, pos)
+    while i > 0 and not s[i - 1].isspace():
+        i = s.find(w, i + 1)
+    if i < 0:
+        return -1
+    out.append(i)
+    out.append(i + n)
+    return i + len(w)
+
+
+def _sentence_start(s: str, p: int) -> bool:
+    """``p`` opens the text or a sentence (after ". ", "! ", "? " or a line break)."""
+    i = p - 1
+    while i >= 0 and s[i] in " \t\"'(":
+        i -= 1
+    return i < 0 or s[i] in ".!?\n"
 
 
 def _word_at(s: str, p: int) -> str:
@@ -359,11 +376,18 @@ class NameFinder:
         """Start and end offsets of the names in ``s``, flat and in order: [start0, end0, start1, ...]."""
         out: list[int] = []
         cues = _lower_cues(s)
-        ci = 0
+        users = self._bare_users(s) if ("_" in s or "." in s) else _NO_SPANS
+        ci = ui = 0
         pos = 0
         m = _CAP.search(s)
-        while m is not None or ci < len(cues):
-            if ci < len(cues) and (m is None or cues[ci] < m.start()):
+        while m is not None or ci < len(cues) or ui < len(users):
+            if ui < len(users) and (m is None or users[ui] < m.start()) and (ci >= len(cues) or users[ui] < cues[ci]):
+                if users[ui] >= pos:
+                    out.append(users[ui])
+                    out.append(users[ui + 1])
+                    pos = users[ui + 1]
+                ui += 2
+            elif ci < len(cues) and (m is None or cues[ci] < m.start()):
                 start, end = cues[ci], cues[ci + 1]
                 ci += 2
                 if start >= pos:
@@ -386,6 +410,26 @@ class NameFinder:
             if m is not None and m.start() < pos:
                 # (Once a search found nothing, no later one can: the text is not searched again.)
                 m = _CAP.search(s, pos) if pos < len(s) else None
+        return out
+
+    def _bare_users(self, s: str) -> list[int]:
+        """[start, end, ...] of the lower-case user names of ``s`` that stand without a cue
+        (``ratih_kumalasari``, ``kevin.wijaya``): pieces joined by "_", "." or "-", each a listed
+        name or an initial, one of them no common word (``_username``)."""
+        out: list[int] = []
+        pos = 0
+        for w in s.split():
+            if len(w) > 48 or not w[0].islower() or not ("_" in w or "." in w[:-1]):
+                continue
+            core = w.rstrip(".,;:!?)\"'")
+            dot = core.rfind(".")
+            if dot >= 0 and len(core) - dot <= 4:
+                continue  # "santoso.id", "budi.com": a domain
+            if not core.replace("_", "").replace(".", "").replace("-", "").isalpha() or not self._username(core, False):
+                continue  # digits, a path, an email or a dotted identifier
+            pos = _token_at(s, w, pos, len(core), out)
+            if pos < 0:
+                break
         return out
 
     def user_spans(self, s: str) -> list[int]:
@@ -595,6 +639,8 @@ class NameFinder:
                     b -= 1
                 if b + 1 < j and kinds[b + 1] == 1:
                     b += 1  # a capitalised word right after the listed ones: a surname in no list
+                if a > k and kinds[a - 1] == 1 and (a > 1 or not _sentence_start(s, p)):
+                    a -= 1  # and one right before them, unless it opens a sentence: a given name in no list
                 lo, hi = words[2 * a], words[2 * b + 1]
                 if not (self._allow_phrases and self._allowed_phrase(s[lo:hi])):
                     out.append(lo)
@@ -635,5 +681,6 @@ def _phrase_index() -> dict[str, frozenset[str]]:
 
 
 _NONE: frozenset[str] = frozenset()
+_NO_SPANS: list[int] = []
 #: First word of a blocked phrase -> its possible second words.
 PHRASES_SECOND: dict[str, frozenset[str]] = _phrase_index()

@@ -83,6 +83,10 @@ NAMED = [
     ("cue akun, user name", "akun desi.ratnasari dinonaktifkan", f"akun {N} dinonaktifkan"),
     ("cue CS", "CS Aulia membalas chat", f"CS {N} membalas chat"),
     ("cue Thanks", "Thanks Aulia, we received your payment", f"Thanks {N}, we received your payment"),
+    ("user name without a cue", "login ok for ratih_kumalasari from the app", f"login ok for {N} from the app"),
+    ("dotted user name without a cue", "export by api for hendra.gunawan, done", f"export by api for {N}, done"),
+    ("a given name in no list before a listed surname", "reprint approved, Oka Mahendra will pay",
+     f"reprint approved, {N} will pay"),
     ("names after an email", "budi@example.com sent by Budi", f"<redacted:email> sent by {N}"),
     ("several names", "Budi Santoso forwarded to Siti Rahayu", f"{N} forwarded to {N}"),
 ]
@@ -109,6 +113,8 @@ UNTOUCHED = [
     ("place word in a run", "Bogor Nirwana Residence brochure"),
     ("place after a greeting", "Hi Jakarta, promo spesial"),
     ("customer tier after a cue", "customer Corporate tier upgraded"),
+    ("identifiers of common words", "max_retries reached; file.size, grace_period, self.assertEqual"),
+    ("domain of a name", "santoso.id is the shop domain, budi.com too"),
     ("holiday", "Hari Raya Idul Fitri: produksi libur"),
     ("title + place", "Ibu Kota Nusantara project brochure"),
     ("city", "shipment from Surabaya to Medan"),
@@ -335,7 +341,8 @@ def test_a_title_makes_any_capitalised_word_a_name(title: str, name: str, tail: 
 
 
 @pytest.mark.parametrize("unit", ["Budi ", "by ", "Pak ", "Dear Mr. ", "a.n. ", "Budi Santoso, ", "Xy ",
-                                  "kevin.wijaya.", "A" * 50, "PT Budi ", "user budisantosobudisantoso "])
+                                  "kevin.wijaya.", "A" * 50, "PT Budi ", "user budisantosobudisantoso ",
+                                  "kevin.wijaya ", "zkevin.wijaya ", "Oka Mahendra, ", "Sinar Jaya "])
 def test_crafted_lines_cost_linear_time(unit: str) -> None:
     finder = pure_names.NameFinder(pure_names.shipped_names())
 
