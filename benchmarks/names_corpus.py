@@ -16,9 +16,15 @@ The second round (``dev2``, ``heldout2``) was written in one go before the detec
 round of changes, from templates, hard negatives and names new to the corpus, and divided at
 random between the two. Measured once before any change: ``dev2`` 91.4 % of names, 26.4 % of
 harmless lines altered; ``heldout2`` 92.9 % and 21.4 %. ``dev2`` is tuning data; ``heldout2``
-is never tuned on: only its totals are looked at (``benchmarks/names.py`` reports them by
-default), never its lines' results. The first round's lines are unchanged (the second round has
-its own seeded generator). Seeded: the file is the same at every run.
+is never tuned on: only its totals are looked at, never its lines' results. Measured once after
+the second round's changes (92.9 % of names, 7.1 % of harmless lines altered; dev2 97.8 % and
+2.4 %): the rules had fitted dev2's long tail. So a third round (``dev3``, ``heldout3``) was
+written then, before any further change, the same way; ``heldout3`` is the split the figures
+are reported on (``benchmarks/names.py``'s default), ``heldout2`` a second look. Measured once
+before the third round's changes: ``dev3`` 90.0 % of names, 7.5 % of harmless lines altered;
+``heldout3`` 86.7 % and 9.2 %. Earlier rounds'
+lines are unchanged (each round has its own seeded generator). Seeded: the file is the same at
+every run.
 
     python benchmarks/names_corpus.py
 """
@@ -323,6 +329,86 @@ FRESH_NAMES = [
 ]
 
 
+# -- the third round (dev3 / heldout3) -----------------------------------------
+# Written after heldout2 was measured once on the changed detector (92.9 % of names, 7.1 % of
+# harmless lines altered, against 97.8 % and 2.4 % on dev2: the rules fitted dev2's long tail),
+# before any further change, and divided at random like the second round.
+POOL3_POSITIVE = [
+    "{N} baru saja membayar invoice {id}", "invoice {id} lunas, dibayar {N}", "proof {id} viewed by {N} on mobile",
+    "{N} opened the payment link for {id}", "customer note from {N}: tolong dipercepat", "reminder sent to {U}",
+    "failed login for user {U}", "WA bot: pesan dari {N} diteruskan ke CS", "chat assigned to agent {F}",
+    "Selamat siang {F}, desain sudah kami revisi", "Pagi {F}, pesanan sudah dikirim",
+    "pesanan untuk Ibu {N} dikirim via JNE", "Pak {N} minta faktur pajak", "Mbak {F} sudah cek proof?",
+    "Sdri. {N} belum konfirmasi alamat", "order {id} placed by {N} (3 items)",
+    "{N} updated the shipping address on {id}", "{C} - DP 50% diterima", "refund approved for {N}",
+    "{N} wants the banner in landscape", "kurir gagal menghubungi {N}", "{N} komplain warna tidak sesuai",
+    "desainer {F} mengerjakan {id}", "tagihan atas nama {N} jatuh tempo", "nama pemesan: {N}",
+    "signed in as {U}", "{U} exported 120 orders", "dear {F}, please confirm the size",
+    "Hello {N}, your invoice is attached", "{F} asked for a discount", "{N} mengunggah 4 file desain",
+    "notes: {N} will call back tomorrow", "Halo {F}! Terima kasih sudah order",
+    "pesanan {id} diambil sendiri oleh {N}", "pickup by {N} confirmed", "Bapak {F} dari Surabaya minta katalog",
+    "{N} cancelled subscription", "Ibu {F} transfer kurang Rp 5.000", "{N} replied: OK lanjut cetak",
+    "ditandatangani {N}",
+]
+POOL3_NEGATIVE = [
+    "Sumber Alam Elektronik promo flyer", "Mitra Usaha Mandiri invoice {id}", "Jaya Makmur Sentosa paid",
+    "Cahaya Abadi Motor sticker", "Maju Bersama Sejahtera order 20 banner", "Bintang Terang lampu catalogue",
+    "Sinar Mulia Plastik label", "Indah Jaya Textile invoice", "Dunia Kertas restock", "Istana Boneka window sticker",
+    "Surya Kencana Sentosa contract", "Prima Jaya Abadi quotation", "Anugerah Jaya catering menu",
+    "Bunga Melati packaging proof", "Kembang Sari sweets label", "Dewi Fortuna lottery poster",
+    "Ratu Sari batik label", "Putra Mandiri Teknik invoice", "Sari Murni oil label", "Mekar Jaya baliho order",
+    "Segar Sari juice cup print", "Lancar Jaya ekspedisi resi", "Bumi Indah Residence brochure",
+    "Kencana Ungu paint label", "Tirta Sari spring water label", "Asri Jaya furniture catalogue",
+    "Rahayu Abadi tiket print", "Cipta Rasa menu card", "Rasa Sayang karaoke flyer", "Harum Manis mango box",
+    "Merah Putih flag order 100 pcs", "Garuda Jaya courier sticker", "Satria Muda basketball jersey",
+    "delivery to Cilandak Barat", "Pondok Labu drop point", "Cempaka Baru outlet reopened",
+    "Rawa Belong flower market banner", "Kebayoran Lama office printer", "Tanjung Priok port gate pass",
+    "Ciledug Indah shop sign", "Duren Sawit warehouse stock", "Jati Asih drop-off point", "Pulo Mas route closed",
+    "Grogol Petamburan district flyers", "Tanah Kusir pickup", "Tomang flyover banner", "Bintaro Jaya sector 9",
+    "Gading Serpong signage", "Summarecon Bekasi booth", "Cibinong branch opening",
+    "Sticker Vinyl Glossy A3", "Kertas Concorde 220 gsm", "Banner Korea 440 gsm", "Kertas Jasmine 230 gsm",
+    "Kertas Samson 90 gsm", "Tinta Dataprint refill", "Kertas Manila putih", "Kertas Ivory 310 gsm",
+    "Kertas Linen Jepang", "BC Bontax 250", "Kanvas Albatros 1 roll", "Lakban Daimaru coklat",
+    "Map Plastik Bantex", "Pulpen Standard AE7", "Spidol Snowman hitam", "Buku Tulis Kiky 38 lembar",
+    "Amplop Paperline 104", "PaperOne A4 80 gsm",
+    "Terima kasih atas kesabarannya", "Mohon ditunggu, antrean cetak penuh", "Silakan cek email untuk invoice",
+    "Order Ready To Ship", "Payment Pending Verification", "Welcome Back", "Password Changed Successfully",
+    "Session Timeout", "Invalid Coupon Code", "Free Shipping Applied", "Diskon Akhir Tahun",
+    "Spesial Hari Kemerdekaan", "Semangat Pagi tim gudang!", "Sehat Selalu untuk semua pelanggan",
+    "Indah pada waktunya", "Bagus banget hasilnya", "Cantik sekali desainnya", "Mantap, lanjut cetak",
+    "Putih semua, tinta habis?", "Merah terlalu gelap di hasil cetak", "Jaya selalu, tim CFlex!",
+    "approved by Manager Produksi", "dikirim oleh Ekspedisi Lion Parcel", "diambil dari Gudang Cikarang",
+    "diproses oleh Admin Toko", "Dear Valued Partner", "Halo Sobat CFlex", "Hi there, your order shipped",
+    "customer Umum tanpa akun", "pelanggan Reseller dapat harga khusus", "user Guest checkout",
+    "Kepada Yth. Pimpinan", "triggered by Cron job", "uploaded by Designer Team",
+    "Halo Kak, ada yang bisa dibantu?", "Dear Sir/Madam", "To: Finance Dept", "From: Noreply",
+    "resi JNE CGK1234567890", "AWB 8825123456 in transit",
+    "ERROR django.request: Internal Server Error: /api/orders/", "WARNING urllib3.connectionpool: Retrying",
+    "asyncio: Task exception was never retrieved", "OSError: [Errno 24] Too many open files",
+    "requests.exceptions.ConnectTimeout", "ImportError: cannot import name 'Image' from 'PIL'",
+    "TypeError: Object of type Decimal is not JSON serializable",
+    "AttributeError: 'NoneType' object has no attribute 'email'", "sqlite3.OperationalError: database is locked",
+    "CSRF verification failed. Request aborted.",
+    "SMTPAuthenticationError: (535, b'5.7.8 Username and Password not accepted')",
+    "php-fpm[1123]: WARNING: [pool www] child 2231 exited on signal 9",
+    "mysqld: Aborted connection 51 to db: 'cflex' user: 'app'", "redis: Background saving started by pid 4112",
+    "certbot: Congratulations! Your certificate has been saved", "ufw: [UFW BLOCK] IN=eth0 SRC=127.0.0.1",
+    "fail2ban.actions: NOTICE [sshd] Ban 127.0.0.1", "Googlebot/2.1 crawl of /products/banner",
+    "Libur Isra Miraj: Kamis", "cut-off Sabtu jam 12", "Promo Harbolnas 12.12", "Tahun Baru Islam: kantor tutup",
+]
+POOL3_NAMES = [
+    ("Eka Saputri", "Eka"), ("Rudy Hartono", "Rudy"), ("Yogi Firmansyah", "Yogi"), ("Nia Kurniasih", "Nia"),
+    ("Heru Prasetyo", "Heru"), ("Melinda Sari", "Melinda"), ("Sutrisno Hadi", "Sutrisno"), ("Ika Rahmawati", "Ika"),
+    ("Galih Ramadhan", "Galih"), ("Sekar Ayuningtyas", "Sekar"), ("Daniel Sitorus", "Daniel"),
+    ("Paulus Manik", "Paulus"), ("Rahmat Hidayat", "Rahmat"), ("Nurhayati Daulay", "Nurhayati"),
+    ("Faisal Amri", "Faisal"), ("Hamzah Alatas", "Hamzah"), ("Sandra Kusnadi", "Sandra"),
+    ("Felix Sugiarto", "Felix"), ("Linda Setiadi", "Linda"), ("Anton Sihombing", "Anton"),
+    ("Maya Salsabila", "Maya"), ("Entis Sutisna", "Entis"), ("Euis Komariah", "Euis"), ("Andreas Pardede", "Andreas"),
+    ("Michelle Lim", "Michelle"), ("Jonathan Lee", "Jonathan"), ("Emma Thompson", "Emma"), ("Ravi Kumar", "Ravi"),
+    ("Slamet Riyadi", "Slamet"), ("Aminah Nasir", "Aminah"),
+]
+
+
 def _divide(items: list[str] | list[tuple[str, str]], seed: str) -> tuple[list[object], list[object]]:
     """``items`` shuffled (seeded) and dealt alternately to dev2 and heldout2."""
     pool: list[object] = list(items)
@@ -331,10 +417,12 @@ def _divide(items: list[str] | list[tuple[str, str]], seed: str) -> tuple[list[o
 
 
 def _fresh() -> None:
-    for kind, items in (("positive", FRESH_POSITIVE), ("negative", FRESH_NEGATIVE), ("names", FRESH_NAMES)):
-        dev2, held2 = _divide(items, f"names-corpus-{kind}")
-        table = {"positive": POSITIVE, "negative": NEGATIVE, "names": NAMES}[kind]
-        table["dev2"], table["heldout2"] = dev2, held2  # type: ignore[index]
+    rounds = (("dev2", "heldout2", FRESH_POSITIVE, FRESH_NEGATIVE, FRESH_NAMES, "names-corpus"),
+              ("dev3", "heldout3", POOL3_POSITIVE, POOL3_NEGATIVE, POOL3_NAMES, "names-corpus-3"))
+    for dev, held, positive, negative, names, seed in rounds:
+        for kind, items in (("positive", positive), ("negative", negative), ("names", names)):
+            table = {"positive": POSITIVE, "negative": NEGATIVE, "names": NAMES}[kind]
+            table[dev], table[held] = _divide(items, f"{seed}-{kind}")  # type: ignore[index]
 
 
 _fresh()
@@ -380,6 +468,8 @@ def main() -> None:
     rows = lines("dev", rnd, 4) + lines("seen", rnd, 4) + lines("heldout", rnd, 4)
     rnd2 = random.Random(1602)  # the second round's own generator: the first round's lines stay as they were
     rows += lines("dev2", rnd2, 3) + lines("heldout2", rnd2, 3)
+    rnd3 = random.Random(1603)
+    rows += lines("dev3", rnd3, 3) + lines("heldout3", rnd3, 3)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     pos = sum(1 for r in rows if r["names"])
