@@ -108,6 +108,9 @@ CUES = frozenset({
     "by", "oleh", "user", "username", "from", "dari", "to", "cc", "kepada", "penerima", "pengirim", "sender",
     "recipient", "assignee", "approver", "reviewer", "author", "owner", "contact", "kontak", "atas", "a.n",
     "akun", "account", "cs", "thanks", "makasih",
+    # roles before a name ("desainer Hamzah", "kurir Budi", "agent Dewi")
+    "desainer", "designer", "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician",
+    "operator", "staff", "staf", "agent", "admin", "sebagai",
 })
 #: Cue words that are cues only with a colon ("From: Budi", not "from cache").
 COLON_CUES = frozenset({"from", "to", "cc"})
@@ -116,7 +119,9 @@ COLON_CUES = frozenset({"from", "to", "cc"})
 LOWER_CUES = frozenset({
     "by", "oleh", "user", "username", "pelanggan", "customer", "nasabah", "member", "client", "klien", "dear",
     "halo", "hallo", "hai", "hi", "hello", "yth", "kepada", "dari", "penerima", "pengirim", "pak", "bu", "bapak",
-    "ibu", "mas", "mbak", "kak", "atas", "a.n", "akun", "account", "thanks", "makasih",
+    "ibu", "mas", "mbak", "kak", "atas", "a.n", "akun", "account", "thanks", "makasih", "desainer", "designer",
+    "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician", "operator", "staff", "staf",
+    "agent", "admin", "sebagai", "as", "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
 })
 #: Titles that are titles only with their dot ("H. Ahmad", not "level H").
 DOTTED_TITLES = frozenset({"h", "hj", "tn", "nn", "ny"})
@@ -124,7 +129,13 @@ DOTTED_TITLES = frozenset({"h", "hj", "tn", "nn", "ny"})
 STRONG_CUES = frozenset({
     "dear", "halo", "hallo", "hai", "hi", "hello", "hey", "yth", "pelanggan", "customer", "nasabah", "member",
     "client", "klien", "a.n", "atas", "thanks", "makasih",
+    # greetings by the time of day ("Selamat siang Rahmat", "Pagi Budi", "Good morning Dewi")
+    "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
 })
+#: Greetings by the time of day: cues only before a capitalised name ("Selamat siang Rahmat").
+GREETING_TIMES = frozenset({"pagi", "siang", "sore", "malam", "morning", "afternoon", "evening"})
+#: Cues only after one of these words ("signed in as budi", "login as kevin"; not "such as").
+AS_AFTER = frozenset({"in", "login", "masuk"})
 #: Words after a cue that are never names ("Dear Customer", "by system", "Halo semua").
 STOP = frozenset({
     "customer", "customers", "pelanggan", "client", "klien", "member", "user", "users", "admin", "administrator",
@@ -143,7 +154,8 @@ STOP = frozenset({
     "rt", "rw", "president", "officer", "polisi", "tentara", "pegawai", "karyawan", "pemilik",
     # customer tiers after "customer" / "pelanggan" / "member"
     "corporate", "premium", "regular", "reguler", "vip", "gold", "silver", "platinum", "bronze", "business",
-    "bisnis", "personal", "retail", "prioritas", "priority",
+    "bisnis", "personal", "retail", "prioritas", "priority", "reseller", "dropshipper", "distributor", "agen",
+    "grosir", "wholesale", "eceran", "umum", "korporat", "instansi",
 })
 #: Organisation and place words: no word of a run of capitalised words that holds one is a name.
 ORG = frozenset({
@@ -166,6 +178,10 @@ ORG = frozenset({
     "express", "ekspres", "logistik", "logistics", "cargo", "travel", "tour", "tours", "printing", "percetakan",
     "digital", "media", "foundation", "association", "asosiasi", "club", "klub", "academy", "center", "centre",
     "pusat", "cabang", "branch", "republik", "republic", "negara", "kerajaan", "kingdom",
+    # kinds of product that open a product's name ("Kertas Samson", "Tinta Galaxy", "Kopi Kenangan")
+    "kertas", "tinta", "stiker", "sticker", "spanduk", "baliho", "brosur", "kalender", "undangan", "amplop",
+    "map", "buku", "kaos", "plakat", "lakban", "spidol", "pulpen", "pensil", "kanvas", "akrilik", "nota",
+    "kwitansi", "stempel", "tumbler", "mie", "bakmi", "kopi", "teh", "roti", "kue", "bakso", "sate", "nasi", "jus",
 })
 #: Lower-case words after a run of capitalised words that make it an organisation's name, the way
 #: English writes them ("Pelita Harapan school", "Mekar Sari plant nursery", "Harapan Jaya bus").
@@ -223,7 +239,9 @@ def _lower_cues(s: str) -> list[int]:
     """[start, end, ...] of the lower-case cue words of ``s`` (most texts have none)."""
     out: list[int] = []
     pos = 0
+    prev = ""
     for w in s.split():
+        last, prev = prev, w
         if len(w) > 10 or not w[0].islower():
             continue  # longer than any cue, or not lower case: no hashing
         core = w
@@ -231,6 +249,8 @@ def _lower_cues(s: str) -> list[int]:
             if len(w) < 2 or w[-1] not in ":,." or w[:-1] not in LOWER_CUES:
                 continue
             core = w[:-1]
+        if core == "as" and last not in AS_AFTER:
+            continue
         pos = _token_at(s, w, pos, len(core), out)
         if pos < 0:
             break
@@ -461,6 +481,8 @@ class NameFinder:
             p = g.end() if g is not None else end
             if p == end and p < len(s) and s[p] not in " \t":
                 return end
+            if "," in s[end:p] and low in TITLES and low not in CUES and low not in STRONG_CUES:
+                return end  # "Halo Kak, ada yang ...": a title stands right before its name
             m = _WORD.match(s, p)
             if m is None:
                 return end
@@ -474,8 +496,8 @@ class NameFinder:
         if wl in ORG:
             words = self._words(s, p, 8, True)
             return words[-1]  # "Ibu Kota Nusantara", "oleh PT Maju Jaya": the organisation's run
-        if wl in STOP or self._blocked(wl):
-            return m.end()
+        if wl in STOP or self._blocked(wl) or (low in GREETING_TIMES and w == wl):
+            return m.end()  # ("sore hari", "pagi ini": a greeting by the time of day takes capitals only)
         if w.lower() != w or title or strong:
             # Capitalised or all caps (or anything after a title): the run of name words.
             return self._context_run(s, p, title or strong, out)
@@ -545,6 +567,8 @@ class NameFinder:
                     return words[k + 1]  # "Dear Valued Customer": a phrase, not a name
                 break
             f = self.flags(wl)
+            if w == wl and f & VERY_COMMON and not f & (POPULAR | RANKED):
+                break  # "Pak ada di kantor", "sore hari": a very common word in lower case
             listed = listed or f != 0
             if wl in PARTICLES and w == wl and last >= 0:
                 continue
