@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cflexagent.compiled import BUILDS  # noqa: E402
-from cflexagent.logs.transforms import redaction  # noqa: E402
+from cflexagent.logs.transforms import build_redactor  # noqa: E402
 from cflexagent.logs.transforms.config import RedactConfig  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "data" / "names_corpus.jsonl"
@@ -131,7 +131,7 @@ def main() -> int:
     ap.add_argument("--show", action="store_true", help="print each missed name and altered line")
     ap.add_argument("--no-presidio", action="store_true")
     a = ap.parse_args()
-    red = redaction.Redactor(RedactConfig())
+    red = build_redactor("app", RedactConfig(), None, b"")  # as the agent builds it (the compiled finder too)
     builds = f"redact {BUILDS.get('redact')}, names {BUILDS.get('names')}"
     peer = None if a.no_presidio else presidio()
     if peer is None:

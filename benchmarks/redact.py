@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cflexagent.compiled import BUILDS
 from cflexagent.logs.parsers.text import compile_nginx_format, parse_nginx_access
-from cflexagent.logs.transforms import build_redactor, redaction
+from cflexagent.logs.transforms import build_redactor
 from cflexagent.logs.transforms.config import RedactConfig
 
 NAMES_CORPUS = Path(__file__).resolve().parent / "data" / "names_corpus.jsonl"
@@ -152,7 +152,9 @@ def main() -> None:
     js, ng = make_corpus(args.lines, args.pii)
     records = [orjson.loads(b) for b in js]
     texts = [b.decode() for b in js]
-    red = redaction.Redactor(RedactConfig())  # the implementation the agent runs (see compiled.py)
+    # Built as the agent builds it (build_redactor: the compiled name finder too; a bare
+    # Redactor(cfg) would get the pure-Python one).
+    red = build_redactor("app", RedactConfig(), None, b"")
     changed = sum(1 for r in records if red.redact_record(r) is not r)
     print(f"compiled code: {BUILDS['redact']}")
     print(f"corpus: {len(records)} JSON records ({changed / len(records):.0%} changed by redaction), "

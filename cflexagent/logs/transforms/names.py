@@ -90,6 +90,8 @@ _END = r"(?![\w'’@/\\(]|[\-_.:][0-9])"
 _CAP = re.compile(rf"[{_UPPER}](?<![\w'’.@/\\#$%&+\-].){_REST}" + _END)
 #: A word of any case (after a cue or a title, or the next word of a run).
 _WORD = re.compile(rf"[{_LETTER}]{_REST}{_END}")
+#: Two lower-case letters joined by "_" or ".": a text that may hold a user name without a cue.
+_JOINED = re.compile(rf"[{_LOWER}][_.][{_LOWER}]")
 #: What may stand between a cue and its name: spaces, one ":" or "=".
 _GAP = re.compile(r"[ \t]*+(?:[:=,][ \t]*+)?")
 
@@ -396,7 +398,7 @@ class NameFinder:
         """Start and end offsets of the names in ``s``, flat and in order: [start0, end0, start1, ...]."""
         out: list[int] = []
         cues = _lower_cues(s)
-        users = self._bare_users(s) if ("_" in s or "." in s) else _NO_SPANS
+        users = self._bare_users(s) if _JOINED.search(s) is not None else _NO_SPANS
         ci = ui = 0
         pos = 0
         m = _CAP.search(s)

@@ -337,7 +337,8 @@ class Redactor:
             start = spans[i]
             end = spans[i + 1]
             out.append(s[last:start])
-            out.append(self._mask("name", " ".join(s[start:end].lower().split())))
+            # (The name's normal form is only needed for its hash.)
+            out.append(self._mask("name", " ".join(s[start:end].lower().split()) if self._hash_patterns else ""))
             last = end
         out.append(s[last:])
         return "".join(out)
