@@ -10,13 +10,16 @@ What makes a name, in order of strength:
   ``Kak``, ``Sdr.``, ``Hj.``, ``Mr.``, ``Dr.`` ...): the capitalised words after it
   are a name even when they are in no list (``Ibu Sukmawati``), and so are
   lower-case words that are in the list (``pak budi``). The title stays.
-- **A cue word** (``by``, ``oleh``, ``user``, ``pelanggan``, ``customer``,
-  ``a.n.``/``atas nama``, ``Dear``, ``Halo``, ``Hi``, ``From:``/``Dari:`` ...):
+- **A cue word** (``by``, ``oleh``, ``user``, ``akun``, ``pelanggan``, ``customer``,
+  ``a.n.``/``atas nama``, ``Dear``, ``Halo``, ``Hi``, ``Thanks``, ``Selamat siang``,
+  ``From:``/``Dari:``, ``signed in as``, roles: ``desainer``, ``kurir``, ``CS`` ...):
   the next word is a name when it is in the list in any case (``oleh BUDI``,
   ``by budi``), a user-name form of listed names (``kevin.wijaya``, ``budi_s``),
   an initial glued to a listed name (``dnurhaliza``) or two glued names
   (``budisantoso``). After a greeting or an addressing cue (``Dear``, ``Halo``,
   ``a.n.``, ``pelanggan``) any capitalised word is a name (``Halo Xiaoling``).
+  Without a cue, a lower-case user name counts when each of its pieces is a listed
+  name or an initial and one is no common word (``ratih_kumalasari``).
 - **The name list** (``cflexagent/data/names.tsv``, built by
   ``packaging/build_names.py``): each entry says whether the name is also a common
   English or Indonesian word (``Made``, ``Will``, ``Indah``, ``Jaya``, ``Harapan``), one of
