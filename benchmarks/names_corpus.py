@@ -19,12 +19,14 @@ harmless lines altered; ``heldout2`` 92.9 % and 21.4 %. ``dev2`` is tuning data;
 is never tuned on: only its totals are looked at, never its lines' results. Measured once after
 the second round's changes (92.9 % of names, 7.1 % of harmless lines altered; dev2 97.8 % and
 2.4 %): the rules had fitted dev2's long tail. So a third round (``dev3``, ``heldout3``) was
-written then, before any further change, the same way; ``heldout3`` is the split the figures
-are reported on (``benchmarks/names.py``'s default), ``heldout2`` a second look. Measured once
+written then, before any further change, the same way; ``heldout3`` was the split the figures
+were reported on, ``heldout2`` a second look. Measured once
 before the third round's changes: ``dev3`` 90.0 % of names, 7.5 % of harmless lines altered;
 ``heldout3`` 86.7 % and 9.2 %. After them (the figures reported): ``heldout3`` 90.0 % of names,
 6.2 % of harmless lines altered; ``heldout2`` (its second look) 92.9 % and 7.1 %; ``dev3``
-98.3 % and 3.0 %, ``dev2`` 97.8 % and 2.4 %. Earlier rounds'
+98.3 % and 3.0 %, ``dev2`` 97.8 % and 2.4 %. A fourth round (``dev4``, ``heldout4``) was written
+then, before the fourth round's changes; measured once before them: ``dev4`` 84.1 % of names,
+3.5 % of harmless lines altered; ``heldout4`` 91.7 % and 10.7 %. Earlier rounds'
 lines are unchanged (each round has its own seeded generator). Seeded: the file is the same at
 every run.
 
@@ -411,6 +413,72 @@ POOL3_NAMES = [
 ]
 
 
+# -- the fourth round (dev4 / heldout4) ----------------------------------------
+# Written after heldout3's measurement, before the changes of the fourth round, the same way.
+POOL4_POSITIVE = [
+    "{N} invoice {id} overdue 3 days", "{N} order {id} siap kirim", "{N} menyetujui harga",
+    "{N} confirmed the pickup time", "{N} is waiting for the proof", "{N}, please check your email",
+    "{N}: revisi logo sudah OK", "{F} from marketing approved the layout", "{N} dan tim akan datang jam 3",
+    "payment from {N} matched to {id}", "new message from {N}", "assigned {id} to {N}", "chat with {N} closed",
+    "escalated by {U}", "{U} changed the price list", "login failed: {U}", "Terima kasih Bapak {N} atas pesanannya",
+    "Ibu {N} ingin desain ulang", "Kak {F}, file-nya sudah kami terima", "Mas {N} tidak di rumah, paket dititipkan",
+    "{C} CANCELLED ORDER {id}", "{C}: konfirmasi transfer", "customer: {N} <redacted:email>",
+    "pemesan {N} minta invoice PDF", "penerima paket: {N}", "a.n. {N} - Rp 150.000",
+    "Dear Mrs. {N}, your refund is processed", "Hi {N}, welcome to CFlex", "Halo {F}, pesanan kamu sudah jadi",
+    "Yth. Bapak {N}", "{N} called about {id}", "{N} has 2 unpaid invoices", "{N} belum bayar DP",
+    "{N} rated the service 4/5", "feedback {N}: pengiriman cepat", "sales {F} follow up ke pelanggan",
+    "kurir {F} sudah berangkat", "{N}'s order was split into 2 shipments", "{N} (VIP) minta prioritas",
+    "reviewed by {N} and {N2}",
+]
+POOL4_NEGATIVE = [
+    "Sumber Makmur Jaya price list", "Anugerah Abadi catalogue reprint", "Sinar Abadi Jaya contract {id}",
+    "Mulia Jaya packaging", "Cahaya Bintang event poster", "Permata Sari hijab label",
+    "Indah Permai kitchen brochure", "Sentosa Abadi paint can label", "Bintang Mas jewellery card",
+    "Karya Utama banner 4x1", "Putri Indah hijab catalogue", "Ayu Sari spa menu", "Dewi Ayu cosmetic box",
+    "Lestari Jaya minyak goreng label", "reprint for Sumber Rejeki invoice {id}",
+    "delivery to Cahaya Mulia warehouse", "quote sent to Mitra Sejati", "pesanan dari Jaya Abadi sudah dicetak",
+    "banner untuk Berkah Abadi siap", "stiker Harapan Indah dikirim", "invoice Surya Jaya belum dibayar",
+    "kirim ke Sinar Baru, Bekasi", "contract with Putra Perkasa signed", "sample for Dewi Sartika Foundation",
+    "delivery area: Kramat Jati", "kurir ke Pondok Kelapa", "alamat Cipinang Muara RT 03", "drop point Ciracas",
+    "gudang Cijantung penuh", "Bukit Duri area closed", "Menteng Atas route", "Sunter Hijau pickup",
+    "Jatinegara market stall", "Kalideres terminal poster", "Marunda port delivery",
+    "Vinyl Oracal 651 putih", "Stiker Transparan Bening", "Banner Flexi China 280", "Tinta Epson 003 hitam",
+    "Kain Satin Velvet", "Akrilik Bening 2 mm", "Kayu Jati frame", "Kaos Polo Pique", "Topi Baseball Bordir",
+    "Jersey Printing Full", "Gantungan Kunci Akrilik", "Mug Magic Hitam", "Payung Promosi Golf",
+    "Tas Spunbond Custom",
+    "Semoga sukses selalu", "Jangan lupa konfirmasi ya", "Harga sudah termasuk PPN", "Mohon transfer sebelum jam 3",
+    "Pesanan sedang dikemas", "Print Job Queued", "Low Paper Warning", "Account Verified", "Checkout Complete",
+    "Thank You For Your Order", "Happy Eid Mubarak banner", "Selamat Ulang Tahun spanduk", "Grand Launching poster",
+    "Mega Sale 11.11", "Super Deal hari ini", "Bright Future theme", "Ocean Blue invitation", "Sunny Day backdrop",
+    "Lovely Pink sticker", "Pure White card stock", "Deep Forest green tone", "Maple Leaf motif",
+    "approved by Owner", "dibuat oleh Bagian Desain", "dikirim ke Cabang Utama", "Dear Valued Member",
+    "Halo Pelanggan Setia", "Hi Guest, sign in to continue", "customer Baru dari Instagram", "user Anonymous",
+    "oleh Tim Marketing", "from Tokopedia seller center", "signed by Supervisor", "assigned to Production",
+    "Kepada Bapak/Ibu", "Dari: Admin CFlex",
+    "HTTP 500 Internal Server Error", "TimeoutError: read timed out (30 s)",
+    "ValueError: invalid color profile 'CMYK'", "gunicorn.error: WORKER TIMEOUT (pid:1234)",
+    "nginx: worker process 4411 exited on signal 11",
+    "kernel: TCP: request_sock_TCP: Possible SYN flooding on port 443", "systemd-journald: Suppressed 211 messages",
+    "apt: 12 packages can be upgraded", "chronyd: Selected source 127.0.0.1", "cflexagent: spool 31% full",
+    "redis.exceptions.TimeoutError", "psycopg2.OperationalError: SSL SYSCALL error: EOF detected",
+    "boto3: Found credentials in environment variables.", "PIL.UnidentifiedImageError: cannot identify image file",
+    "ghostscript: Error: /undefined in --showpage--", "ImageMagick: convert-im6.q16: no images defined",
+    "SKU BNR-280-KOR", "batch 2026-04-17-03 done", "ticket #4821 closed", "PO/CFX/2026/0412 approved",
+    "ref TRX20260417ABC12", "Libur Waisak hari Kamis", "closing Jumat sore", "Promo Akhir Bulan Maret",
+]
+POOL4_NAMES = [
+    ("Arif Wibowo", "Arif"), ("Bagus Prakoso", "Bagus"), ("Intan Nuraini", "Intan"), ("Hendro Saputro", "Hendro"),
+    ("Yuliana Sembiring", "Yuliana"), ("Dodi Kurniadi", "Dodi"), ("Puspita Sari", "Puspita"),
+    ("Kristian Wongso", "Kristian"), ("Rini Astuti", "Rini"), ("Agustinus Lay", "Agustinus"),
+    ("Cucu Rohaeti", "Cucu"), ("Bima Arya", "Bima"), ("Widya Lestari", "Widya"), ("Fransiska Tarigan", "Fransiska"),
+    ("Gilang Permadi", "Gilang"), ("Lutfi Maulana", "Lutfi"), ("Novita Sari", "Novita"),
+    ("Samuel Hutapea", "Samuel"), ("Wenny Tjandra", "Wenny"), ("Chandra Liman", "Chandra"),
+    ("Hana Pertiwi", "Hana"), ("Raka Aditya", "Raka"), ("Tika Maharani", "Tika"), ("George Clarke", "George"),
+    ("Olivia Chen", "Olivia"), ("Zaki Mubarak", "Zaki"), ("Ria Amelia", "Ria"), ("Endang Susilowati", "Endang"),
+    ("Taufik Ismail", "Taufik"), ("Yosua Manurung", "Yosua"),
+]
+
+
 def _divide(items: list[str] | list[tuple[str, str]], seed: str) -> tuple[list[object], list[object]]:
     """``items`` shuffled (seeded) and dealt alternately to dev2 and heldout2."""
     pool: list[object] = list(items)
@@ -420,7 +488,8 @@ def _divide(items: list[str] | list[tuple[str, str]], seed: str) -> tuple[list[o
 
 def _fresh() -> None:
     rounds = (("dev2", "heldout2", FRESH_POSITIVE, FRESH_NEGATIVE, FRESH_NAMES, "names-corpus"),
-              ("dev3", "heldout3", POOL3_POSITIVE, POOL3_NEGATIVE, POOL3_NAMES, "names-corpus-3"))
+              ("dev3", "heldout3", POOL3_POSITIVE, POOL3_NEGATIVE, POOL3_NAMES, "names-corpus-3"),
+              ("dev4", "heldout4", POOL4_POSITIVE, POOL4_NEGATIVE, POOL4_NAMES, "names-corpus-4"))
     for dev, held, positive, negative, names, seed in rounds:
         for kind, items in (("positive", positive), ("negative", negative), ("names", names)):
             table = {"positive": POSITIVE, "negative": NEGATIVE, "names": NAMES}[kind]
@@ -472,6 +541,8 @@ def main() -> None:
     rows += lines("dev2", rnd2, 3) + lines("heldout2", rnd2, 3)
     rnd3 = random.Random(1603)
     rows += lines("dev3", rnd3, 3) + lines("heldout3", rnd3, 3)
+    rnd4 = random.Random(1604)
+    rows += lines("dev4", rnd4, 3) + lines("heldout4", rnd4, 3)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     pos = sum(1 for r in rows if r["names"])
