@@ -305,6 +305,61 @@ def _title_case(word: str) -> bool:
     return True
 
 
+#: Lower-case words that follow a person as the subject of a sentence (and rarely a product):
+#: auxiliaries and common verbs of log messages. Also: English past forms ("-ed") and Indonesian
+#: active verbs ("mem-", "men-", "meng-", "meny-"), see ``_verb``.
+VERBS = frozenset({
+    "is", "was", "has", "had", "will", "would", "can", "could", "should", "wants", "needs", "asks", "says", "said",
+    "paid", "sent", "left", "made", "took", "gave", "got", "gets", "sends", "pays", "wrote", "called", "agreed",
+    "sudah", "telah", "belum", "akan", "mau", "ingin", "minta", "sedang", "masih", "tidak", "tak", "baru",
+    "bilang", "bisa", "harus", "perlu", "juga", "sempat", "pernah", "komplain", "bayar", "setuju", "transfer",
+})
+
+
+def _verb(w: str) -> bool:
+    """``w`` (lower case) reads as a verb after a subject."""
+    if w in VERBS:
+        return True
+    n = len(w)
+    if n >= 5 and w.endswith("ed"):
+        return True
+    return n >= 7 and w.startswith(("mem", "men", "meng", "meny"))
+
+
+def _next_lower(s: str, end: int) -> str:
+    """The lower-case word right after ``s[..end]`` and one space, or "" (punctuation, a capital,
+    the end of the text)."""
+    if s[end:end + 1] != " ":
+        return ""
+    m = _WORD.match(s, end + 1)
+    if m is None:
+        return ""
+    w = m.group()
+    return w if w.islower() and w.isalpha() else ""
+
+
+def _noun_after(s: str, end: int) -> bool:
+    """A lower-case word that is no verb follows ``s[..end]``."""
+    w = _next_lower(s, end)
+    return w != "" and not _verb(w)
+
+
+def _verb_after(s: str, end: int) -> bool:
+    w = _next_lower(s, end)
+    return w != "" and _verb(w)
+
+
+def _soft(kinds: list[int], flags: list[int], k: int, j: int) -> bool:
+    """The names of ``kinds[k:j]`` rest on common words only, or on one name that is no common
+    given name: what a brand or a product can be made of."""
+    listed = [i for i in range(k, j) if kinds[i] == 2 or kinds[i] == 3]
+    if not listed or any(flags[i] & EXTRA or (kinds[i] == 3 and not flags[i]) for i in listed):
+        return False  # a name the user gave, or a user name
+    if len(listed) == 1:
+        return not flags[listed[0]] & POPULAR
+    return all(flags[i] & WORD != 0 for i in listed)
+
+
 def _partner(f: int) -> bool:
     """A listed word that can stand beside another as part of a name: no common word, a common
     name ("Lestari", "Smith"), or a common word that is not a very common one ("Sari")."""
@@ -504,8 +559,19 @@ class NameFinder:
         if wl in STOP or self._blocked(wl) or (low in GREETING_TIMES and w == wl):
             return m.end()  # ("sore hari", "pagi ini": a greeting by the time of day takes capitals only)
         if w.lower() != w or title or strong:
-            # Capitalised or all caps (or anything after a title): the run of name words.
-            return self._context_run(s, p, title or strong, out)
+            # Capitalised or all caps (or anything after a title): the run of name words, and the
+            # ones joined to it ("reviewed by Ria Amelia and Hana Pertiwi").
+            e = self._context_run(s, p, title or strong, out)
+            for _ in range(3):
+                q = e + 5 if s.startswith((" and ", " dan "), e) else e + 3 if s.startswith(" & ", e) else -1
+                if q < 0 or q >= len(s) or not s[q].isupper():
+                    break
+                found = len(out)
+                e2 = self._context_run(s, q, title or strong, out)
+                if len(out) == found:
+                    break
+                e = e2
+            return e
         # Lower case after a plain cue: a listed name, a user name, an initial glued to a name.
         f = self.flags(wl)
         if ("." in w or "_" in w or "-" in w) and self._username(w, True):
@@ -656,6 +722,13 @@ class NameFinder:
                     elif second < 0:
                         second = i
             name = strong or (second >= 0 and _pair(flags[first], flags[second]))
+            if k == 0 and j == n:  # the whole run: what follows it is what follows the name
+                if name and _soft(kinds, flags, k, j) and _sentence_start(s, p) and _noun_after(s, words[-1]):
+                    name = False  # "Ayu Sari spa menu", "Misty Morning invitation": a brand opening a line
+                elif (not name and j - k == 2 and kinds[k] == 2 and flags[k] & GIVEN and kinds[k + 1] == 1
+                      and not s[words[0]:words[1]].isupper() and _verb_after(s, words[-1])):
+                    name = True  # "Cucu Rohaeti confirmed": a given name, a surname in no list, a verb
+                    kinds[k] = 3
             if name and not org_checked:
                 org_checked = True
                 if self._org_after(s, words[-1]):
