@@ -1,6 +1,6 @@
 """Write ``benchmarks/data/names_corpus.jsonl``: the labelled corpus of the ``names`` pattern.
 
-Each line: ``{"split": "dev"|"seen"|"heldout", "text": ..., "names": [...]}``, ``names`` the exact
+Each line: ``{"split": "dev"|"seen"|"heldout"|"dev2"|"heldout2", "text": ..., "names": [...]}``, ``names`` the exact
 personal names in ``text`` (empty for a hard negative). Half of the lines carry names in free
 text (English and Indonesian phrasing: titles, cue words, user names, all caps, bare names),
 half are hard negatives (places, products, companies, months, IDs, error classes, HTTP lines,
@@ -9,9 +9,30 @@ ordinary sentences that start with words that are also names).
 The splits share no template and no name. ``dev`` is what the detector was tuned on. ``seen``
 was the first held-out part: measured once (86.2 % of names caught, 3.8 % of harmless lines
 altered), then its misses were studied and the detector changed, so it is tuning data now.
-``heldout`` was written after that, before the detector was measured on it, and is never
-tuned on (``benchmarks/names.py`` reports its figures). Seeded: the file is the same at every
-run.
+``heldout`` was written after that, before the detector was measured on it (100 % of names,
+5.0 % of harmless lines altered); its misses were read, so it is tuning data now too.
+
+The second round (``dev2``, ``heldout2``) was written in one go before the detector's second
+round of changes, from templates, hard negatives and names new to the corpus, and divided at
+random between the two. Measured once before any change: ``dev2`` 91.4 % of names, 26.4 % of
+harmless lines altered; ``heldout2`` 92.9 % and 21.4 %. ``dev2`` is tuning data; ``heldout2``
+is never tuned on: only its totals are looked at, never its lines' results. Measured once after
+the second round's changes (92.9 % of names, 7.1 % of harmless lines altered; dev2 97.8 % and
+2.4 %): the rules had fitted dev2's long tail. So a third round (``dev3``, ``heldout3``) was
+written then, before any further change, the same way; ``heldout3`` was the split the figures
+were reported on, ``heldout2`` a second look. Measured once
+before the third round's changes: ``dev3`` 90.0 % of names, 7.5 % of harmless lines altered;
+``heldout3`` 86.7 % and 9.2 %. After them (the figures reported): ``heldout3`` 90.0 % of names,
+6.2 % of harmless lines altered; ``heldout2`` (its second look) 92.9 % and 7.1 %; ``dev3``
+98.3 % and 3.0 %, ``dev2`` 97.8 % and 2.4 %. A fourth round (``dev4``, ``heldout4``) was written
+then, before the fourth round's changes; measured once before them: ``dev4`` 84.1 % of names,
+3.5 % of harmless lines altered; ``heldout4`` 91.7 % and 10.7 %. After them: ``heldout4`` 88.3 %
+of names, 8.9 % of harmless lines altered (the rule for brands that open a line took two names
+followed by a noun); ``heldout3`` (second look) 90.0 % and 4.6 %; ``heldout2`` (third look)
+92.9 % and 4.8 %; ``dev4`` 90.5 % and 0.0 %, ``dev3`` 98.3 % and 1.5 %, ``dev2`` 97.8 % and 0.8 %.
+``heldout4`` is the split ``benchmarks/names.py`` reports by default. Earlier rounds'
+lines are unchanged (each round has its own seeded generator). Seeded: the file is the same at
+every run.
 
     python benchmarks/names_corpus.py
 """
@@ -164,6 +185,323 @@ NAMES = {
 }
 
 
+# -- the second round (dev2 / heldout2) ----------------------------------------
+# Written in one go, before the detector's second round of changes, then divided at random
+# (seeded) between "dev2" (tuning data: its misses may be studied) and "heldout2" (never
+# studied: only its totals are reported). Same distribution, no line in common. The hard
+# negatives lean on what the first round got wrong: Indonesian shop, brand and place names made
+# of common words that are also given names (Sinar, Jaya, Indah, Sari, Ayu, Putra, Permata ...).
+FRESH_POSITIVE = [
+    "{N} approved proof {id}", "{N} sudah menyetujui desain {id}", "proof {id} signed off by {N} at 09:12",
+    "quote {id} emailed to {N}", "{N} requested 200 extra copies of {id}", "please call {N} back about the banner size",
+    "delivery for {N} moved to Friday", "assigned designer: {N}", "comment from {N}: use the darker blue",
+    "{F} uploaded a new logo for {id}", "ticket {id} escalated to {N}", "Thanks {F}, we received your payment",
+    "account {U} locked after 5 failed logins", "login ok for {U} from the mobile app",
+    "export of {id} requested by {U}", "Penerima: {C}, Bandung", "Good morning {F}, your proof is attached",
+    "customer {N} asked for matte lamination", "{N} (customer) disputes the charge on {id}",
+    "review by {N}: colours OK", "{N} and {N2} approved the final layout",
+    "Mrs. {N} will pick up the order tomorrow", "Prof. {N} ordered 40 posters for the seminar",
+    "pesanan {id} milik {N} siap diambil", "mohon hubungi Bapak {N} untuk konfirmasi ukuran",
+    "nota {id} untuk {N} sudah dicetak", "Ibu {F} minta file dikirim lewat WhatsApp", "desain diperbaiki oleh {N}",
+    "pengirim: {N}, Bekasi", "konsumen atas nama {N} belum melunasi", "Mas {F} akan ambil banner sore ini",
+    "Mbak {F} dari bagian desain sedang cuti", "{F} minta revisi ukuran font", "sudah dibayar lunas oleh {N}",
+    "order baru dari {N}, 2 spanduk 3x1 m", "terima kasih {F}, pembayaran sudah kami terima",
+    "Yth. {N}, pesanan Anda sedang diproses", "dikonfirmasi {N} lewat telepon",
+    "{N} membatalkan order {id} karena salah ukuran", "transfer dari rekening {C} sudah masuk",
+    "Bu {F} komplain hasil cetak buram", "akun {U} dinonaktifkan admin", "file dari {U} gagal diunggah",
+    "CS {F} membalas chat pelanggan", "Sdr. {N} tidak bisa dihubungi", "{N} left the proof unapproved for 3 days",
+    "invoice {id} is addressed to {N}", "payment reminder #2 for {N}",
+    "note: {N} prefers pickup at the Bekasi office", "contact person {N}, ext. 204", "PIC: {N}",
+    "reprint approved, {N} will pay the difference", "draft {id} shared with {N} and {N2}",
+    "ulasan dari {N}: hasil cetak bagus", "Kak {F}, ukuran file maksimal 50 MB ya",
+    "Hi {F}! Your stickers shipped today", "{N} menambahkan catatan pada {id}",
+    "pesanan atas nama {C} dibatalkan", "password changed by {U}", "Pak {F} sudah konfirmasi via telepon",
+    "nama penerima {N}, alamat di catatan", "kiriman {id} diterima {N}",
+]
+FRESH_NEGATIVE = [
+    # shops, brands and companies made of common words (many of them also given names)
+    "Toko Sumber Makmur order 500 kantong plastik", "UD Sinar Terang restock tinta eco solvent",
+    "Apotek Sehat Sentosa label obat dicetak", "Bengkel Jaya Motor spanduk 2x1 m",
+    "Salon Cantik Ayu price list printed", "Percetakan Mulia Abadi subcontract job {id}",
+    "Rumah Makan Sederhana menu reprint",
+    "Kopi Kenangan cup sleeve proof", "Es Teh Indonesia banner order", "Sari Roti packaging proof v3",
+    "Mie Sedaap carton label approved", "Wardah sticker sheet sent to print", "Indah Logistik pickup delayed",
+    "Cahaya Baru lighting catalogue 24 pages", "Bintang Timur bus ticket print run", "Setia Budi branch flyer",
+    "Putra Jaya Transport invoice {id}", "Karya Mandiri Sejahtera paid by transfer",
+    "Berkah Jaya Abadi minta penawaran",
+    "Sentosa Makmur restock kertas", "Maju Jaya Elektronik price tags", "Citra Kencana mug print 50 pcs",
+    "Permata Bunda kindergarten poster", "Intan Permata jewellery box labels", "Mulia Keramik catalogue proof",
+    "Sinar Harapan Plastik stiker kemasan", "Dewi Sri rice sack label", "Bunga Rampai anthology cover",
+    "Anggrek Bulan florist card", "Melati Indah laundry price list", "Cempaka Wangi soap wrapper",
+    "Kenanga Sari catering menu", "Mutiara Hitam seafood banner", "Batik Keris shopping bag print",
+    "Matahari Department Store voucher printed", "Alam Sutera showroom backdrop",
+    "Rejeki Lancar travel agent brochure", "Agung Sedayu Group site hoarding", "Surya Abadi Sentosa invoice overdue",
+    "Gemilang Jaya Sakti stamp order", "Puspa Sari gift shop label", "Wangi Harum parfum sticker",
+    "Hidup Baru furniture flyer", "Sumber Rezeki packaging reorder", "Ayu Lestari bakery box print",
+    "Mekar Sari plant nursery signage", "Cipta Karya Mandiri project board", "Budi Luhur campus banner",
+    "Toko Buku Gramedia order 300 bookmarks", "Indomaret price tag batch", "Alfamart promo wobbler",
+    "Kimia Farma prescription labels", "Bakmi GM menu reprint", "Solaria table tent cards",
+    "Harapan Jaya bus schedule poster", "Bumi Asih orphanage calendar", "Pelita Harapan school yearbook",
+    "Tunas Muda football club jersey print", "Putri Ayu boutique hang tags", "Bunda Kasih daycare flyer",
+    "Kasih Ibu hospital signage", "Cinta Alam outdoor store banner", "Damai Sejahtera church bulletin",
+    "Tirta Mas water gallon label", "Segar Jaya fruit stall banner",
+    # places
+    "pickup point Kelapa Gading, Jakarta Utara", "outlet Tanah Abang buka jam 8", "kirim ke Cempaka Putih Timur",
+    "gudang Kebon Jeruk penuh", "cabang Harapan Indah closed on Sunday", "Pondok Indah Mall booth banner",
+    "Bumi Serpong Damai sales office poster", "Sunter Agung pickup rescheduled", "Kemayoran expo booth 3x3",
+    "Pasar Minggu delivery route", "Lenteng Agung warehouse inventory", "Tebet Barat signage order",
+    "Gambir station poster", "Ciputat courier delayed", "Depok Baru flyers distributed", "Sawangan area sold out",
+    "Bogor Nirwana Residence brochure", "Cibubur Junction banner", "Jatiwaringin outlet reopened",
+    "Karang Tengah office move", "Sukamaju village poster", "Pulo Gadung bus terminal poster",
+    "Mangga Dua shop sticker", "Glodok electronics flyer", "Ragunan zoo map reprint", "Kota Wisata Cibubur banner",
+    "Lippo Karawaci mall directory", "Setiabudi One building signage", "Menteng Dalam delivery done",
+    # products
+    "Kertas HVS 70 gram stok tinggal 12 rim", "Vinyl Ritrama glossy 1 roll masuk", "Sticker Chromo A3+ habis",
+    "Art Carton 260 gsm price updated", "Banner Frontlite 280 gsm restocked", "Canon imagePROGRAF TM-300 paper jam",
+    "Roland VersaCAMM head cleaning done", "Mimaki JV150 print head alarm", "Tinta Galaxy eco solvent 1 liter",
+    "Luster Photo Paper 260 gsm", "Duplex 350 box die-cut ready", "Kalender Meja 2027 template",
+    "Undangan Pernikahan Rustic Gold preview", "Stiker Vinyl Transparan cutting", "Kartu Nama Premium 2 sisi",
+    "Brosur Lipat Tiga A4", "Mug Putih Sublim 11 oz", "Kaos Cotton Combed 30s hitam", "Tote Bag Kanvas natural",
+    "Plakat Akrilik 3 mm", "Nota NCR Rangkap 3", "Map Folder Laminasi Doff", "X-Banner Standing 60x160",
+    "Roll Up Banner Premium", "ID Card PVC + Lanyard", "Amplop Coklat Jaya 110", "Buku Yasin Hard Cover",
+    "Pin Peniti 58 mm",
+    # ordinary sentences, titles and UI texts
+    "Mohon maaf, mesin sedang maintenance", "Selamat datang di portal pelanggan", "Semoga harimu menyenangkan",
+    "Happy Birthday banner template", "Grand Opening spanduk 5x1 m", "Best Seller badge added to product page",
+    "Harga Spesial untuk member", "Dengan hormat, kami informasikan jadwal libur", "Bisa dikirim besok pagi?",
+    "Pesanan sudah dikemas dan siap kirim", "Ayo pesan sekarang, diskon berakhir Minggu",
+    "Indah sekali warnanya, terima kasih", "Lestari alam kita, kurangi plastik", "Sukses selalu untuk tim produksi",
+    "Cepat, murah, berkualitas", "Gratis ongkir ke seluruh Jabodetabek", "Baru saja restart service",
+    "Mulai besok jam kerja 08.00-17.00", "Tolong cek ulang ukuran file", "Harap tunggu, file sedang diunggah",
+    "Print Ready", "Awaiting Customer Approval", "Proof Sent", "Payment Received", "Low Ink Warning",
+    "Queue Cleared", "New Message", "Ready For Pickup", "Order Cancelled By Customer",
+    "Faith Hope Love wall decal", "Joy To The World card", "Sweet Home sign board", "Royal Blue ink cartridge",
+    "Ruby Red vinyl", "Ivory White paper 120 gsm", "Golden Hour photo backdrop", "Jade Green sticker",
+    "Amber Glow candle label", "Rose Gold foil stamping", "Crystal Clear laminate", "Victory Day banner",
+    "Hope Street Cafe menu", "Hunter Green card stock", "Sandy Beach backdrop", "Misty Morning invitation theme",
+    # cue words before what is not a name
+    "approved by Finance", "uploaded by Admin Gudang", "sent to Warehouse Bekasi", "dibuat oleh Sistem",
+    "dicetak oleh Tim Produksi", "dikirim dari Gudang Utama", "Dear Partner, your commission report is ready",
+    "Halo Kakak, ada promo baru", "Hi Team, deploy at 17:00", "Kepada Yth. Bapak/Ibu Pelanggan",
+    "customer Corporate tier upgraded", "user Premium plan renewed", "picked up by Gojek courier",
+    "dikirim oleh Kurir JNE", "imported from Shopee marketplace", "Dari: Marketing", "To: Accounting",
+    "signed by Direktur Utama", "diterima oleh Resepsionis", "Hello World test print",
+    "pelanggan Baru dapat diskon 10%", "pelanggan Setia bulan ini: 12 orang", "oleh karena itu jadwal mundur",
+    "by the way the proof is ready", "Halo Bandung! Cabang baru sudah buka", "Hi Jakarta, promo spesial",
+    # IDs, numbers, error classes, system lines, user agents
+    "INV/2026/04/00123 generated", "SKU BNR-FL-280 out of stock",
+    "PermissionError: [Errno 13] Permission denied: '/srv/cflex/uploads'",
+    "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)",
+    "sqlalchemy.exc.OperationalError: could not connect to server",
+    "ConnectionResetError: [Errno 104] Connection reset by peer",
+    "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 0", "MemoryError while rasterising {id}",
+    "BrokenPipeError in stream writer",
+    "django.db.utils.IntegrityError: duplicate key value violates unique constraint",
+    "redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379",
+    "PIL.Image.DecompressionBombError: image size exceeds limit", "ghostscript: Unrecoverable error, exit code 1",
+    "celery.exceptions.SoftTimeLimitExceeded in render_pdf", "botocore.exceptions.ClientError: AccessDenied",
+    "httpx.ReadTimeout after 30.0 s", "NotImplementedError: CMYK TIFF", "KeyboardInterrupt received, shutting down",
+    "ssl.SSLCertVerificationError: certificate has expired", "psycopg2.errors.UniqueViolation on orders_pkey",
+    "build 20260411.3 deployed", "commit 4f9a2c1 merged", "nomor order 2026041100123", "VA 8808123456789012 expired",
+    "kode booking ABX7Q2", "paket 2 dari 5 dikirim", "HTTP/2 200 in 38 ms",
+    "GET /api/products?category=banner&page=3 200", "POST /webhook/midtrans 200 12ms", "worker-7 heartbeat missed",
+    "disk /dev/sda1 at 91%", "uvicorn.error: Application startup complete.",
+    "gunicorn[2211]: Booting worker with pid: 2230", "postfix/smtp[3321]: connect to mx.example.com timed out",
+    "dockerd: container cflex-api restarted (exit 137)",
+    "kernel: EXT4-fs warning (device sda1): ext4_dx_add_entry: Directory index full",
+    "systemd[1]: cflex-worker.service: Main process exited, code=killed",
+    "logrotate: rotated /var/log/nginx/access.log", "CRON[9921]: (www-data) CMD (php artisan schedule:run)",
+    "sudo: deploy : TTY=pts/0 ; PWD=/srv ; USER=root ; COMMAND=/bin/systemctl restart nginx",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "Dalvik/2.1.0 (Linux; U; Android 13; SM-A145F Build/TP1A.220624.014)", "WhatsApp/2.24.6.77 A",
+    "okhttp/4.12.0", "TLSv1.3 handshake ok", "Let's Encrypt renewal succeeded for cflex.example",
+    "Laravel queue: Processed App\\Jobs\\SendInvoice", "App\\Models\\Order not found",
+    # calendar
+    "Jadwal libur Nyepi: Kamis 19 Maret", "Promo Ramadan mulai 1 Maret", "cut-off Jumat 15:00",
+    "Tuesday batch closed at 18:00",
+]
+FRESH_NAMES = [
+    ("Dimas Prasetya", "Dimas"), ("Fajar Nugroho", "Fajar"), ("Ayu Puspitasari", "Ayu"), ("Gede Wiratama", "Gede"),
+    ("Maruli Simatupang", "Maruli"), ("Dadang Suhendar", "Dadang"), ("Rosmawati Tambunan", "Rosmawati"),
+    ("Febri Hasibuan", "Febri"), ("Irfan Hakim", "Irfan"), ("Desi Ratnasari", "Desi"),
+    ("Stefanus Gunadi", "Stefanus"), ("Lukas Tanoto", "Lukas"), ("Oei Siu Lan", "Siu Lan"),
+    ("Syarifah Fadhilah", "Syarifah"), ("Zainal Arifin", "Zainal"), ("Hendrik Pattinama", "Hendrik"),
+    ("Yohana Kristiani", "Yohana"), ("Bayu Saputra", "Bayu"), ("Annisa Rahmah", "Annisa"),
+    ("Rangga Permana", "Rangga"), ("Tri Wulandari", "Tri"), ("Agung Wicaksono", "Agung"), ("Jessica Tan", "Jessica"),
+    ("Robert Wilson", "Robert"), ("Priya Sharma", "Priya"), ("Thomas Becker", "Thomas"),
+    ("Sinta Marpaung", "Sinta"), ("Hadi Susilo", "Hadi"), ("Oka Mahendra", "Oka"), ("Ratih Kumalasari", "Ratih"),
+    ("Wawan Hermansyah", "Wawan"), ("Ningsih Maryati", "Ningsih"), ("Iwan Kurnia", "Iwan"),
+    ("Aulia Safitri", "Aulia"), ("Benny Kusuma", "Benny"), ("Citra Anggraini", "Citra"),
+    ("Nengah Sudiarta", "Nengah"), ("Muhammad Rizal", "Rizal"), ("Kurniawati Siahaan", "Kurniawati"),
+    ("Vincent Sutanto", "Vincent"),
+]
+
+
+# -- the third round (dev3 / heldout3) -----------------------------------------
+# Written after heldout2 was measured once on the changed detector (92.9 % of names, 7.1 % of
+# harmless lines altered, against 97.8 % and 2.4 % on dev2: the rules fitted dev2's long tail),
+# before any further change, and divided at random like the second round.
+POOL3_POSITIVE = [
+    "{N} baru saja membayar invoice {id}", "invoice {id} lunas, dibayar {N}", "proof {id} viewed by {N} on mobile",
+    "{N} opened the payment link for {id}", "customer note from {N}: tolong dipercepat", "reminder sent to {U}",
+    "failed login for user {U}", "WA bot: pesan dari {N} diteruskan ke CS", "chat assigned to agent {F}",
+    "Selamat siang {F}, desain sudah kami revisi", "Pagi {F}, pesanan sudah dikirim",
+    "pesanan untuk Ibu {N} dikirim via JNE", "Pak {N} minta faktur pajak", "Mbak {F} sudah cek proof?",
+    "Sdri. {N} belum konfirmasi alamat", "order {id} placed by {N} (3 items)",
+    "{N} updated the shipping address on {id}", "{C} - DP 50% diterima", "refund approved for {N}",
+    "{N} wants the banner in landscape", "kurir gagal menghubungi {N}", "{N} komplain warna tidak sesuai",
+    "desainer {F} mengerjakan {id}", "tagihan atas nama {N} jatuh tempo", "nama pemesan: {N}",
+    "signed in as {U}", "{U} exported 120 orders", "dear {F}, please confirm the size",
+    "Hello {N}, your invoice is attached", "{F} asked for a discount", "{N} mengunggah 4 file desain",
+    "notes: {N} will call back tomorrow", "Halo {F}! Terima kasih sudah order",
+    "pesanan {id} diambil sendiri oleh {N}", "pickup by {N} confirmed", "Bapak {F} dari Surabaya minta katalog",
+    "{N} cancelled subscription", "Ibu {F} transfer kurang Rp 5.000", "{N} replied: OK lanjut cetak",
+    "ditandatangani {N}",
+]
+POOL3_NEGATIVE = [
+    "Sumber Alam Elektronik promo flyer", "Mitra Usaha Mandiri invoice {id}", "Jaya Makmur Sentosa paid",
+    "Cahaya Abadi Motor sticker", "Maju Bersama Sejahtera order 20 banner", "Bintang Terang lampu catalogue",
+    "Sinar Mulia Plastik label", "Indah Jaya Textile invoice", "Dunia Kertas restock", "Istana Boneka window sticker",
+    "Surya Kencana Sentosa contract", "Prima Jaya Abadi quotation", "Anugerah Jaya catering menu",
+    "Bunga Melati packaging proof", "Kembang Sari sweets label", "Dewi Fortuna lottery poster",
+    "Ratu Sari batik label", "Putra Mandiri Teknik invoice", "Sari Murni oil label", "Mekar Jaya baliho order",
+    "Segar Sari juice cup print", "Lancar Jaya ekspedisi resi", "Bumi Indah Residence brochure",
+    "Kencana Ungu paint label", "Tirta Sari spring water label", "Asri Jaya furniture catalogue",
+    "Rahayu Abadi tiket print", "Cipta Rasa menu card", "Rasa Sayang karaoke flyer", "Harum Manis mango box",
+    "Merah Putih flag order 100 pcs", "Garuda Jaya courier sticker", "Satria Muda basketball jersey",
+    "delivery to Cilandak Barat", "Pondok Labu drop point", "Cempaka Baru outlet reopened",
+    "Rawa Belong flower market banner", "Kebayoran Lama office printer", "Tanjung Priok port gate pass",
+    "Ciledug Indah shop sign", "Duren Sawit warehouse stock", "Jati Asih drop-off point", "Pulo Mas route closed",
+    "Grogol Petamburan district flyers", "Tanah Kusir pickup", "Tomang flyover banner", "Bintaro Jaya sector 9",
+    "Gading Serpong signage", "Summarecon Bekasi booth", "Cibinong branch opening",
+    "Sticker Vinyl Glossy A3", "Kertas Concorde 220 gsm", "Banner Korea 440 gsm", "Kertas Jasmine 230 gsm",
+    "Kertas Samson 90 gsm", "Tinta Dataprint refill", "Kertas Manila putih", "Kertas Ivory 310 gsm",
+    "Kertas Linen Jepang", "BC Bontax 250", "Kanvas Albatros 1 roll", "Lakban Daimaru coklat",
+    "Map Plastik Bantex", "Pulpen Standard AE7", "Spidol Snowman hitam", "Buku Tulis Kiky 38 lembar",
+    "Amplop Paperline 104", "PaperOne A4 80 gsm",
+    "Terima kasih atas kesabarannya", "Mohon ditunggu, antrean cetak penuh", "Silakan cek email untuk invoice",
+    "Order Ready To Ship", "Payment Pending Verification", "Welcome Back", "Password Changed Successfully",
+    "Session Timeout", "Invalid Coupon Code", "Free Shipping Applied", "Diskon Akhir Tahun",
+    "Spesial Hari Kemerdekaan", "Semangat Pagi tim gudang!", "Sehat Selalu untuk semua pelanggan",
+    "Indah pada waktunya", "Bagus banget hasilnya", "Cantik sekali desainnya", "Mantap, lanjut cetak",
+    "Putih semua, tinta habis?", "Merah terlalu gelap di hasil cetak", "Jaya selalu, tim CFlex!",
+    "approved by Manager Produksi", "dikirim oleh Ekspedisi Lion Parcel", "diambil dari Gudang Cikarang",
+    "diproses oleh Admin Toko", "Dear Valued Partner", "Halo Sobat CFlex", "Hi there, your order shipped",
+    "customer Umum tanpa akun", "pelanggan Reseller dapat harga khusus", "user Guest checkout",
+    "Kepada Yth. Pimpinan", "triggered by Cron job", "uploaded by Designer Team",
+    "Halo Kak, ada yang bisa dibantu?", "Dear Sir/Madam", "To: Finance Dept", "From: Noreply",
+    "resi JNE CGK1234567890", "AWB 8825123456 in transit",
+    "ERROR django.request: Internal Server Error: /api/orders/", "WARNING urllib3.connectionpool: Retrying",
+    "asyncio: Task exception was never retrieved", "OSError: [Errno 24] Too many open files",
+    "requests.exceptions.ConnectTimeout", "ImportError: cannot import name 'Image' from 'PIL'",
+    "TypeError: Object of type Decimal is not JSON serializable",
+    "AttributeError: 'NoneType' object has no attribute 'email'", "sqlite3.OperationalError: database is locked",
+    "CSRF verification failed. Request aborted.",
+    "SMTPAuthenticationError: (535, b'5.7.8 Username and Password not accepted')",
+    "php-fpm[1123]: WARNING: [pool www] child 2231 exited on signal 9",
+    "mysqld: Aborted connection 51 to db: 'cflex' user: 'app'", "redis: Background saving started by pid 4112",
+    "certbot: Congratulations! Your certificate has been saved", "ufw: [UFW BLOCK] IN=eth0 SRC=127.0.0.1",
+    "fail2ban.actions: NOTICE [sshd] Ban 127.0.0.1", "Googlebot/2.1 crawl of /products/banner",
+    "Libur Isra Miraj: Kamis", "cut-off Sabtu jam 12", "Promo Harbolnas 12.12", "Tahun Baru Islam: kantor tutup",
+]
+POOL3_NAMES = [
+    ("Eka Saputri", "Eka"), ("Rudy Hartono", "Rudy"), ("Yogi Firmansyah", "Yogi"), ("Nia Kurniasih", "Nia"),
+    ("Heru Prasetyo", "Heru"), ("Melinda Sari", "Melinda"), ("Sutrisno Hadi", "Sutrisno"), ("Ika Rahmawati", "Ika"),
+    ("Galih Ramadhan", "Galih"), ("Sekar Ayuningtyas", "Sekar"), ("Daniel Sitorus", "Daniel"),
+    ("Paulus Manik", "Paulus"), ("Rahmat Hidayat", "Rahmat"), ("Nurhayati Daulay", "Nurhayati"),
+    ("Faisal Amri", "Faisal"), ("Hamzah Alatas", "Hamzah"), ("Sandra Kusnadi", "Sandra"),
+    ("Felix Sugiarto", "Felix"), ("Linda Setiadi", "Linda"), ("Anton Sihombing", "Anton"),
+    ("Maya Salsabila", "Maya"), ("Entis Sutisna", "Entis"), ("Euis Komariah", "Euis"), ("Andreas Pardede", "Andreas"),
+    ("Michelle Lim", "Michelle"), ("Jonathan Lee", "Jonathan"), ("Emma Thompson", "Emma"), ("Ravi Kumar", "Ravi"),
+    ("Slamet Riyadi", "Slamet"), ("Aminah Nasir", "Aminah"),
+]
+
+
+# -- the fourth round (dev4 / heldout4) ----------------------------------------
+# Written after heldout3's measurement, before the changes of the fourth round, the same way.
+POOL4_POSITIVE = [
+    "{N} invoice {id} overdue 3 days", "{N} order {id} siap kirim", "{N} menyetujui harga",
+    "{N} confirmed the pickup time", "{N} is waiting for the proof", "{N}, please check your email",
+    "{N}: revisi logo sudah OK", "{F} from marketing approved the layout", "{N} dan tim akan datang jam 3",
+    "payment from {N} matched to {id}", "new message from {N}", "assigned {id} to {N}", "chat with {N} closed",
+    "escalated by {U}", "{U} changed the price list", "login failed: {U}", "Terima kasih Bapak {N} atas pesanannya",
+    "Ibu {N} ingin desain ulang", "Kak {F}, file-nya sudah kami terima", "Mas {N} tidak di rumah, paket dititipkan",
+    "{C} CANCELLED ORDER {id}", "{C}: konfirmasi transfer", "customer: {N} <redacted:email>",
+    "pemesan {N} minta invoice PDF", "penerima paket: {N}", "a.n. {N} - Rp 150.000",
+    "Dear Mrs. {N}, your refund is processed", "Hi {N}, welcome to CFlex", "Halo {F}, pesanan kamu sudah jadi",
+    "Yth. Bapak {N}", "{N} called about {id}", "{N} has 2 unpaid invoices", "{N} belum bayar DP",
+    "{N} rated the service 4/5", "feedback {N}: pengiriman cepat", "sales {F} follow up ke pelanggan",
+    "kurir {F} sudah berangkat", "{N}'s order was split into 2 shipments", "{N} (VIP) minta prioritas",
+    "reviewed by {N} and {N2}",
+]
+POOL4_NEGATIVE = [
+    "Sumber Makmur Jaya price list", "Anugerah Abadi catalogue reprint", "Sinar Abadi Jaya contract {id}",
+    "Mulia Jaya packaging", "Cahaya Bintang event poster", "Permata Sari hijab label",
+    "Indah Permai kitchen brochure", "Sentosa Abadi paint can label", "Bintang Mas jewellery card",
+    "Karya Utama banner 4x1", "Putri Indah hijab catalogue", "Ayu Sari spa menu", "Dewi Ayu cosmetic box",
+    "Lestari Jaya minyak goreng label", "reprint for Sumber Rejeki invoice {id}",
+    "delivery to Cahaya Mulia warehouse", "quote sent to Mitra Sejati", "pesanan dari Jaya Abadi sudah dicetak",
+    "banner untuk Berkah Abadi siap", "stiker Harapan Indah dikirim", "invoice Surya Jaya belum dibayar",
+    "kirim ke Sinar Baru, Bekasi", "contract with Putra Perkasa signed", "sample for Dewi Sartika Foundation",
+    "delivery area: Kramat Jati", "kurir ke Pondok Kelapa", "alamat Cipinang Muara RT 03", "drop point Ciracas",
+    "gudang Cijantung penuh", "Bukit Duri area closed", "Menteng Atas route", "Sunter Hijau pickup",
+    "Jatinegara market stall", "Kalideres terminal poster", "Marunda port delivery",
+    "Vinyl Oracal 651 putih", "Stiker Transparan Bening", "Banner Flexi China 280", "Tinta Epson 003 hitam",
+    "Kain Satin Velvet", "Akrilik Bening 2 mm", "Kayu Jati frame", "Kaos Polo Pique", "Topi Baseball Bordir",
+    "Jersey Printing Full", "Gantungan Kunci Akrilik", "Mug Magic Hitam", "Payung Promosi Golf",
+    "Tas Spunbond Custom",
+    "Semoga sukses selalu", "Jangan lupa konfirmasi ya", "Harga sudah termasuk PPN", "Mohon transfer sebelum jam 3",
+    "Pesanan sedang dikemas", "Print Job Queued", "Low Paper Warning", "Account Verified", "Checkout Complete",
+    "Thank You For Your Order", "Happy Eid Mubarak banner", "Selamat Ulang Tahun spanduk", "Grand Launching poster",
+    "Mega Sale 11.11", "Super Deal hari ini", "Bright Future theme", "Ocean Blue invitation", "Sunny Day backdrop",
+    "Lovely Pink sticker", "Pure White card stock", "Deep Forest green tone", "Maple Leaf motif",
+    "approved by Owner", "dibuat oleh Bagian Desain", "dikirim ke Cabang Utama", "Dear Valued Member",
+    "Halo Pelanggan Setia", "Hi Guest, sign in to continue", "customer Baru dari Instagram", "user Anonymous",
+    "oleh Tim Marketing", "from Tokopedia seller center", "signed by Supervisor", "assigned to Production",
+    "Kepada Bapak/Ibu", "Dari: Admin CFlex",
+    "HTTP 500 Internal Server Error", "TimeoutError: read timed out (30 s)",
+    "ValueError: invalid color profile 'CMYK'", "gunicorn.error: WORKER TIMEOUT (pid:1234)",
+    "nginx: worker process 4411 exited on signal 11",
+    "kernel: TCP: request_sock_TCP: Possible SYN flooding on port 443", "systemd-journald: Suppressed 211 messages",
+    "apt: 12 packages can be upgraded", "chronyd: Selected source 127.0.0.1", "cflexagent: spool 31% full",
+    "redis.exceptions.TimeoutError", "psycopg2.OperationalError: SSL SYSCALL error: EOF detected",
+    "boto3: Found credentials in environment variables.", "PIL.UnidentifiedImageError: cannot identify image file",
+    "ghostscript: Error: /undefined in --showpage--", "ImageMagick: convert-im6.q16: no images defined",
+    "SKU BNR-280-KOR", "batch 2026-04-17-03 done", "ticket #4821 closed", "PO/CFX/2026/0412 approved",
+    "ref TRX20260417ABC12", "Libur Waisak hari Kamis", "closing Jumat sore", "Promo Akhir Bulan Maret",
+]
+POOL4_NAMES = [
+    ("Arif Wibowo", "Arif"), ("Bagus Prakoso", "Bagus"), ("Intan Nuraini", "Intan"), ("Hendro Saputro", "Hendro"),
+    ("Yuliana Sembiring", "Yuliana"), ("Dodi Kurniadi", "Dodi"), ("Puspita Sari", "Puspita"),
+    ("Kristian Wongso", "Kristian"), ("Rini Astuti", "Rini"), ("Agustinus Lay", "Agustinus"),
+    ("Cucu Rohaeti", "Cucu"), ("Bima Arya", "Bima"), ("Widya Lestari", "Widya"), ("Fransiska Tarigan", "Fransiska"),
+    ("Gilang Permadi", "Gilang"), ("Lutfi Maulana", "Lutfi"), ("Novita Sari", "Novita"),
+    ("Samuel Hutapea", "Samuel"), ("Wenny Tjandra", "Wenny"), ("Chandra Liman", "Chandra"),
+    ("Hana Pertiwi", "Hana"), ("Raka Aditya", "Raka"), ("Tika Maharani", "Tika"), ("George Clarke", "George"),
+    ("Olivia Chen", "Olivia"), ("Zaki Mubarak", "Zaki"), ("Ria Amelia", "Ria"), ("Endang Susilowati", "Endang"),
+    ("Taufik Ismail", "Taufik"), ("Yosua Manurung", "Yosua"),
+]
+
+
+def _divide(items: list[str] | list[tuple[str, str]], seed: str) -> tuple[list[object], list[object]]:
+    """``items`` shuffled (seeded) and dealt alternately to dev2 and heldout2."""
+    pool: list[object] = list(items)
+    random.Random(seed).shuffle(pool)
+    return pool[0::2], pool[1::2]
+
+
+def _fresh() -> None:
+    rounds = (("dev2", "heldout2", FRESH_POSITIVE, FRESH_NEGATIVE, FRESH_NAMES, "names-corpus"),
+              ("dev3", "heldout3", POOL3_POSITIVE, POOL3_NEGATIVE, POOL3_NAMES, "names-corpus-3"),
+              ("dev4", "heldout4", POOL4_POSITIVE, POOL4_NEGATIVE, POOL4_NAMES, "names-corpus-4"))
+    for dev, held, positive, negative, names, seed in rounds:
+        for kind, items in (("positive", positive), ("negative", negative), ("names", names)):
+            table = {"positive": POSITIVE, "negative": NEGATIVE, "names": NAMES}[kind]
+            table[dev], table[held] = _divide(items, f"{seed}-{kind}")  # type: ignore[index]
+
+
+_fresh()
+
 def username(rnd: random.Random, full: str) -> str:
     parts = full.lower().split()
     return rnd.choice([f"{parts[0]}.{parts[-1]}", f"{parts[0][0]}{parts[-1]}", f"{parts[0]}_{parts[-1]}"])
@@ -179,6 +517,9 @@ def lines(split: str, rnd: random.Random, per_template: int) -> list[dict[str, o
     for tpl in POSITIVE[split]:
         for _ in range(per_template):
             full, first = rnd.choice(NAMES[split])
+            shown2 = ""
+            if "{N2}" in tpl:
+                shown2 = rnd.choice([n for n, _ in NAMES[split] if n != full])
             if "{U}" in tpl:
                 shown = username(rnd, full)
             elif "{C}" in tpl:
@@ -187,8 +528,10 @@ def lines(split: str, rnd: random.Random, per_template: int) -> list[dict[str, o
                 shown = first
             else:
                 shown = full
-            text = tpl.replace("{N}", shown).replace("{F}", shown).replace("{U}", shown).replace("{C}", shown)
-            out.append({"split": split, "text": text.replace("{id}", order_id(rnd)), "names": [shown]})
+            text = (tpl.replace("{N2}", shown2).replace("{N}", shown).replace("{F}", shown).replace("{U}", shown)
+                    .replace("{C}", shown))
+            out.append({"split": split, "text": text.replace("{id}", order_id(rnd)),
+                        "names": [shown, shown2] if shown2 else [shown]})
     for tpl in NEGATIVE[split]:
         for _ in range(per_template if "{id}" in tpl else 1):  # no duplicate lines
             out.append({"split": split, "text": tpl.replace("{id}", order_id(rnd)), "names": []})
@@ -198,6 +541,12 @@ def lines(split: str, rnd: random.Random, per_template: int) -> list[dict[str, o
 def main() -> None:
     rnd = random.Random(16)
     rows = lines("dev", rnd, 4) + lines("seen", rnd, 4) + lines("heldout", rnd, 4)
+    rnd2 = random.Random(1602)  # the second round's own generator: the first round's lines stay as they were
+    rows += lines("dev2", rnd2, 3) + lines("heldout2", rnd2, 3)
+    rnd3 = random.Random(1603)
+    rows += lines("dev3", rnd3, 3) + lines("heldout3", rnd3, 3)
+    rnd4 = random.Random(1604)
+    rows += lines("dev4", rnd4, 3) + lines("heldout4", rnd4, 3)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     pos = sum(1 for r in rows if r["names"])

@@ -9,22 +9,29 @@ Reproducible from pinned public sources; the output is byte-identical for the sa
   Asian countries (Arabic- and Sanskrit-origin names used in Indonesia), Chinese surnames, and
   the English-speaking and Dutch lists for international names;
 - which of those names are also common words (``names.EN_WORD`` / ``names.ID_WORD``, so that
-  ``Will``, ``Made`` or ``Indah`` need a second sign before they count): a lower-case entry of
+  ``Will``, ``Made``, ``Indah`` or ``Harapan`` need a second sign before they count): an entry of
   Debian's ``wamerican`` (SCOWL, permissive licence) or ``hunspell-id`` (LibreOffice's Indonesian
-  dictionary, LGPL-3) word list that is also common in running text by the ``wordfreq`` package
-  (PyPI, version pinned below; code Apache-2.0, frequency data CC BY-SA 4.0): at least
-  ``EN_ZIPF`` / ``ID_ZIPF`` on its Zipf scale. The dictionaries alone list many plain names
-  (``siti``, ``wijaya``, ``nyoman``); the frequency alone counts names as words. Only this one
-  bit per name comes from them;
+  dictionary, LGPL-3; its stems expanded with every affixed form by hunspell-tools' ``unmunch``,
+  so ``harap`` gives ``harapan``) word list that is also common in running text by the
+  ``wordfreq`` package (PyPI, version pinned below; code Apache-2.0, frequency data CC BY-SA
+  4.0): at least ``EN_ZIPF`` / ``ID_ZIPF`` on its Zipf scale, and ``names.VERY_COMMON`` from
+  ``VERY_COMMON_ZIPF``. The dictionaries alone list many plain names (``siti``, ``wijaya``,
+  ``nyoman``); the frequency alone counts names as words;
+- how common a name is, from the ranks of names-dataset's lists of ``RANK_COUNTRIES``:
+  ``names.RANKED`` for the first ``RANKED_TOP`` given names or surnames, ``names.POPULAR`` for
+  the first ``POPULAR_TOP`` given names of a gender that are not very common words (``budi``,
+  ``dewi``, ``siti``, ``john``; not ``putri``, ``indah``, ``made``, ``will``). Only these bits per
+  name come from the dictionaries and frequencies; no word list is shipped;
 - places never taken for names (the lists hold some: Facebook users who wrote their city as their
   surname): country names and Indonesian provinces from ``pycountry`` (a names-dataset dependency,
-  LGPL-2.1) and the Indonesian cities below.
+  LGPL-2.1) and the Indonesian cities below, shipped with the flag ``names.PLACE`` so the detector
+  blocks them too.
 
 Run it in a throwaway virtualenv (names-dataset loads ~3 GB into memory; it is never a
 dependency of the agent)::
 
     python3 -m venv /tmp/nd && /tmp/nd/bin/pip install names-dataset==3.3.1 wordfreq==3.1.1
-    apt-get install wamerican hunspell-id
+    apt-get install wamerican hunspell-id hunspell-tools
     /tmp/nd/bin/python packaging/build_names.py          # writes cflexagent/data/names.tsv
     /tmp/nd/bin/python packaging/build_names.py --check  # exit 1 if the shipped file differs
 """
@@ -33,24 +40,52 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import importlib.util
+import subprocess
 import sys
+import types
 import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from cflexagent.logs.transforms import names as N  # noqa: E402  (the blockers the detector uses)
+
+def _detector() -> types.ModuleType:
+    """``cflexagent/logs/transforms/names.py`` (the blockers the detector uses), read on its own: the
+    package's ``__init__`` modules need the agent's dependencies, which the build venv has not."""
+    spec = importlib.util.spec_from_file_location("_names_detector", NAMES_PY)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+NAMES_PY = ROOT / "cflexagent" / "logs" / "transforms" / "names.py"
+N = _detector()
 
 OUT = ROOT / "cflexagent" / "data" / "names.tsv"
 NAMES_DATASET_VERSION = "3.3.1"
 WORDFREQ_VERSION = "3.1.1"
-#: Zipf frequency from which a dictionary word is a common word: 10 (English) and about 30
-#: (Indonesian, a smaller and name-richer corpus) per million words of running text.
-EN_ZIPF = 4.0
-ID_ZIPF = 4.5
+#: Zipf frequency from which a dictionary word is a common word: about 3 per million words of
+#: running text (a word a log message may well use; names are ruled in again by POPULAR below).
+EN_ZIPF = 3.5
+ID_ZIPF = 3.5
 EN_DICT = Path("/usr/share/dict/american-english")  # Debian wamerican
-ID_DICT = Path("/usr/share/hunspell/id_ID.dic")  # Debian hunspell-id
+ID_DICT = Path("/usr/share/hunspell/id_ID.dic")  # Debian hunspell-id (stems with affix rules)
+ID_AFF = Path("/usr/share/hunspell/id_ID.aff")
+#: The lists whose ranks say how common a name is (the Malaysian, Bruneian and Hong Kong lists
+#: rank plain words high: "ada", "aku", "cinta", "love").
+RANK_COUNTRIES = ("ID", "US", "GB", "CA", "AU", "IE")
+#: POPULAR: among the first POPULAR_TOP given names of a gender in one of RANK_COUNTRIES, and not
+#: a very common word (Zipf below POPULAR_MAX_ID / POPULAR_MAX_EN): "Budi", "Dewi", "Siti", "John".
+POPULAR_TOP = 100
+POPULAR_MAX_ID = 5.0
+POPULAR_MAX_EN = 5.5
+#: RANKED: among the first RANKED_TOP given names (per gender) or surnames of one of RANK_COUNTRIES.
+RANKED_TOP = 1000
+#: VERY_COMMON: a common word of Zipf at least this in its language (about 50 per million words):
+#: "alam", "baru", "jaya", "merah", "sinar", "gold".
+VERY_COMMON_ZIPF = 4.7
 
 #: Country -> (given names per gender, surnames) taken from the top of its ranked lists.
 COUNTRIES: dict[str, tuple[int, int]] = {
@@ -121,19 +156,60 @@ def clean(name: str) -> str | None:
     return low
 
 
-def dictionary_words(path: Path, hunspell: bool) -> set[str]:
+def dictionary_words(path: Path) -> set[str]:
+    """The lower-case words of a plain word list (one a line)."""
     words: set[str] = set()
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[1 if hunspell else 0:]:
-        word = line.split("/", 1)[0].strip()
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        word = line.strip()
         if word and word == word.lower() and word.isalpha():
             words.add(word)
     return words
 
 
+def hunspell_words(dic: Path, aff: Path, keep: set[str]) -> set[str]:
+    """The lower-case words of a hunspell dictionary that are in ``keep``, with every form its affix
+    rules make (``harap`` gives ``harapan``), as hunspell-tools' ``unmunch`` expands them."""
+    words: set[str] = set()
+    with subprocess.Popen(["unmunch", str(dic), str(aff)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          text=True, encoding="utf-8", errors="replace") as p:
+        assert p.stdout is not None
+        for line in p.stdout:
+            word = line.strip()
+            if word in keep:
+                words.add(word)
+    if p.returncode != 0 or not words:
+        raise SystemExit(f"unmunch {dic} failed (apt-get install hunspell-tools hunspell-id)")
+    return words
+
+
+def rank_flags(nd: object) -> dict[str, int]:
+    """POPULAR / RANKED from the ranks of RANK_COUNTRIES' lists (before the word test of POPULAR)."""
+    out: dict[str, int] = {}
+    for country in RANK_COUNTRIES:
+        for first in (True, False):
+            got = nd.get_top_names(n=RANKED_TOP, use_first_names=first, country_alpha2=country)  # type: ignore[attr-defined]
+            per = got.get(country, {} if first else [])
+            lists = [per.get(g, []) for g in ("F", "M")] if first else [list(per)]
+            for names in lists:
+                for i, name in enumerate(names):
+                    low = clean(name)
+                    if low is None:
+                        continue
+                    flag = N.RANKED | (N.POPULAR if first and i < POPULAR_TOP else 0)
+                    out[low] = out.get(low, 0) | flag
+    return out
+
+
 def blocked_words() -> set[str]:
+    return (blocked_places() | set(BRANDS) | N.ORG | N.CALENDAR | N.TITLES | N.CUES | N.STRONG_CUES | N.STOP
+            | N.PARTICLES)
+
+
+def blocked_places() -> set[str]:
+    """PLACES, country names and the words of Indonesian provinces (lower case)."""
     import pycountry  # type: ignore[import-not-found]  # a names-dataset dependency
 
-    out = set(PLACES) | set(BRANDS) | N.ORG | N.CALENDAR | N.TITLES | N.CUES | N.STRONG_CUES | N.STOP | N.PARTICLES
+    out = set(PLACES)
     for c in pycountry.countries:
         for attr in ("name", "common_name"):
             value = getattr(c, attr, None)
@@ -153,7 +229,6 @@ def build() -> str:
         raise SystemExit(f"names-dataset {version} installed, the list is built from {NAMES_DATASET_VERSION}")
     if importlib.metadata.version("wordfreq") != WORDFREQ_VERSION:
         raise SystemExit(f"wordfreq {WORDFREQ_VERSION} is needed")
-    en, idw = dictionary_words(EN_DICT, False), dictionary_words(ID_DICT, True)
     blocked = blocked_words()
     nd = NameDataset()
     flags: dict[str, int] = {}
@@ -163,14 +238,23 @@ def build() -> str:
                 low = clean(name)
                 if low is not None and low not in blocked:
                     flags[low] = flags.get(low, 0) | flag
+    en, idw = dictionary_words(EN_DICT), hunspell_words(ID_DICT, ID_AFF, set(flags))
+    ranks = rank_flags(nd)
     for low in flags:
-        if low in en and zipf_frequency(low, "en") >= EN_ZIPF:
-            flags[low] |= N.EN_WORD
-        if low in idw and zipf_frequency(low, "id") >= ID_ZIPF:
-            flags[low] |= N.ID_WORD
+        zen, zid = zipf_frequency(low, "en"), zipf_frequency(low, "id")
+        if low in en and zen >= EN_ZIPF:
+            flags[low] |= N.EN_WORD | (N.VERY_COMMON if zen >= VERY_COMMON_ZIPF else 0)
+        if low in idw and zid >= ID_ZIPF:
+            flags[low] |= N.ID_WORD | (N.VERY_COMMON if zid >= VERY_COMMON_ZIPF else 0)
+        r, word = ranks.get(low, 0), flags[low]
+        if r & N.POPULAR and ((word & N.EN_WORD and zen >= POPULAR_MAX_EN)
+                              or (word & N.ID_WORD and zid >= POPULAR_MAX_ID)):
+            r &= ~N.POPULAR  # "Putri", "Indah", "Bagus", "Made": the word is the commoner reading
+        flags[low] |= r
     counts = {k: sum(1 for f in flags.values() if f & v) for k, v in
               (("given", N.GIVEN), ("surname", N.SURNAME), ("english_word", N.EN_WORD),
-               ("indonesian_word", N.ID_WORD))}
+               ("indonesian_word", N.ID_WORD), ("popular", N.POPULAR), ("ranked", N.RANKED),
+               ("very_common", N.VERY_COMMON))}
     header = [
         "# Names for the `names` redaction pattern (cflexagent/logs/transforms/names.py). Generated by",
         "# packaging/build_names.py: do not edit by hand.",
@@ -178,17 +262,26 @@ def build() -> str:
         "#   given names and surnames per country), the top of the lists of: "
         + ", ".join(f"{c} {a}/{b}" for c, (a, b) in COUNTRIES.items()) + ".",
         "# Common-word flags: lower-case entries of Debian wamerican (SCOWL, permissive licence)",
-        "#   and hunspell-id (LibreOffice Indonesian dictionary, LGPL-3) with a wordfreq "
-        f"{WORDFREQ_VERSION} Zipf",
-        f"#   frequency of at least {EN_ZIPF} (English) / {ID_ZIPF} (Indonesian) (wordfreq: Apache-2.0, "
-        "data CC BY-SA 4.0).",
+        "#   and hunspell-id (LibreOffice Indonesian dictionary, LGPL-3; every affixed form, by unmunch)",
+        f"#   with a wordfreq {WORDFREQ_VERSION} Zipf frequency of at least {EN_ZIPF} (English) / {ID_ZIPF} "
+        "(Indonesian) (wordfreq: Apache-2.0, data CC BY-SA 4.0).",
+        f"# Popular: among the first {POPULAR_TOP} given names of a gender in the {'/'.join(RANK_COUNTRIES)} lists,",
+        f"#   and of Zipf below {POPULAR_MAX_EN} (English) / {POPULAR_MAX_ID} (Indonesian); ranked: among the first",
+        f"#   {RANKED_TOP} given names or surnames there; very common: a common word of Zipf "
+        f"{VERY_COMMON_ZIPF} or more.",
         "# Places left out: pycountry (LGPL-2.1) country names and Indonesian provinces, and",
         "#   the cities and brands listed in the build script.",
         f"# Entries: {len(flags)}; " + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".",
         f"# Format: lower-case name<TAB>flags (given {N.GIVEN}, surname {N.SURNAME}, English word "
-        f"{N.EN_WORD}, Indonesian word {N.ID_WORD}).",
+        f"{N.EN_WORD}, Indonesian word {N.ID_WORD}, popular {N.POPULAR}, ranked {N.RANKED}, "
+        f"very common {N.VERY_COMMON}).",
     ]
-    return "\n".join(header + [f"{k}\t{v}" for k, v in sorted(flags.items())]) + "\n"
+    # The places, so the detector knows them too ("Hi Jakarta" is no greeting of a person).
+    places = {p for p in blocked_places() if p not in flags}
+    header.append(f"# Places ({len(places)}, flag {N.PLACE}): the places above, never names.")
+    rows = dict(flags)
+    rows.update(dict.fromkeys(places, N.PLACE))
+    return "\n".join(header + [f"{k}\t{v}" for k, v in sorted(rows.items())]) + "\n"
 
 
 def main() -> int:

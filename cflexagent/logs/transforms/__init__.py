@@ -103,11 +103,19 @@ def prepare(config: Config) -> bytes:
         raise ConfigError(f"logs.redact.hash_key_file: cannot create or read {path}: {e.strerror or e}") from None
 
 
-def build_redactor(source: str, cfg: RedactConfig, ctx: Context | None, key: bytes) -> _redact.Redactor:
+#: Text formats whose parsed fields say where personal names can stand: the ``names`` pattern reads
+#: only these fields (as user names) and the values of query strings (request path, referer), never
+#: the rest of the line (nginx's request line, status and user agent hold no names, and reading a
+#: browser's user agent for names costs more than all the other patterns together).
+NAME_FIELDS: dict[str, frozenset[str]] = {"nginx_access": frozenset({"remote_user"})}
+
+
+def build_redactor(source: str, cfg: RedactConfig, ctx: Context | None, key: bytes,
+                   fmt: str = "") -> _redact.Redactor:
     counts = ctx.shared(RedactMetrics).counts_for(source) if ctx is not None else None
     finder = (name_finding.NameFinder(name_finding.shipped_names(), cfg.names_allow, cfg.names_extra)
               if "names" in cfg.patterns else None)
-    return redaction.Redactor(cfg, key=key, counts=counts, names=finder)
+    return redaction.Redactor(cfg, key=key, counts=counts, names=finder, name_fields=NAME_FIELDS.get(fmt))
 
 
 def redact_transform(redactor: _redact.Redactor) -> Transform:
@@ -127,7 +135,7 @@ def build_chain(source: SourceBase, logs: LogsConfig, ctx: Context | None, key: 
     """``ctx`` None: no derived metrics (``logs preview``); ``key``: the hash key from ``prepare``."""
     chain: list[Transform] = []
     if logs.redact.enabled:
-        chain.append(redact_transform(build_redactor(source.name, logs.redact, ctx, key)))
+        chain.append(redact_transform(build_redactor(source.name, logs.redact, ctx, key, source.format)))
     if ctx is not None:
         derive = deriver(source.name, source.format, logs.metrics, ctx.shared(DerivedMetrics))
         if derive is not None:

@@ -10,27 +10,38 @@ What makes a name, in order of strength:
   ``Kak``, ``Sdr.``, ``Hj.``, ``Mr.``, ``Dr.`` ...): the capitalised words after it
   are a name even when they are in no list (``Ibu Sukmawati``), and so are
   lower-case words that are in the list (``pak budi``). The title stays.
-- **A cue word** (``by``, ``oleh``, ``user``, ``pelanggan``, ``customer``,
-  ``a.n.``/``atas nama``, ``Dear``, ``Halo``, ``Hi``, ``From:``/``Dari:`` ...):
+- **A cue word** (``by``, ``oleh``, ``user``, ``akun``, ``pelanggan``, ``customer``,
+  ``a.n.``/``atas nama``, ``Dear``, ``Halo``, ``Hi``, ``Thanks``, ``Selamat siang``,
+  ``From:``/``Dari:``, ``signed in as``, roles: ``desainer``, ``kurir``, ``CS`` ...):
   the next word is a name when it is in the list in any case (``oleh BUDI``,
   ``by budi``), a user-name form of listed names (``kevin.wijaya``, ``budi_s``),
   an initial glued to a listed name (``dnurhaliza``) or two glued names
   (``budisantoso``). After a greeting or an addressing cue (``Dear``, ``Halo``,
   ``a.n.``, ``pelanggan``) any capitalised word is a name (``Halo Xiaoling``).
+  Without a cue, a lower-case user name counts when each of its pieces is a listed
+  name or an initial and one is no common word (``ratih_kumalasari``).
 - **The name list** (``cflexagent/data/names.tsv``, built by
-  ``packaging/build_names.py``): a capitalised word in it is a name (``Budi
-  Santoso``, ``Kevin``). A listed name that is also a common English or
-  Indonesian word (``Made``, ``Will``, ``Indah``, ``Bagus``, ``Jaya``) counts only
-  next to another listed name (``Made Wirawan``, ``Indah Sari``) or after a
-  title or cue; all-caps words likewise (``BUDI SANTOSO``, not ``NOTE``). Two
-  such words that are both English words (``Art Paper``, ``Rose Gold``) are not
-  a name, nor is a common word that opens a sentence (``Made changes``, ``Kertas
-  Art``). One capitalised word in no list right after a name is taken with it
+  ``packaging/build_names.py``): each entry says whether the name is also a common
+  English or Indonesian word (``Made``, ``Will``, ``Indah``, ``Jaya``, ``Harapan``), one of
+  the commonest given names (``POPULAR``: ``Budi``, ``Dewi``, ``Siti``, ``John``), among
+  the commoner given names or surnames (``RANKED``) or a very common word (``Alam``,
+  ``Baru``, ``Merah``). A capitalised listed word that is no common word and is ranked
+  is a name by itself (``Kevin``, ``Santoso``); any other listed word needs a second one
+  next to it (``_pair``): two that are no common words (``Maruli Simatupang``), one that
+  is and a partner (``Gede Wiratama``) or, when both are common words, one of the
+  commonest given names first, then a name or a word that is not very common (``Dewi
+  Lestari``, ``Wulan Sari``, ``John Smith``). Two common words are not a name otherwise:
+  Indonesian shops, brands and places are made of them (``Sinar Jaya``, ``Harapan
+  Baru``, ``Mawar Merah``, ``Lestari Alam``), and English capitalises product names
+  (``Rose Gold``). All-caps words count like common words (``BUDI SANTOSO``, not
+  ``NOTE``). One capitalised word in no list right after a name is taken with it
   (``Budi Kurniawanto``).
 
 What blocks a name: organisation and place words (``PT``, ``CV``, ``Jl.``,
-``Bandara``, ``Universitas``, ``Bank``, ``Toko``, ``Ltd`` ...) take the whole run of
-capitalised words they are in (``PT Budi Jaya``, ``Jl. Sudirman``); months,
+``Bandara``, ``Universitas``, ``Bank``, ``Toko``, ``Residence``, ``Ltd`` ...) take the whole
+run of capitalised words they are in (``PT Budi Jaya``, ``Jl. Sudirman``), and so does a
+lower-case organisation noun in the two words after it (``Pelita Harapan school``,
+``Puspa Sari gift shop``); the list's places (``Jakarta``, ``Bali``), months,
 weekdays, holidays (``Hari Raya``) and the user's ``names_allow`` are never
 names; a word with a digit, inside a path, an email, a URL or a dotted
 identifier, in camel case (``ValueError``) or glued to digits (``F-5258``) is
@@ -59,6 +70,14 @@ EN_WORD = 4
 ID_WORD = 8
 #: Added by the user (``names_extra``): a name on its own, like an unambiguous listed one.
 EXTRA = 16
+#: One of the most common given names, more often a name than a word: "Budi", "Dewi", "Siti", "John".
+POPULAR = 32
+#: Among the commoner given names or surnames: "Lestari", "Santoso", "Smith" (not "Alam", "Jaya").
+RANKED = 64
+#: A very common word (about 50 per million words or more): "Alam", "Baru", "Jaya", "Merah", "Gold".
+VERY_COMMON = 128
+#: A place (a city, region or country), never a name: "Jakarta", "Bali", "Indonesia".
+PLACE = 256
 WORD = EN_WORD | ID_WORD
 
 _LOWER = "a-zß-öø-ÿ"
@@ -74,6 +93,8 @@ _END = r"(?![\w'’@/\\(]|[\-_.:][0-9])"
 _CAP = re.compile(rf"[{_UPPER}](?<![\w'’.@/\\#$%&+\-].){_REST}" + _END)
 #: A word of any case (after a cue or a title, or the next word of a run).
 _WORD = re.compile(rf"[{_LETTER}]{_REST}{_END}")
+#: Two lower-case letters joined by "_" or ".": a text that may hold a user name without a cue.
+_JOINED = re.compile(rf"[{_LOWER}][_.][{_LOWER}]")
 #: What may stand between a cue and its name: spaces, one ":" or "=".
 _GAP = re.compile(r"[ \t]*+(?:[:=,][ \t]*+)?")
 
@@ -91,6 +112,10 @@ TITLES_LOWER = frozenset({"bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mb
 CUES = frozenset({
     "by", "oleh", "user", "username", "from", "dari", "to", "cc", "kepada", "penerima", "pengirim", "sender",
     "recipient", "assignee", "approver", "reviewer", "author", "owner", "contact", "kontak", "atas", "a.n",
+    "akun", "account", "cs", "thanks", "makasih",
+    # roles before a name ("desainer Hamzah", "kurir Budi", "agent Dewi")
+    "desainer", "designer", "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician",
+    "operator", "staff", "staf", "agent", "admin", "sebagai",
 })
 #: Cue words that are cues only with a colon ("From: Budi", not "from cache").
 COLON_CUES = frozenset({"from", "to", "cc"})
@@ -99,15 +124,23 @@ COLON_CUES = frozenset({"from", "to", "cc"})
 LOWER_CUES = frozenset({
     "by", "oleh", "user", "username", "pelanggan", "customer", "nasabah", "member", "client", "klien", "dear",
     "halo", "hallo", "hai", "hi", "hello", "yth", "kepada", "dari", "penerima", "pengirim", "pak", "bu", "bapak",
-    "ibu", "mas", "mbak", "kak", "atas", "a.n",
+    "ibu", "mas", "mbak", "kak", "atas", "a.n", "akun", "account", "thanks", "makasih", "desainer", "designer",
+    "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician", "operator", "staff", "staf",
+    "agent", "admin", "sebagai", "as", "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
 })
 #: Titles that are titles only with their dot ("H. Ahmad", not "level H").
 DOTTED_TITLES = frozenset({"h", "hj", "tn", "nn", "ny"})
 #: Greeting and addressing cues: what follows is a name when it is capitalised, listed or not.
 STRONG_CUES = frozenset({
     "dear", "halo", "hallo", "hai", "hi", "hello", "hey", "yth", "pelanggan", "customer", "nasabah", "member",
-    "client", "klien", "a.n", "atas",
+    "client", "klien", "a.n", "atas", "thanks", "makasih",
+    # greetings by the time of day ("Selamat siang Rahmat", "Pagi Budi", "Good morning Dewi")
+    "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
 })
+#: Greetings by the time of day: cues only before a capitalised name ("Selamat siang Rahmat").
+GREETING_TIMES = frozenset({"pagi", "siang", "sore", "malam", "morning", "afternoon", "evening"})
+#: Cues only after one of these words ("signed in as budi", "login as kevin"; not "such as").
+AS_AFTER = frozenset({"in", "login", "masuk"})
 #: Words after a cue that are never names ("Dear Customer", "by system", "Halo semua").
 STOP = frozenset({
     "customer", "customers", "pelanggan", "client", "klien", "member", "user", "users", "admin", "administrator",
@@ -124,6 +157,10 @@ STOP = frozenset({
     "manager", "manajer", "dokter", "doctor", "guru", "teacher", "dosen", "satpam", "kurir", "courier", "sopir",
     "supir", "driver", "bos", "boss", "ketua", "sekretaris", "bendahara", "kepala", "pimpinan", "haji", "mandor",
     "rt", "rw", "president", "officer", "polisi", "tentara", "pegawai", "karyawan", "pemilik",
+    # customer tiers after "customer" / "pelanggan" / "member"
+    "corporate", "premium", "regular", "reguler", "vip", "gold", "silver", "platinum", "bronze", "business",
+    "bisnis", "personal", "retail", "prioritas", "priority", "reseller", "dropshipper", "distributor", "agen",
+    "grosir", "wholesale", "eceran", "umum", "korporat", "instansi",
 })
 #: Organisation and place words: no word of a run of capitalised words that holds one is a name.
 ORG = frozenset({
@@ -131,6 +168,7 @@ ORG = frozenset({
     "corp", "corporation", "co", "company", "gmbh", "bv", "plc", "group", "grup", "holding", "holdings",
     "jl", "jln", "jalan", "gg", "gang", "komplek", "kompleks", "perumahan", "blok", "rt", "rw", "kav",
     "street", "st", "avenue", "ave", "road", "rd", "lane", "boulevard", "blvd", "square", "plaza", "tower",
+    "residence", "residences", "regency", "apartment", "apartments", "apartemen", "estate", "cluster",
     "bandara", "airport", "stasiun", "station", "terminal", "pelabuhan", "port", "harbour",
     "universitas", "university", "univ", "institut", "institute", "politeknik", "akademi", "sekolah",
     "school", "college", "sma", "smk", "smp", "sd", "madrasah", "pesantren",
@@ -145,6 +183,20 @@ ORG = frozenset({
     "express", "ekspres", "logistik", "logistics", "cargo", "travel", "tour", "tours", "printing", "percetakan",
     "digital", "media", "foundation", "association", "asosiasi", "club", "klub", "academy", "center", "centre",
     "pusat", "cabang", "branch", "republik", "republic", "negara", "kerajaan", "kingdom",
+    # kinds of product that open a product's name ("Kertas Samson", "Tinta Galaxy", "Kopi Kenangan")
+    "kertas", "tinta", "stiker", "sticker", "spanduk", "baliho", "brosur", "kalender", "undangan", "amplop",
+    "map", "buku", "kaos", "plakat", "lakban", "spidol", "pulpen", "pensil", "kanvas", "akrilik", "nota",
+    "kwitansi", "stempel", "tumbler", "mie", "bakmi", "kopi", "teh", "roti", "kue", "bakso", "sate", "nasi", "jus",
+})
+#: Lower-case words after a run of capitalised words that make it an organisation's name, the way
+#: English writes them ("Pelita Harapan school", "Mekar Sari plant nursery", "Harapan Jaya bus").
+ORG_AFTER = frozenset({
+    "shop", "store", "boutique", "bakery", "laundry", "salon", "catering", "cafe", "café", "restaurant", "resto",
+    "hotel", "school", "university", "college", "academy", "kindergarten", "campus", "hospital", "clinic",
+    "pharmacy", "church", "mosque", "temple", "foundation", "orphanage", "club", "nursery", "florist", "stall",
+    "market", "mall", "supermarket", "minimarket", "branch", "outlet", "warehouse", "factory", "company",
+    "group", "studio", "gallery", "agency", "bus", "travel", "transport", "logistics", "printing", "brand",
+    "showroom", "dealer", "workshop", "bank", "cooperative",
 })
 #: Months, weekdays and holidays in both languages: never names, and they end a run.
 CALENDAR = frozenset({
@@ -192,7 +244,9 @@ def _lower_cues(s: str) -> list[int]:
     """[start, end, ...] of the lower-case cue words of ``s`` (most texts have none)."""
     out: list[int] = []
     pos = 0
+    prev = ""
     for w in s.split():
+        last, prev = prev, w
         if len(w) > 10 or not w[0].islower():
             continue  # longer than any cue, or not lower case: no hashing
         core = w
@@ -200,23 +254,34 @@ def _lower_cues(s: str) -> list[int]:
             if len(w) < 2 or w[-1] not in ":,." or w[:-1] not in LOWER_CUES:
                 continue
             core = w[:-1]
-        i = s.find(w, pos)
-        while i > 0 and not s[i - 1].isspace():
-            i = s.find(w, i + 1)  # the same letters inside a longer word
-        if i < 0:
+        if core == "as" and last not in AS_AFTER:
+            continue
+        pos = _token_at(s, w, pos, len(core), out)
+        if pos < 0:
             break
-        out.append(i)
-        out.append(i + len(core))
-        pos = i + len(w)
     return out
 
 
+def _token_at(s: str, w: str, pos: int, n: int, out: list[int]) -> int:
+    """Appends [start, start + n] of the token ``w`` of ``s.split()`` (found from ``pos``, not the
+    same letters inside a longer word) to ``out``; returns where the next token is looked for, or
+    -1 when it is not there."""
+    i = s.find(w, pos)
+    while i > 0 and not s[i - 1].isspace():
+        i = s.find(w, i + 1)
+    if i < 0:
+        return -1
+    out.append(i)
+    out.append(i + n)
+    return i + len(w)
+
+
 def _sentence_start(s: str, p: int) -> bool:
-    """``p`` opens the text or a sentence (after ". ", "! ", "? ", ": " or a line break)."""
+    """``p`` opens the text or a sentence (after ". ", "! ", "? " or a line break)."""
     i = p - 1
     while i >= 0 and s[i] in " \t\"'(":
         i -= 1
-    return i < 0 or s[i] in ".!?:\n"
+    return i < 0 or s[i] in ".!?\n"
 
 
 def _word_at(s: str, p: int) -> str:
@@ -238,6 +303,79 @@ def _title_case(word: str) -> bool:
         else:
             first = True
     return True
+
+
+#: Lower-case words that follow a person as the subject of a sentence (and rarely a product):
+#: auxiliaries and common verbs of log messages. Also: English past forms ("-ed") and Indonesian
+#: active verbs ("mem-", "men-", "meng-", "meny-"), see ``_verb``.
+VERBS = frozenset({
+    "is", "was", "has", "had", "will", "would", "can", "could", "should", "wants", "needs", "asks", "says", "said",
+    "paid", "sent", "left", "made", "took", "gave", "got", "gets", "sends", "pays", "wrote", "called", "agreed",
+    "sudah", "telah", "belum", "akan", "mau", "ingin", "minta", "sedang", "masih", "tidak", "tak", "baru",
+    "bilang", "bisa", "harus", "perlu", "juga", "sempat", "pernah", "komplain", "bayar", "setuju", "transfer",
+})
+
+
+def _verb(w: str) -> bool:
+    """``w`` (lower case) reads as a verb after a subject."""
+    if w in VERBS:
+        return True
+    n = len(w)
+    if n >= 5 and w.endswith("ed"):
+        return True
+    return n >= 7 and w.startswith(("mem", "men", "meng", "meny"))
+
+
+def _next_lower(s: str, end: int) -> str:
+    """The lower-case word right after ``s[..end]`` and one space, or "" (punctuation, a capital,
+    the end of the text)."""
+    if s[end:end + 1] != " ":
+        return ""
+    m = _WORD.match(s, end + 1)
+    if m is None:
+        return ""
+    w = m.group()
+    return w if w.islower() and w.isalpha() else ""
+
+
+def _noun_after(s: str, end: int) -> bool:
+    """A lower-case word that is no verb follows ``s[..end]``."""
+    w = _next_lower(s, end)
+    return w != "" and not _verb(w)
+
+
+def _verb_after(s: str, end: int) -> bool:
+    w = _next_lower(s, end)
+    return w != "" and _verb(w)
+
+
+def _soft(kinds: list[int], flags: list[int], k: int, j: int) -> bool:
+    """The names of ``kinds[k:j]`` rest on common words only, or on one name that is no common
+    given name: what a brand or a product can be made of."""
+    listed = [i for i in range(k, j) if kinds[i] == 2 or kinds[i] == 3]
+    if not listed or any(flags[i] & EXTRA or (kinds[i] == 3 and not flags[i]) for i in listed):
+        return False  # a name the user gave, or a user name
+    if len(listed) == 1:
+        return not flags[listed[0]] & POPULAR
+    return all(flags[i] & WORD != 0 for i in listed)
+
+
+def _partner(f: int) -> bool:
+    """A listed word that can stand beside another as part of a name: no common word, a common
+    name ("Lestari", "Smith"), or a common word that is not a very common one ("Sari")."""
+    return not f & WORD or f & (POPULAR | RANKED) != 0 or not f & VERY_COMMON
+
+
+def _pair(f1: int, f2: int) -> bool:
+    """Two listed words in a row (flags ``f1``, ``f2``), neither a name on its own, make a name: two
+    that are no common words ("Maruli Simatupang", "BUDI SANTOSO"), one that is no common word
+    and a partner ("Gede Wiratama"), or, when both are common words, one of the commonest given
+    names followed by a partner ("Dewi Lestari", "John Smith"; not "Sinar Jaya", "Lestari Alam")."""
+    if not f1 & WORD:
+        return _partner(f2)
+    if not f2 & WORD:
+        return _partner(f1)
+    return f1 & POPULAR != 0 and _partner(f2)
 
 
 class NameFinder:
@@ -268,10 +406,10 @@ class NameFinder:
         f = self._names.get(low, 0)
         if f == 0 and low.endswith(("'s", "’s")):
             f = self._names.get(low[:-2], 0)
-        return f
+        return 0 if f & PLACE else f
 
     def _blocked(self, low: str) -> bool:
-        return low in ORG or low in CALENDAR or low in self._allow
+        return low in ORG or low in CALENDAR or low in self._allow or self._names.get(low, 0) & PLACE != 0
 
     def _username(self, word: str, cue: bool) -> bool:
         """``kevin.wijaya``, ``budi_s``, ``j.smith``: two to four pieces, one of them a listed name.
@@ -318,11 +456,18 @@ class NameFinder:
         """Start and end offsets of the names in ``s``, flat and in order: [start0, end0, start1, ...]."""
         out: list[int] = []
         cues = _lower_cues(s)
-        ci = 0
+        users = self._bare_users(s) if _JOINED.search(s) is not None else _NO_SPANS
+        ci = ui = 0
         pos = 0
         m = _CAP.search(s)
-        while m is not None or ci < len(cues):
-            if ci < len(cues) and (m is None or cues[ci] < m.start()):
+        while m is not None or ci < len(cues) or ui < len(users):
+            if ui < len(users) and (m is None or users[ui] < m.start()) and (ci >= len(cues) or users[ui] < cues[ci]):
+                if users[ui] >= pos:
+                    out.append(users[ui])
+                    out.append(users[ui + 1])
+                    pos = users[ui + 1]
+                ui += 2
+            elif ci < len(cues) and (m is None or cues[ci] < m.start()):
                 start, end = cues[ci], cues[ci + 1]
                 ci += 2
                 if start >= pos:
@@ -346,6 +491,31 @@ class NameFinder:
                 # (Once a search found nothing, no later one can: the text is not searched again.)
                 m = _CAP.search(s, pos) if pos < len(s) else None
         return out
+
+    def _bare_users(self, s: str) -> list[int]:
+        """[start, end, ...] of the lower-case user names of ``s`` that stand without a cue
+        (``ratih_kumalasari``, ``kevin.wijaya``): pieces joined by "_", "." or "-", each a listed
+        name or an initial, one of them no common word (``_username``)."""
+        out: list[int] = []
+        pos = 0
+        for w in s.split():
+            if len(w) > 48 or not w[0].islower() or not ("_" in w or "." in w[:-1]):
+                continue
+            core = w.rstrip(".,;:!?)\"'")
+            dot = core.rfind(".")
+            if dot >= 0 and len(core) - dot <= 4:
+                continue  # "santoso.id", "budi.com": a domain
+            if not core.replace("_", "").replace(".", "").replace("-", "").isalpha() or not self._username(core, False):
+                continue  # digits, a path, an email or a dotted identifier
+            pos = _token_at(s, w, pos, len(core), out)
+            if pos < 0:
+                break
+        return out
+
+    def user_spans(self, s: str) -> list[int]:
+        """``spans`` of a field that holds a user name (nginx's ``remote_user``): read as after the
+        cue "user", so ``alice.w``, ``budi_s`` and ``dnurhaliza`` count."""
+        return [x - 5 for x in self.spans("user " + s)]
 
     def _after_cue(self, s: str, end: int, low: str, word: str, out: list[int]) -> int:
         """A cue or title at ``s[..end]``: the name after it, if any; returns where the scan goes on.
@@ -371,6 +541,8 @@ class NameFinder:
             p = g.end() if g is not None else end
             if p == end and p < len(s) and s[p] not in " \t":
                 return end
+            if "," in s[end:p] and low in TITLES and low not in CUES and low not in STRONG_CUES:
+                return end  # "Halo Kak, ada yang ...": a title stands right before its name
             m = _WORD.match(s, p)
             if m is None:
                 return end
@@ -384,11 +556,22 @@ class NameFinder:
         if wl in ORG:
             words = self._words(s, p, 8, True)
             return words[-1]  # "Ibu Kota Nusantara", "oleh PT Maju Jaya": the organisation's run
-        if wl in STOP or self._blocked(wl):
-            return m.end()
+        if wl in STOP or self._blocked(wl) or (low in GREETING_TIMES and w == wl):
+            return m.end()  # ("sore hari", "pagi ini": a greeting by the time of day takes capitals only)
         if w.lower() != w or title or strong:
-            # Capitalised or all caps (or anything after a title): the run of name words.
-            return self._context_run(s, p, title or strong, out)
+            # Capitalised or all caps (or anything after a title): the run of name words, and the
+            # ones joined to it ("reviewed by Ria Amelia and Hana Pertiwi").
+            e = self._context_run(s, p, title or strong, out)
+            for _ in range(3):
+                q = e + 5 if s.startswith((" and ", " dan "), e) else e + 3 if s.startswith(" & ", e) else -1
+                if q < 0 or q >= len(s) or not s[q].isupper():
+                    break
+                found = len(out)
+                e2 = self._context_run(s, q, title or strong, out)
+                if len(out) == found:
+                    break
+                e = e2
+            return e
         # Lower case after a plain cue: a listed name, a user name, an initial glued to a name.
         f = self.flags(wl)
         if ("." in w or "_" in w or "-" in w) and self._username(w, True):
@@ -455,6 +638,8 @@ class NameFinder:
                     return words[k + 1]  # "Dear Valued Customer": a phrase, not a name
                 break
             f = self.flags(wl)
+            if w == wl and f & VERY_COMMON and not f & (POPULAR | RANKED):
+                break  # "Pak ada di kantor", "sore hari": a very common word in lower case
             listed = listed or f != 0
             if wl in PARTICLES and w == wl and last >= 0:
                 continue
@@ -477,28 +662,30 @@ class NameFinder:
         """A run of capitalised words without a cue before it: its names, if any."""
         words = self._words(s, p, 8, True)
         n = len(words) // 2
-        # Kinds: 3 a listed name, 2 a listed name that is also a word (or all caps), 1 a capitalised
-        # word in no list, 0 not a name (ends a name), -1 an organisation word (no name in the run).
+        # Kinds: 3 a listed name that is no common word (a name on its own), 2 a listed name that
+        # needs another (a common word, or all caps), 1 a capitalised word in no list, 0 not a name
+        # (ends a name), 4 a particle, inside a name only. An organisation word: no name in the run.
         kinds: list[int] = []
+        flags: list[int] = []
         for k in range(n):
             w = s[words[2 * k]:words[2 * k + 1]]
             wl = w.lower()
             if wl in ORG:
                 return words[-1]
-            kind = 0
+            kind = f = 0
             if wl in CALENDAR and len(wl) == 3 and kinds and kinds[-1] >= 2:
                 kind = 1  # "Liem Hok Sun": a weekday's or month's abbreviation inside a name
-            elif wl in CALENDAR or wl in STOP or wl in TITLES or wl in self._allow:
+            elif wl in CALENDAR or wl in STOP or wl in TITLES or wl in self._allow or self._names.get(wl, 0) & PLACE:
                 kind = 0
             elif wl in PARTICLES and w == wl:
-                kind = 4  # inside a name only
+                kind = 4
             elif w.isupper():
                 f = self.flags(wl)
                 kind = 2 if f and len(w) > 1 else 0
             elif _title_case(w):
                 f = self.flags(wl)
                 if f:
-                    kind = 3 if (not f & WORD or f & EXTRA) else 2
+                    kind = 3 if ((not f & WORD and f & (RANKED | POPULAR)) or f & EXTRA) else 2
                 elif len(w) > 1 and "." not in w and "_" not in w:
                     kind = 1
             elif "." in w or "_" in w:
@@ -507,12 +694,15 @@ class NameFinder:
                 kinds[-1] = 0
                 kind = 0
             kinds.append(kind)
+            flags.append(f)
         if n == 0:
             return p + 1
-        # A common word that opens a sentence ("Kertas Art", "Made changes") is capitalised anyway.
-        w0 = s[words[0]:words[1]]
-        opener = _sentence_start(s, p) and _title_case(w0) and (self.flags(w0.lower()) & WORD) != 0
-        # Segments between non-names: a name if it holds an unambiguous listed name, or two listed names.
+        # Segments between non-names: a name if it holds a listed name that is no common word, or
+        # two listed names of which one is no common word (all caps: "BUDI SANTOSO"), or opens with
+        # one of the most common given names followed by another common name ("Dewi Lestari",
+        # "John Smith"). Two common words are not a name otherwise: shops, brands and places are
+        # made of them ("Sinar Jaya", "Harapan Baru", "Lestari Alam", "Rose Gold").
+        org_checked = False
         k = 0
         while k < n:
             if kinds[k] == 0:
@@ -521,17 +711,29 @@ class NameFinder:
             j = k
             while j < n and kinds[j] != 0:
                 j += 1
-            strong = weak = english = 0
+            strong = False
+            first = second = -1
             for i in range(k, j):
                 if kinds[i] == 3:
-                    strong += 1
-                elif kinds[i] == 2 and not (i == 0 and opener):
-                    weak += 1
-                    if self.flags(s[words[2 * i]:words[2 * i + 1]].lower()) & EN_WORD:
-                        english += 1
-            # Two ambiguous names make a name, unless both are English words ("Art Paper", "Rose
-            # Gold": English capitalises the words of product and UI names).
-            if strong or (weak >= 2 and english < weak):
+                    strong = True
+                elif kinds[i] == 2:
+                    if first < 0:
+                        first = i
+                    elif second < 0:
+                        second = i
+            name = strong or (second >= 0 and _pair(flags[first], flags[second]))
+            if k == 0 and j == n:  # the whole run: what follows it is what follows the name
+                if name and _soft(kinds, flags, k, j) and _sentence_start(s, p) and _noun_after(s, words[-1]):
+                    name = False  # "Ayu Sari spa menu", "Misty Morning invitation": a brand opening a line
+                elif (not name and j - k == 2 and kinds[k] == 2 and flags[k] & GIVEN and kinds[k + 1] == 1
+                      and not s[words[0]:words[1]].isupper() and _verb_after(s, words[-1])):
+                    name = True  # "Cucu Rohaeti confirmed": a given name, a surname in no list, a verb
+                    kinds[k] = 3
+            if name and not org_checked:
+                org_checked = True
+                if self._org_after(s, words[-1]):
+                    return words[-1]  # "Pelita Harapan school", "Ayu Lestari bakery": an organisation
+            if name:
                 a, b = k, j - 1
                 while kinds[a] < 2 or kinds[a] == 4:
                     a += 1
@@ -539,12 +741,30 @@ class NameFinder:
                     b -= 1
                 if b + 1 < j and kinds[b + 1] == 1:
                     b += 1  # a capitalised word right after the listed ones: a surname in no list
+                if a > k and kinds[a - 1] == 1 and (a > 1 or not _sentence_start(s, p)):
+                    a -= 1  # and one right before them, unless it opens a sentence: a given name in no list
                 lo, hi = words[2 * a], words[2 * b + 1]
                 if not (self._allow_phrases and self._allowed_phrase(s[lo:hi])):
                     out.append(lo)
                     out.append(hi)
             k = j
         return words[-1]
+
+    def _org_after(self, s: str, end: int) -> bool:
+        """One of the two lower-case words after ``s[..end]`` names a kind of organisation."""
+        for _ in range(2):
+            if s[end:end + 1] != " ":
+                return False
+            m = _WORD.match(s, end + 1)
+            if m is None:
+                return False
+            w = m.group()
+            if w in ORG_AFTER:
+                return True
+            if w != w.lower():
+                return False
+            end = m.end()
+        return False
 
     def _allowed_phrase(self, text: str) -> bool:
         low = " ".join(text.lower().split())
@@ -563,5 +783,6 @@ def _phrase_index() -> dict[str, frozenset[str]]:
 
 
 _NONE: frozenset[str] = frozenset()
+_NO_SPANS: list[int] = []
 #: First word of a blocked phrase -> its possible second words.
 PHRASES_SECOND: dict[str, frozenset[str]] = _phrase_index()

@@ -166,11 +166,25 @@ def _digits_of(text: str) -> str:
     return digits if digits.isdigit() or not digits else _NON_DIGITS.sub("", digits)
 
 
+def _wa_cut(text: str) -> int:
+    """The end of the longest run of ``text``'s first digit groups that holds 11-14 digits (a
+    WhatsApp-form mobile number), or 0."""
+    n = cut = 0
+    for i in range(len(text)):
+        if text[i] in _DIGITS:
+            n += 1
+            if n > 14:
+                break
+            if n >= 11 and (i + 1 == len(text) or text[i + 1] not in _DIGITS):
+                cut = i + 1
+    return cut
+
+
 class Redactor:
     """Compiled redaction rules. ``counts`` (rule -> redactions) is shared with the metrics."""
 
     def __init__(self, cfg: RedactConfig, key: bytes = b"", counts: dict[str, int] | None = None,
-                 names: NameFinder | None = None) -> None:
+                 names: NameFinder | None = None, name_fields: frozenset[str] | None = None) -> None:
         self.cfg = cfg
         self.enabled = cfg.enabled
         self.counts: dict[str, int] = counts if counts is not None else {}
@@ -213,8 +227,17 @@ class Redactor:
             self._names = names
         self._query = (bool(self._leaf_actions) or bool(alts) or self._email or bool(self._rules) or self._secrets
                        or self._names is not None)
+        #: Text lines with parsed fields (``redact_batch``): None, the names pattern reads the whole
+        #: line; else only these fields (read as user names) and query values (nginx access lines:
+        #: ``remote_user``, never the request line, status or user agent).
+        self._name_fields = name_fields
+        #: Key tuple of a text line's fields -> the keys that need a look before the line is
+        #: redacted (a field action, a name field); see ``_redact_fields_of_text``.
+        self._text_shapes: dict[tuple[str, ...], tuple[tuple[str, bool], ...]] = {}
         #: Parameters seen by the current query pass (``redact_text`` compares it with the "=" count).
         self._query_eqs = 0
+        #: The current query pass reads plain values for names (the whole-text scan will not).
+        self._query_names = False
 
     # -- masks ---------------------------------------------------------------
 
@@ -285,6 +308,12 @@ class Redactor:
                 return self._mask("phone", digits), m.end()
             if self._cards and 13 <= len(digits) <= 19 and luhn_ok(digits):
                 return self._mask("card", digits), m.end()  # UnionPay's 628x cards
+            if len(digits) > 14 and text[2] in " .-":
+                # "62 812 3456 7890 123": the number, then another one. Only where "62" stands
+                # apart as a country code: "6281 2345 6789 0123" is an ID, never cut.
+                cut = _wa_cut(text)
+                if cut:
+                    return self._mask("phone", _digits_of(text[:cut])), start + cut
             return None, start + 1
         if kind == "card":
             digits = _digits_of(text)
@@ -295,10 +324,11 @@ class Redactor:
             return self._mask("ip", text), m.end()
         return None, m.end()
 
-    def _sub_names(self, s: str, finder: NameFinder) -> str:
-        """``s`` with the names ``finder`` finds masked; a hash is of the name in lower case with
-        its spaces collapsed, so "Budi Santoso" and "BUDI  SANTOSO" give one token."""
-        spans = finder.spans(s)
+    def _sub_names(self, s: str, finder: NameFinder, user: bool = False) -> str:
+        """``s`` with the names ``finder`` finds masked (``user``: ``s`` is a user-name field); a hash
+        is of the name in lower case with its spaces collapsed, so "Budi Santoso" and "BUDI  SANTOSO"
+        give one token."""
+        spans = finder.user_spans(s) if user else finder.spans(s)
         if not spans:
             return s
         out: list[str] = []
@@ -307,7 +337,8 @@ class Redactor:
             start = spans[i]
             end = spans[i + 1]
             out.append(s[last:start])
-            out.append(self._mask("name", " ".join(s[start:end].lower().split())))
+            # (The name's normal form is only needed for its hash.)
+            out.append(self._mask("name", " ".join(s[start:end].lower().split()) if self._hash_patterns else ""))
             last = end
         out.append(s[last:])
         return "".join(out)
@@ -414,28 +445,37 @@ class Redactor:
                 if red is not decoded:
                     changed = True
                     parts[k] = f"{name}={urllib.parse.quote_plus(red, safe='<>:/@')}"
+            elif self._query_names and low not in self._allow and self._names is not None:
+                # The whole-text scan reads this value for every pattern but names: names here.
+                red = self._sub_names(value, self._names)
+                if red is not value:
+                    changed = True
+                    parts[k] = f"{name}={red}"
         if not changed:
             return m.group()
         return "?" + "&".join([p for p in parts if p is not _DROPPED_PARAM] if dropped else parts)
 
-    def redact_text(self, s: str) -> str:
-        """``s`` with every pattern match replaced (the same object when nothing matched)."""
+    def redact_text(self, s: str, names: bool = True) -> str:
+        """``s`` with every pattern match replaced (the same object when nothing matched).
+        ``names`` False: the names pattern reads only the values of query strings."""
         if not self.enabled:
             return s
         out = s
         secrets = "=" in s
         if secrets and self._query and "?" in s:
             self._query_eqs = 0
+            self._query_names = not names
             out = _QUERY.sub(self._redact_query, s)
             # The credentials of query strings are masked by now; look for others only when some
             # "=" is not a query parameter's.
             secrets = s.count("=") > self._query_eqs
-        out = self._scan(out, secrets)
+        out = self._scan(out, secrets, names)
         return s if out == s else out
 
-    def _scan(self, s: str, eq: bool) -> str:
+    def _scan(self, s: str, eq: bool, names: bool = True) -> str:
         """``s`` with every pattern match replaced (``s`` itself when nothing matched); ``eq``:
-        look for ``name=value`` credentials (the caller knows whether ``s`` holds an "=")."""
+        look for ``name=value`` credentials (the caller knows whether ``s`` holds an "=");
+        ``names``: look for names too."""
         out = s
         if self._secrets:
             # Credentials first: a signature's digits are not a phone number.
@@ -447,7 +487,7 @@ class Redactor:
             out = self._sub_digits(out, self._digit_re)
         if self._email and "@" in out:
             out = _EMAIL_RE.sub(self._replace_email, out)
-        if self._names is not None:
+        if names and self._names is not None:
             out = self._sub_names(out, self._names)
         for rx, masker in self._rules:
             out = rx.sub(masker, out)
@@ -513,7 +553,13 @@ class Redactor:
                     continue  # empty (nginx writes "-"): nothing to hide
                 new = self._field_value(action, low, value)
             elif value.__class__ is str:
-                new = self.redact_text(value)
+                fields = self._name_fields
+                if fields is None:
+                    new = self.redact_text(value)
+                elif low in fields:
+                    new = self._name_field_value(value)
+                else:
+                    new = self.redact_text(value, False)
             elif value.__class__ is dict or value.__class__ is list:
                 new = self._walk(value, f"{path}.{low}" if path else low)
             else:
@@ -554,30 +600,27 @@ class Redactor:
         most = len(untouched)
         for i in range(len(records)):
             rec = records[i]
-            if rec is not None:
-                if json_lines:
-                    if len(rec) <= most and untouched.issuperset(rec):
-                        continue
-                    red = self._walk_dict(rec, "")
-                else:
-                    red = self.redact_record_uncounted(rec)
+            if rec is not None and json_lines:
+                if len(rec) <= most and untouched.issuperset(rec):
+                    continue
+                red = self._walk_dict(rec, "")
                 if red is not rec:
                     if new_records is None:
                         new_records = list(records)
                     new_records[i] = red
-                    if json_lines:
-                        if new_lines is None:
-                            new_lines = list(lines)
-                        new_lines[i] = dumps(red)
-                if json_lines:
-                    continue
+                    if new_lines is None:
+                        new_lines = list(lines)
+                    new_lines[i] = dumps(red)
+                continue
             text = lines[i].decode("utf-8", "replace")
-            src = text
-            red_fields = new_records[i] if new_records is not None else None
-            if rec is not None and red_fields is not None and red_fields is not rec:
-                # Field values first, whole, before the patterns mask parts of them.
-                src = self._fields_in_text(rec, red_fields, text)
-            out = self.redact_text(src)
+            if rec is None:
+                out = self.redact_text(text)
+            else:
+                out, red = self._redact_text_record(rec, text)
+                if red is not rec:
+                    if new_records is None:
+                        new_records = list(records)
+                    new_records[i] = red
             if out is not text:
                 if new_lines is None:
                     new_lines = list(lines)
@@ -585,6 +628,56 @@ class Redactor:
         if new_lines is None and new_records is None:
             return None
         return (new_lines if new_lines is not None else lines, new_records if new_records is not None else records)
+
+    def _redact_text_record(self, rec: dict[str, Any], text: str) -> tuple[str, dict[str, Any]]:
+        """A text line and the fields parsed out of it, redacted: (line, fields), each the same
+        object when unchanged. The line's redactions are counted, the fields' are not."""
+        names = self._name_fields is None
+        if not self._rules and not self._fields_first(rec):
+            # No field action or name field applies, and the fields are parts of the line: when the
+            # line holds nothing to mask, neither do they (the common case; their scan is skipped).
+            # A user regex could match a field alone and not the line ("^..."): then they are read.
+            out = self.redact_text(text, names)
+            return (text, rec) if out is text else (out, self.redact_record_uncounted(rec))
+        red = self.redact_record_uncounted(rec)
+        # Field values first, whole, before the patterns mask parts of them.
+        src = text if red is rec else self._fields_in_text(rec, red, text)
+        return self.redact_text(src, names), red
+
+    def _fields_first(self, rec: dict[str, Any]) -> bool:
+        """A field of ``rec`` has a field action, or is a name field that holds a name."""
+        keys = tuple(rec)
+        shape = self._text_shapes.get(keys)
+        if shape is None:
+            found = []
+            paths = self._path_actions
+            fields = self._name_fields
+            for key in keys:
+                low = key.lower()
+                action = paths.get(low, self._leaf_actions.get(low)) if paths else self._leaf_actions.get(low)
+                if action is not None:
+                    found.append((key, False))
+                elif fields is not None and low in fields:
+                    found.append((key, True))
+            shape = tuple(found)
+            if len(self._text_shapes) < 1024:
+                self._text_shapes[keys] = shape
+        for key, name_field in shape:
+            value = rec[key]
+            if value.__class__ is not str or not value or value == "-":
+                continue
+            if not name_field:
+                return True
+            if self._names is not None and self._names.user_spans(value):
+                return True
+        return False
+
+    def _name_field_value(self, value: str) -> str:
+        """A name field's value (``name_fields``) redacted: read as a user name."""
+        out = self.redact_text(value, False)
+        if self._names is not None:
+            out = self._sub_names(out, self._names, True)
+        return out
 
     def _fields_in_text(self, fields: dict[str, Any], redacted: dict[str, Any], text: str) -> str:
         """``text`` with the values of ``fields`` (parsed out of it) that a field action applies to
@@ -595,12 +688,18 @@ class Redactor:
         fields are masked (a text line has no key to drop); empty values and nginx's "-" are left.
         """
         paths = self._path_actions
+        name_fields = self._name_fields
         for key, value in fields.items():
             if value.__class__ is not str or not value or value == "-" or value not in text:
                 continue
             low = key.lower()
             action = paths.get(low, self._leaf_actions.get(low)) if paths else self._leaf_actions.get(low)
             if action is None:
+                if name_fields is not None and low in name_fields:
+                    # A name field (remote_user): its names, counted here, then the whole token.
+                    masked = self._name_field_value(value)
+                    if masked is not value:
+                        text = _replace_tokens(text, value, masked)
                 continue
             new = redacted.get(key)
             out = _replace_tokens(text, value, new if new.__class__ is str else f"<redacted:{low}>")

@@ -52,6 +52,21 @@ REDACTED = [
     ("phone", "0812 3456 7890 0813 2222 3333 0814 4444 5555", "<redacted:phone> <redacted:phone> <redacted:phone>"),
     ("card", "085094191629 4324 8386 7360 3795 6621 9790 2782 3369",  # a card inside a rejected candidate
      "<redacted:phone> 8386 7360 3795 <redacted:card>"),
+    # The WhatsApp form of Indonesian mobile numbers: the country code without "+".
+    ("phone", "wa 6281234567890 ok", "wa <redacted:phone> ok"),
+    ("phone", "62 812-3456-7890", "<redacted:phone>"),
+    ("phone", "62-812-3456-7890 / 62.812.3456.7890", "<redacted:phone> / <redacted:phone>"),
+    ("phone", "62812 3456 7890", "<redacted:phone>"),
+    ("phone", "62811234567", "<redacted:phone>"),  # 11 digits: the shortest
+    ("phone", "62812345678901", "<redacted:phone>"),  # 14 digits: the longest
+    ("phone", "chatId 6281234567890@c.us", "chatId <redacted:phone>@c.us"),  # WAHA
+    ("phone", "target=6281234567890&countryCode=62", "target=<redacted:phone>&countryCode=62"),  # Fonnte
+    ("phone", "2026-11-26T10:15:00Z 6281234567890", "2026-11-26T10:15:00Z <redacted:phone>"),
+    ("phone", "62 812 3456 7890 123 items", "<redacted:phone> 123 items"),  # then another number
+    ("phone", "62 812 3456 7890 1234 5678", "<redacted:phone> 1234 5678"),
+    ("card", "card 6281234567890126", "card <redacted:card>"),  # UnionPay 628x, Luhn-valid
+    ("card", "card 6281 2345 6789 0126 ok", "card <redacted:card> ok"),
+    ("card", "card 628123456789017", "card <redacted:card>"),
     ("card", "card 4111 1111 1111 1111 ok", "card <redacted:card> ok"),
     ("card", "4111111111111111", "<redacted:card>"),
     ("card", "5500-0000-0000-0004", "<redacted:card>"),
@@ -75,6 +90,12 @@ UNTOUCHED = [
     "bytes=52428800", "port 5432", "1732600000", "1732600000123456789", "count 12345678",
     "card 4111 1111 1111 1112", "the bearer of news", "key: value", "monkey=1", "api=1&page=3",
     "user@localhost", "3.14159265358979", "0.812345678901", "exit code 0", "pid 0812", "00:15:00", "0000123456",
+    # Long digit runs and IDs that start like a WhatsApp-form number: not 11-14 digits, not Luhn-valid,
+    # glued to a prefix, inside a longer number or a decimal, or 4-digit groups where "62" does not
+    # stand apart.
+    "6281234567", "628123456789012", "6281234567890123", "62812345678901234", "62812345678901234567",
+    "6281 2345 6789 0123", "ORD-6281234567890", "x6281234567890", "order_6281234567890", "1628123456789",
+    "6281234567890.5", "v6.2.8123", "VA 8808123456789012", "62 21 5551234",
 ]
 
 
@@ -228,6 +249,9 @@ def test_pattern_hash_mode() -> None:
     b = r.redact_text("from budi@example.com")
     assert re.fullmatch(r"to <email:[0-9a-f]{12}>", a)
     assert a[3:] == b[5:]
+    # One mobile number in its three written forms is one token (the hash is of its digits).
+    forms = {r.redact_text(t) for t in ("6281234567890", "62 812-3456-7890", "+62 812 3456 7890")}
+    assert len(forms) == 1 and re.fullmatch(r"<phone:[0-9a-f]{12}>", forms.pop())
 
 
 QUERIES = [
@@ -318,7 +342,7 @@ _filler = st.lists(_words, min_size=0, max_size=6).map(" ".join)
 
 @st.composite
 def phones(draw: st.DrawFn) -> str:
-    form = draw(st.integers(0, 6))
+    form = draw(st.integers(0, 7))
     d = lambda n: "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=n, max_size=n)))  # noqa: E731
     sep = draw(st.sampled_from(["", " ", "-", "."]))
     if form == 0:  # E.164
@@ -334,6 +358,8 @@ def phones(draw: st.DrawFn) -> str:
         return f"0{draw(st.sampled_from('123456789'))}{d(1)}{sep}{d(4)}{sep}{d(4)}"
     if form == 5:  # European, international
         return f"+{draw(st.sampled_from(['33', '49', '31', '44']))} {d(2)} {d(4)} {d(4)}"
+    if form == 7:  # Indonesian mobile, the WhatsApp form: the country code without "+" (11-14 digits)
+        return f"62{sep}8{draw(st.sampled_from('123456789'))}{d(1)}{sep}{d(4)}{sep}{d(draw(st.integers(2, 5)))}"
     # The "00" international prefix (what "+" stands for when dialled)
     cc = draw(st.sampled_from(["33", "49", "31", "44", "62"]))
     return f"00{cc}{sep or ' '}{draw(st.sampled_from('123456789'))}{d(2)}{sep}{d(4)}{sep}{d(draw(st.integers(3, 4)))}"
