@@ -41,9 +41,10 @@ too). ``cflexagent_log_spool_full`` is 1 while full, and one log line (per
 minute at most) says why.
 
 A segment file is deleted as soon as all its records are acked or dropped --
-the one being written to as well (it is sealed once nothing in it waits) --
-after ``before_delete`` made the writer's checkpoints hold the acks stored in
-it. Disk use exceeds ``max_bytes`` by at most about one segment.
+the one being written to as well, once nothing in it waits and it holds
+``RECLAIM_BYTES`` (at once while the disk is low) -- after ``before_delete``
+made the writer's checkpoints hold the acks stored in it. Disk use exceeds
+``max_bytes`` by at most about one segment.
 
 A failed write of ``ack.json`` (disk full) is counted and retried with the next
 ack; the records acked meanwhile may be pushed again after a crash, as they are
@@ -84,6 +85,8 @@ FLAG_SNAPPY = 1
 #: Default bound of the payloads kept in memory for the pusher.
 CACHE_BYTES = 4 * 1024 * 1024
 ACK_VERSION = 1
+#: An acknowledged segment still being written is deleted once it is this big (or when the disk is low).
+RECLAIM_BYTES = 1024 * 1024
 HEADER = struct.Struct("<4sBBHIIIQQ")
 MAX_META = 16 * 1024 * 1024
 MAX_PAYLOAD = 256 * 1024 * 1024
@@ -546,8 +549,10 @@ class Spool:
         """Delete the segments whose records are all retired (sealing the current one when it is so),
         once the writer's checkpoints hold the acks stored in them."""
         last = self.segments[-1] if self.segments else None
+        # The segment being written, all acked: sealed (and so deleted) once it holds RECLAIM_BYTES, or at
+        # once when the disk is low; below that it goes on taking records (no new file per push).
         if last is not None and self._write_fd >= 0 and last.live <= 0 and not self._queue \
-                and last.size > 0 and self._committer_idle():
+                and last.size > 0 and self._committer_idle() and (last.size >= RECLAIM_BYTES or self._disk_low()):
             self._seal()
         dead = [seg for i, seg in enumerate(self.segments)
                 if seg.live <= 0 and not (i == len(self.segments) - 1 and self._write_fd >= 0)]

@@ -159,3 +159,22 @@ def test_disk_low_counts_as_full(tmp_path: Path) -> None:
     s2 = Spool(tmp_path, 10**9, 0.0, "block", LogMetrics(CollectorRegistry()))
     assert not s2._full(1)
     assert os.path.isdir(tmp_path)
+
+
+async def test_an_acked_segment_is_deleted_once_it_holds_a_megabyte(tmp_path: Path) -> None:
+    """The segment being written is deleted when all of it is acked and it holds RECLAIM_BYTES (a smaller
+    one goes on taking records: no new file per push); older, full segments go as soon as they are acked."""
+    from cflexagent.sinks.loki.spool import RECLAIM_BYTES
+
+    s = Spool(tmp_path / "spool", 10**8, 0.0, "block", LogMetrics(CollectorRegistry()))
+    s.open()
+    await s.append(b"x" * 1000, META, 1)
+    await s.ack(s.take(10**6))
+    assert [p.name for p in (tmp_path / "spool").glob("seg-*")] == ["seg-0000000000000001.spool"]
+    for _ in range(RECLAIM_BYTES // 50_000 + 1):
+        await s.append(b"y" * 50_000, META, 1)
+    await s.ack(s.take(10**8))
+    assert not list((tmp_path / "spool").glob("seg-*")) and s.live_bytes == 0
+    assert await s.append(b"z", META, 1) > 0  # a new segment for the next record
+    assert len(list((tmp_path / "spool").glob("seg-*"))) == 1
+    s.close()
