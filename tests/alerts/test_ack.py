@@ -80,8 +80,12 @@ async def test_ack_flow_with_alertmanager_silence(start_agent: Any, alertmanager
         assert resp.status == 200
 
     async def expired() -> bool:
+        # The relay expires the silence in Alertmanager first, then records it (and counts it): wait for all three.
         async with http.get(am.url + "/api/v2/silences") as resp:
-            return [s["status"]["state"] for s in await resp.json()] == ["expired"]
+            if [s["status"]["state"] for s in await resp.json()] != ["expired"]:
+                return False
+        return ((await group_state(r, gid)).silence_state == "expired"
+                and r.value("cflexagent_alert_silences_total", {"result": "expired"}) == 1)
 
     await until(expired, within=30)
     g = await group_state(r, gid)

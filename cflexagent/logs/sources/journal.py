@@ -44,6 +44,8 @@ log = get_logger("logs.source")
 
 #: How long a partial batch waits for more entries before it is shipped.
 BATCH_WAIT = 0.25
+#: While journalctl is quiet, how often the delivery in flight is settled and the checkpoint written.
+IDLE_PERSIST = 1.0
 RESTART_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
 #: Bytes of journalctl's stderr kept (the newest) for the log line when it exits.
 STDERR_KEEP = 2000
@@ -158,14 +160,21 @@ class JournalSourceComponent(SourceComponent):
         stderr = asyncio.create_task(_drain(proc.stderr))
         stopper = asyncio.create_task(stop.wait())
         pending = b""
+        reader: asyncio.Task[bytes] | None = None
         try:
             while True:
-                reader = asyncio.create_task(proc.stdout.read(256 * 1024))
-                done, _ = await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                if reader is None:
+                    reader = asyncio.create_task(proc.stdout.read(256 * 1024))
+                done, _ = await asyncio.wait({reader, stopper}, timeout=IDLE_PERSIST,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if not done:
+                    # Quiet: the delivery in flight is kept, then its cursor written (nothing else would).
+                    await self.settle()
+                    await cp.maybe_persist(float(self.logs.checkpoint_interval))
+                    continue
                 if reader not in done:
-                    reader.cancel()
                     return
-                data = reader.result()
+                data, reader = reader.result(), None
                 if not data:
                     break
                 buf = pending + data
@@ -195,6 +204,8 @@ class JournalSourceComponent(SourceComponent):
             self.log.warning("journalctl exited; restarting after the last shipped entry", source=self.source.name,
                         code=code, stderr=err[-500:])
         finally:
+            if reader is not None:
+                reader.cancel()
             await self.settle_quietly()
             with contextlib.suppress(Exception):
                 await cp.persist()
