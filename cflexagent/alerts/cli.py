@@ -26,7 +26,8 @@ from typing import Any
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("alerts", parents=[common], help="alert relay: send a test notification")
+    p = sub.add_parser("alerts", parents=[common],
+                       help="alert relay: test a route, acknowledge a group, report MTTR, acknowledgment and noise")
     asub = p.add_subparsers(dest="alerts_command", metavar="SUBCOMMAND", required=True)
     t = asub.add_parser("test", parents=[common], help="send a test notification through the route now")
     t.add_argument("--severity", default="critical", help="severity of the test alert (default critical)")

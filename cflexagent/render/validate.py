@@ -53,10 +53,18 @@ def _run(argv: list[str], tool: str, file: str, cwd: Path) -> Check:
     return Check(tool, file, "failed", " | ".join(lines[:6])[:600] or f"exit status {proc.returncode}")
 
 
-def nginx_check(directory: Path, site: str) -> Check:
-    """``nginx -t`` on a throwaway main config that includes the site (the real one is never touched)."""
+def nginx_check(directory: Path, site: str, certs: dict[str, str] | None = None) -> Check:
+    """``nginx -t`` on a throwaway main config that includes the site (the real one is never touched).
+
+    ``certs`` (key path -> file): a certificate that does not exist is named by its key, with the way
+    out, before nginx says the same in OpenSSL's words."""
     if shutil.which("nginx") is None:
         return Check("nginx -t", site, "skipped", "nginx not found on PATH")
+    for key, file in (certs or {}).items():
+        if not Path(file).exists():
+            hint = ("Debian's ssl-cert package creates that snakeoil pair; set your own certificate"
+                    if "snakeoil" in file else "set the certificate the site serves")
+            return Check("nginx -t", site, "failed", f"{key} = {file!r} does not exist ({hint})")
     with tempfile.TemporaryDirectory(prefix="cflexagent-nginx-") as tmp:
         t = Path(tmp)
         temp_paths = "".join(f"    {k}_temp_path {t}/{k};\n" for k in
@@ -91,7 +99,9 @@ def checks(ctx: RenderContext, directory: Path, present: set[str]) -> list[Calla
         add(["loki", "-verify-config", f"-config.file={loki.LOKI_YML}"], "loki -verify-config", loki.LOKI_YML)
     site = nginx.site_path(ctx)
     if site in present:
-        steps.append(lambda: nginx_check(directory, site))
+        ng = ctx.render.nginx
+        certs = {"render.nginx.cert_file": ng.cert_file, "render.nginx.key_file": ng.key_file}
+        steps.append(lambda: nginx_check(directory, site, certs))
     return steps
 
 
