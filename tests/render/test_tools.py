@@ -284,6 +284,61 @@ def test_real_alertmanager_is_ready_and_critical_inhibits_warning(alertmanager: 
     assert alerts[("TargetDown", "127.0.0.1:9100")]["inhibitedBy"] == []
 
 
+def _statuses(url: str, want_inhibited: set[str], within: float = 20) -> dict[str, Any]:
+    """alertname -> status once every alert in ``want_inhibited`` is inhibited (the inhibitor's cache
+    fills asynchronously; what must stay free is checked after that)."""
+    deadline = time.monotonic() + within
+    while True:
+        with urllib.request.urlopen(url + "/api/v2/alerts", timeout=5) as r:
+            alerts = {a["labels"]["alertname"]: a["status"] for a in json.load(r)}
+        if all(alerts.get(n, {}).get("inhibitedBy") for n in want_inhibited):
+            return alerts
+        assert time.monotonic() < deadline, alerts
+        time.sleep(0.2)
+
+
+def test_real_alertmanager_inhibits_only_alerts_about_the_same_thing(alertmanager: tuple[str, Path]) -> None:
+    """A critical alert without instance (an SLO fast burn, HTTPErrorRateHigh) does not inhibit the
+    warnings without instance of other jobs (Alertmanager counts a label missing on both sides as equal);
+    a probe down still inhibits its own probe's warnings, an SLO's fast burn its own slow burn."""
+    url, _ = alertmanager
+    agent = {"job": "cflexagent", "instance": "127.0.0.1:9464"}
+    _post(url + "/api/v2/alerts", [
+        {"labels": {"alertname": "ApiErrorsErrorBudgetBurnFast", "severity": "critical", "slo": "api-errors"}},
+        {"labels": {"alertname": "HTTPErrorRateHigh", "severity": "critical", "job": "cflex-api"}},
+        {"labels": {**agent, "alertname": "ProbeDown", "severity": "critical", "probe": "shop",
+                    "target": "https://shop.example.com/"}},
+        {"labels": {"alertname": "MoverFailRateHigh", "severity": "warning", "job": "cflex-mover"}},
+        {"labels": {"alertname": "PreviewSlow", "severity": "warning", "job": "cflex-preview"}},
+        {"labels": {"alertname": "ApiErrorsErrorBudgetBurnSlow", "severity": "warning", "slo": "api-errors"}},
+        {"labels": {"alertname": "ApiLatencyErrorBudgetBurnSlow", "severity": "warning", "slo": "api-latency"}},
+        {"labels": {"alertname": "QueueJobsSlow", "severity": "warning", "job": "cflex-api"}},
+        {"labels": {**agent, "alertname": "TLSCertificateExpiringSoon", "severity": "warning", "probe": "shop"}},
+        {"labels": {**agent, "alertname": "LogSpoolFull", "severity": "warning"}},
+        {"labels": {**agent, "alertname": "TargetDown", "severity": "warning", "probe": "blog"}},
+    ])
+    inhibited = {"ApiErrorsErrorBudgetBurnSlow", "QueueJobsSlow", "TLSCertificateExpiringSoon"}
+    alerts = _statuses(url, inhibited)
+    free = {"MoverFailRateHigh", "PreviewSlow", "ApiLatencyErrorBudgetBurnSlow", "LogSpoolFull", "TargetDown",
+            "ApiErrorsErrorBudgetBurnFast", "HTTPErrorRateHigh", "ProbeDown"}
+    assert {n: alerts[n]["inhibitedBy"] for n in free} == {n: [] for n in free}
+    assert all(alerts[n]["state"] == "suppressed" for n in inhibited)
+
+
+def test_amtool_routes_of_service_level_and_slo_alerts(tmp_path: Path) -> None:
+    out = tmp_path / "set"
+    render_to(out, parse("", "x.toml"))
+    am = out / "alertmanager/alertmanager.yml"
+    assert _route(am, "severity=critical", "alertname=ApiErrorsErrorBudgetBurnFast", "slo=api-errors") == "critical"
+    assert _route(am, "severity=warning", "alertname=ApiErrorsErrorBudgetBurnSlow", "slo=api-errors") == "email"
+    assert _route(am, "severity=warning", "alertname=MoverFailRateHigh", "job=cflex-mover") == "email"
+    rules = yaml.safe_load(am.read_text())["inhibit_rules"]
+    # Every rule's source names the label it compares, so "missing on both sides" never matches.
+    for rule in rules:
+        named = {m.split("=")[0] for m in rule["source_matchers"] if m.endswith('=~".+"')}
+        assert named & set(rule["equal"]), rule
+
+
 def start_prometheus(binary: str, config: Path, tmp: Path, port: int) -> subprocess.Popen[bytes]:
     with open(tmp / "prometheus.log", "wb") as log:
         return subprocess.Popen([binary, f"--config.file={config}", f"--storage.tsdb.path={tmp}/tsdb",
