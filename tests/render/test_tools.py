@@ -117,6 +117,28 @@ def test_rendered_set_passes_promtool_amtool_nginx(variant: str, tmp_path: Path,
     assert expected <= set(by_file)
 
 
+def test_longterm_federation_over_tls_trusts_the_certificate_prometheus_serves(
+        tmp_path: Path, certs: tuple[Path, Path]) -> None:
+    """With web_tls_cert_file, the long-term instance federates over https verifying the same certificate
+    as the self-scrape job (not the system's CAs, which do not know a self-signed one)."""
+    pw = tmp_path / "self.password"
+    pw.write_text("secret\n")
+    tls = f'web_config = true\nweb_tls_cert_file = "{certs[0]}"\nweb_tls_key_file = "{certs[1]}"\n'
+    text = WEB.replace("/etc/prometheus/self.password", str(pw)).replace("web_config = true\n", tls)
+    cfg = parse(with_certs(text, certs), "x.toml")
+    out = tmp_path / "set"
+    render_to(out, cfg)
+    prom = yaml.safe_load((out / "prometheus/prometheus.yml").read_text())
+    self_job = next(j for j in prom["scrape_configs"] if j["job_name"] == "prometheus")
+    fed = yaml.safe_load((out / "prometheus/longterm.yml").read_text())["scrape_configs"][0]
+    assert fed["scheme"] == self_job["scheme"] == "https"
+    assert fed["tls_config"] == self_job["tls_config"] == {"ca_file": str(certs[0])}
+    assert fed["basic_auth"] == self_job["basic_auth"] == {"username": "admin", "password_file": str(pw)}
+    for name in ("prometheus.yml", "longterm.yml"):
+        r = run([tool("promtool"), "check", "config", str(out / "prometheus" / name)])
+        assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_a_broken_file_fails_its_check_naming_file_and_reason(tmp_path: Path, example: Config) -> None:
     tool("promtool")
     out = tmp_path / "set"
