@@ -415,12 +415,16 @@ class NginxRender(Section):
     cert_file: str = "/etc/ssl/certs/ssl-cert-snakeoil.pem"
     key_file: str = "/etc/ssl/private/ssl-cert-snakeoil.key"
     hsts_max_age: Duration = Duration(365 * 86400.0)
-    #: Addresses or CIDRs allowed to reach Grafana's /admin, Prometheus and Alertmanager.
+    #: Addresses or CIDRs allowed to reach Grafana's /admin and /api/admin/, Prometheus and Alertmanager.
     admin_allow: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1", "::1"])
     #: htpasswd file of the Prometheus (and Alertmanager) basic auth users; create it with `htpasswd -B`.
     htpasswd_file: str = "/etc/nginx/cflex-monitoring.htpasswd"
     #: File name of the site under sites-available.
     site_name: str = "cflex-monitoring"
+    #: With [server.tls] and [render.prometheus] agent_ca_file: the name nginx checks in the agent's
+    #: certificate when it proxies the acknowledge pages; "" = the agent's listen host. nginx matches DNS
+    #: names only, never IP addresses: with an IP listen, give a DNS name the certificate has (localhost).
+    agent_ssl_name: str = ""
 
     def __post_init__(self) -> None:
         import ipaddress
@@ -438,6 +442,8 @@ class NginxRender(Section):
             v = getattr(self, key)
             if not v.startswith("/") or re.search(r"[\s;{}\"'\\]", v):
                 raise ValueError(f"{key}: must be an absolute path without spaces, quotes, ; or braces")
+        if self.agent_ssl_name and not re.fullmatch(r"[A-Za-z0-9.-]+", self.agent_ssl_name):
+            raise ValueError(f'agent_ssl_name: "{self.agent_ssl_name}" is not a host name')
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.site_name):
             raise ValueError("site_name: letters, digits, '_', '.' and '-' only")
 

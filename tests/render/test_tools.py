@@ -20,7 +20,7 @@ from cflexagent.agent import Agent
 from cflexagent.config import Config, parse
 from cflexagent.render.common import RenderContext
 from cflexagent.render.validate import nginx_check, run_checks
-from tests.conftest import free_port, wait_http
+from tests.conftest import Upstream, free_port, https_request, nginx_serving, wait_http
 
 from .conftest import render_to, run, tool
 
@@ -158,6 +158,24 @@ def test_nginx_t_rejects_a_missing_certificate(tmp_path: Path) -> None:
     render_to(out, cfg)
     c = nginx_check(out, "nginx/cflex-monitoring")
     assert c.result == "failed" and "none.crt" in c.message
+
+
+def test_real_nginx_keeps_grafana_admin_paths_and_admin_api_to_the_allowlist(
+        tmp_path: Path, certs: tuple[Path, Path]) -> None:
+    tool("nginx")
+    port = free_port()
+    with Upstream() as grafana:
+        text = (f'[render.grafana]\nlisten = "{grafana.address}"\n[render.nginx]\nlisten_port = {port}\n'
+                f'redirect_http = false\nadmin_allow = ["192.0.2.1"]\ncert_file = "{certs[0]}"\n'
+                f'key_file = "{certs[1]}"\n')
+        out = tmp_path / "set"
+        render_to(out, parse(text, "x.toml"))
+        with nginx_serving(out / "nginx/cflex-monitoring", tmp_path, port) as url:
+            for path in ("/admin/users", "/api/admin/settings", "/api/admin/users/1/password", "/prometheus/"):
+                assert https_request(url, path)[0] == 403, path
+            assert https_request(url, "/api/dashboards/home") == (200, "upstream GET /api/dashboards/home")
+            assert https_request(url, "/api/adminx") == (200, "upstream GET /api/adminx")
+        assert not [p for p in grafana.seen if "/admin" in p and p != "/api/adminx"], grafana.seen
 
 
 def _route(am_yml: Path, *labels: str) -> str:
