@@ -607,8 +607,10 @@ class AlertRelay:
             jobs = await self.db.call(self.db.outbox.due, name, self.clock(), 200) or jobs
             if len(jobs) > 1:
                 done = frozenset.intersection(*(frozenset(j.done_to) for j in jobs))
-                result = await self._send(ch, Message([to_notification(j) for j in jobs],
-                                                      public_url=self.relay.public_url), done)
+                ns = [to_notification(j) for j in jobs]
+                # Each group summarised keeps its own acknowledge link (escalation stops only by acknowledging).
+                acks = {n.id: self.ack_url(j, n) for j, n in zip(jobs, ns, strict=True)}
+                result = await self._send(ch, Message(ns, public_url=self.relay.public_url, ack_urls=acks), done)
                 if isinstance(result, Delivered):
                     self.m.summaries.labels(name).inc()
                     self.m.summarized.labels(name).inc(len(jobs))

@@ -310,6 +310,9 @@ async def test_flood_over_the_rate_limit_is_grouped_into_a_summary(
                                      for t in texts)}
     assert shown == names, texts  # nothing dropped
     assert len(texts) <= 2 + 4                # the bucket: 2 at once, then 1 per second
+    # A summary keeps an acknowledge link per group it summarises (as many as the message's length allows).
+    for t in summaries:
+        assert t.count("Acknowledge: https://monitor.example.com/alerts/ack/") >= min(t.count("• FIRING"), 5), t
     assert r.value("cflexagent_alert_rate_limited_notifications_total", {"channel": "wa"}) >= 2
 
 
