@@ -12,7 +12,7 @@ from typing import Literal
 
 import msgspec
 
-from ..configtypes import BCRYPT_RE, Duration, HostPort, Percent, Section, check_timezone
+from ..configtypes import BCRYPT_RE, Duration, HostPort, Percent, Section, Size, check_timezone
 
 _NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,62}")
 _JOB_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}")
@@ -203,20 +203,28 @@ class Thresholds(Section):
     mover_fail_window: Duration = Duration(3600.0)
     mover_fail_for: Duration = Duration(900.0)
     cert_expiry: Duration = Duration(14 * 86400.0)
+    cert_expiry_for: Duration = Duration(600.0)
     log_stall: Duration = Duration(600.0)
+    log_spool_growth_bytes: Size = Size(16 * 1024 * 1024)
+    log_spool_growth_window: Duration = Duration(1800.0)
     log_spool_growth_for: Duration = Duration(1800.0)
+    log_spool_full_for: Duration = Duration(60.0)
+    log_dropped_window: Duration = Duration(900.0)
     cpanel_quota: Percent = Percent(0.85)
     cpanel_quota_for: Duration = Duration(600.0)
     target_down_for: Duration = Duration(300.0)
     component_down_for: Duration = Duration(300.0)
     alertmanager_failed_ratio: Percent = Percent(0.01)
+    alertmanager_failed_for: Duration = Duration(300.0)
+    config_reload_failed_for: Duration = Duration(300.0)
 
     def __post_init__(self) -> None:
         for f in self.__struct_fields__:
             v = getattr(self, f)
             if isinstance(v, (int, float)) and v < 0:
                 raise ValueError(f"{f}: must not be negative")
-        if self.http_error_window < 60 or self.mover_fail_window < 60:
+        if min(self.http_error_window, self.mover_fail_window, self.log_spool_growth_window,
+               self.log_dropped_window) < 60:
             raise ValueError("http_error_window: windows must be at least 1m")
 
 
