@@ -51,7 +51,8 @@ ALERT_SECTIONS = [
      "`channel`, `from_channel` and `to_channel` are `[[alerts.relay.channels]]` names (bounded by the config); "
      "`severity` is critical, error, warning, info, none or other; `result` and `reason` take the fixed sets "
      "named in each line. Webhook answers: accepted (200, in the outbox), duplicate (200, the same group, "
-     "fingerprints and status within `dedup_window`), unrouted (200, no route), bad_request (400/408), "
+     "fingerprints and status within `dedup_window`), unrouted (200, no route matched: in the outbox for "
+     "`default_channels` or the first route's channels), bad_request (400/408), "
      "unauthorized (401), too_large (413), outbox_full and error (503, Alertmanager retries)."),
     ("Acknowledgment, escalation and the success metrics", HistoryMetrics,
      "Per alert firing (fingerprint + startsAt). Time to acknowledge runs from the group's first successful "

@@ -7,12 +7,14 @@ an in-process agent on a config text (state in the test's tmp dir).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import http.server
 import socket
 import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +141,82 @@ class LineWriter:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class Upstream:
+    """A stand-in for a proxied server (Grafana behind the nginx site): answers every request with
+    ``upstream <METHOD> <path>`` and records the paths it got."""
+
+    def __init__(self) -> None:
+        seen = self.seen = []  # type: list[str]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                seen.append(self.path)
+                body = f"upstream {self.command} {self.path}".encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Upstream:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextlib.contextmanager
+def nginx_serving(site: Path, tmp: Path, port: int) -> Iterator[str]:
+    """The real nginx in the foreground serving a rendered site on 127.0.0.1:``port``; yields its https URL.
+    A throwaway main config includes the site (as ``nginx -t`` in render/validate.py does)."""
+    d = tmp / "nginx-run"
+    d.mkdir(exist_ok=True)
+    temp = "".join(f"    {k}_temp_path {d}/{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (d / "nginx.conf").write_text(
+        f"pid {d}/nginx.pid;\nerror_log {d}/error.log;\ndaemon off;\nmaster_process off;\nevents {{}}\n"
+        f"http {{\n{temp}    access_log off;\n    include {site.resolve()};\n}}\n")
+    proc = subprocess.Popen(["nginx", "-p", str(d), "-c", str(d / "nginx.conf"), "-e", str(d / "error.log")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert proc.poll() is None, (d / "error.log").read_text(errors="replace")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            assert time.monotonic() < deadline, "nginx did not listen"
+            time.sleep(0.05)
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def https_request(base: str, path: str, method: str = "GET", body: bytes | None = None,
+                  headers: dict[str, str] | None = None) -> tuple[int, str]:
+    """(status, body) of one request with ``path`` sent exactly as given (not normalised), certificate
+    not verified (the test's own nginx)."""
+    import http.client
+    import ssl
+    import urllib.parse
+
+    u = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPSConnection(u.hostname or "", u.port, timeout=10,
+                                       context=ssl._create_unverified_context())
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, r.read().decode(errors="replace")
+    finally:
+        conn.close()

@@ -315,6 +315,9 @@ class RelayConfig(Section, kw_only=True):
     give_up_after: Duration = Duration(86400.0)
     channels: list[ChannelConfig] = []
     routes: list[RouteConfig] = []
+    #: Channels (in order, as a route's) of a notification no route matches; [] = the first route's.
+    #: Alertmanager does not retry a 200, so an unmatched notification is never dropped.
+    default_channels: list[str] = []
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/") or any(c in self.path for c in " ?#") or len(self.path) > 200:
@@ -340,6 +343,9 @@ class RelayConfig(Section, kw_only=True):
             raise ValueError("channels: at least one [[alerts.relay.channels]] is required")
         if self.enabled and not self.routes:
             raise ValueError("routes: at least one [[alerts.relay.routes]] is required")
+        for name in self.default_channels:
+            if name not in names:
+                raise ValueError(f'default_channels: no channel named "{name}"')
         for i, r in enumerate(self.routes):
             for key in ("channels", "also", "escalate_to"):
                 for name in getattr(r, key):

@@ -56,6 +56,8 @@ class Message:
     public_url: str = ""
     #: recipient -> acknowledge link (None: no link for this message).
     ack_url: Callable[[str], str | None] = field(default=lambda recipient: None)
+    #: A summary's links: notification id -> (recipient -> acknowledge link of its group).
+    ack_urls: dict[int, Callable[[str], str | None]] = field(default_factory=dict)
     test: bool = False
     #: Sent because nobody acknowledged the group in time.
     escalation: bool = False
@@ -67,6 +69,13 @@ class Message:
     @property
     def first(self) -> Notification:
         return self.notifications[0]
+
+    def ack_of(self, n: Notification, recipient: str) -> str | None:
+        """The acknowledge link of ``n``'s group for ``recipient``, if it is firing and has one."""
+        if n.status != "firing":
+            return None
+        fn = self.ack_urls.get(n.id) if self.summary else self.ack_url
+        return fn(recipient) if fn is not None else None
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -164,16 +173,26 @@ def _by_severity(ns: list[Notification]) -> list[Notification]:
 def _summary_text(msg: Message, recipient: str, now: float) -> str:
     ns = _by_severity(msg.notifications)
     firing = sum(1 for n in ns if n.status == "firing")
-    lines = [f"⚠️ {len(ns)} alert notifications held back by the rate limit ({firing} firing):"]
+    head = f"⚠️ {len(ns)} alert notifications held back by the rate limit ({firing} firing):"
+    items = []
     for n in ns[:SUMMARY_LINES]:
         inst = instance_of(n)
-        lines.append(f"• {status_word(n)} {n.severity.upper()} {n.alertname}" + (f" ({inst})" if inst else "")
-                     + f": {one_line(summary_of(n), 100)}")
+        items.append((f"• {status_word(n)} {n.severity.upper()} {n.alertname}" + (f" ({inst})" if inst else "")
+                      + f": {one_line(summary_of(n), 100)}", msg.ack_of(n, recipient)))
+    tail = []
     if len(ns) > SUMMARY_LINES:
-        lines.append(f"… and {len(ns) - SUMMARY_LINES} more")
+        tail.append(f"… and {len(ns) - SUMMARY_LINES} more")
     if msg.public_url:
-        lines.append(f"All alerts: {msg.public_url}")
-    return _cap("\n".join(lines))
+        tail.append(f"All alerts: {msg.public_url}")
+    # Every group's acknowledge link, most severe first, as many as fit: the list itself is never cut for them.
+    room = TEXT_MAX - len("\n".join([head, *(line for line, _ in items), *tail]))
+    lines = [head]
+    for line, ack in items:
+        lines.append(line)
+        if ack and len(ack) + 16 <= room:
+            lines.append(f"  Acknowledge: {ack}")
+            room -= len(ack) + 16
+    return _cap("\n".join(lines + tail))
 
 
 def _cap(text: str) -> str:
@@ -205,7 +224,7 @@ def email_bodies(msg: Message, recipient: str, now: float | None = None) -> tupl
         for key, url in links(msg, n).items():
             text.append(f"{key.capitalize()}: {url}")
             parts.append(f'<p><a href="{html.escape(url, quote=True)}">{html.escape(key.capitalize())}</a></p>')
-        ack = msg.ack_url(recipient) if n.status == "firing" and not msg.summary else None
+        ack = msg.ack_of(n, recipient)
         if ack:
             text.append(f"Acknowledge: {ack}")
             parts.append(f'<p><a href="{html.escape(ack, quote=True)}"><b>Acknowledge</b></a></p>')

@@ -497,11 +497,8 @@ class AlertRelay:
             return self._answer("error", 503, "the relay is starting")
         sev = severity(payload)
         found = route_for(self.relay, payload)
-        if found is None:
-            log.error("no route matches this notification; it is not delivered", group=payload.groupKey[:200],
-                      severity=sev)
-            return self._answer("unrouted", 200, "no [[alerts.relay.routes]] matches")
-        idx, route = found
+        unrouted = found is None
+        idx, route = found or self._fallback_route()
         jobs = plan_jobs(route) if payload.status == "firing" or self.relay.send_resolved else []
         if self._disk_full():
             return self._answer("outbox_full", 503, "less free disk space than outbox_min_free_disk")
@@ -529,9 +526,22 @@ class AlertRelay:
             ev = self.wake.get(name)
             if ev is not None:
                 ev.set()
+        if unrouted:
+            log.warning("no route matches this notification; delivered on the fallback channels",
+                        id=res.notification_id, group=payload.groupKey[:200], severity=sev,
+                        channels=list(route.channels))
+            return self._answer("unrouted", 200, "no [[alerts.relay.routes]] matches; sent to the fallback channels",
+                                id=res.notification_id)
         log.info("webhook accepted", id=res.notification_id, status=payload.status, severity=sev,
                  alerts=len(payload.alerts), route=idx, channels=list(res.channels))
         return self._answer("accepted", 200, id=res.notification_id)
+
+    def _fallback_route(self) -> tuple[int, RouteConfig]:
+        """Where a notification no route matches goes (Alertmanager does not retry a 200): ``default_channels``
+        as a route of its own (index -1: default retry_for, no escalation), else the first route."""
+        if self.relay.default_channels:
+            return -1, RouteConfig(channels=list(self.relay.default_channels))
+        return 0, self.relay.routes[0]
 
     # -- API -------------------------------------------------------------------------
 
@@ -597,8 +607,10 @@ class AlertRelay:
             jobs = await self.db.call(self.db.outbox.due, name, self.clock(), 200) or jobs
             if len(jobs) > 1:
                 done = frozenset.intersection(*(frozenset(j.done_to) for j in jobs))
-                result = await self._send(ch, Message([to_notification(j) for j in jobs],
-                                                      public_url=self.relay.public_url), done)
+                ns = [to_notification(j) for j in jobs]
+                # Each group summarised keeps its own acknowledge link (escalation stops only by acknowledging).
+                acks = {n.id: self.ack_url(j, n) for j, n in zip(jobs, ns, strict=True)}
+                result = await self._send(ch, Message(ns, public_url=self.relay.public_url, ack_urls=acks), done)
                 if isinstance(result, Delivered):
                     self.m.summaries.labels(name).inc()
                     self.m.summarized.labels(name).inc(len(jobs))

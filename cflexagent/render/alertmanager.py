@@ -7,7 +7,8 @@ agent's alert relay (email first, WhatsApp proxy as fallback, which
 Alertmanager itself cannot do) when ``[alerts.relay]`` is enabled, else
 straight to email; warning goes to email; info goes to a low-noise digest (one
 mail per group per ``digest_interval``). Critical inhibits warning for the
-same instance (and probe). Maintenance windows are ``time_intervals`` muted
+same instance (and probe), the same job's service-level alerts, or the same SLO
+(``inhibit_rules``). Maintenance windows are ``time_intervals`` muted
 on the routes of the severities they name.
 
 The relay's webhook goes to the agent's own address, authenticated with the
@@ -147,6 +148,31 @@ def time_intervals(ctx: RenderContext) -> list[dict[str, Any]]:
     return out
 
 
+def inhibit_rules() -> list[dict[str, Any]]:
+    """Critical inhibits warning only where both are about the same thing.
+
+    Alertmanager counts a label missing on both sides as equal, so every rule's
+    source names the label it is about (``=~".+"``): without that, a critical
+    alert without ``instance`` (an SLO burn, HTTPErrorRateHigh) would inhibit
+    every warning without ``instance`` (MoverFailRateHigh, PreviewSlow, slow SLO
+    burns) whatever their job.
+
+    - a target (``instance``, and ``probe`` for the agent's probes): its warnings;
+    - a service-level alert (no ``instance``; ``job``, ``service``): the same job's
+      service-level warnings;
+    - an SLO's fast burn: the same SLO's slow burn.
+    """
+    crit, warn = 'severity="critical"', 'severity="warning"'
+    rules = [
+        ([crit, 'instance=~".+"'], [warn], ["instance", "probe"]),
+        ([crit, 'instance=""', 'job=~".+"'], [warn, 'instance=""'], ["job", "service"]),
+        ([crit, 'slo=~".+"'], [warn], ["slo"]),
+    ]
+    # Sorted by label name, as Alertmanager echoes them in /api/v2/status (which `apply` compares).
+    return [{"source_matchers": sorted(src), "target_matchers": sorted(dst), "equal": equal}
+            for src, dst, equal in rules]
+
+
 def alertmanager_yml(ctx: RenderContext) -> dict[str, Any]:
     am = ctx.render.alertmanager
     glob: dict[str, Any] = {
@@ -165,8 +191,7 @@ def alertmanager_yml(ctx: RenderContext) -> dict[str, Any]:
         # Relative to this file's directory.
         "templates": ["cflex-templates/*.tmpl"],
         "route": route(ctx),
-        "inhibit_rules": [{"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"'],
-                           "equal": ["instance", "probe"]}],
+        "inhibit_rules": inhibit_rules(),
         "receivers": receivers(ctx),
     }
     intervals = time_intervals(ctx)

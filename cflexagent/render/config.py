@@ -12,7 +12,7 @@ from typing import Literal
 
 import msgspec
 
-from ..configtypes import BCRYPT_RE, Duration, HostPort, Percent, Section, check_timezone
+from ..configtypes import BCRYPT_RE, Duration, HostPort, Percent, Section, Size, check_timezone
 
 _NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,62}")
 _JOB_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}")
@@ -203,20 +203,28 @@ class Thresholds(Section):
     mover_fail_window: Duration = Duration(3600.0)
     mover_fail_for: Duration = Duration(900.0)
     cert_expiry: Duration = Duration(14 * 86400.0)
+    cert_expiry_for: Duration = Duration(600.0)
     log_stall: Duration = Duration(600.0)
+    log_spool_growth_bytes: Size = Size(16 * 1024 * 1024)
+    log_spool_growth_window: Duration = Duration(1800.0)
     log_spool_growth_for: Duration = Duration(1800.0)
+    log_spool_full_for: Duration = Duration(60.0)
+    log_dropped_window: Duration = Duration(900.0)
     cpanel_quota: Percent = Percent(0.85)
     cpanel_quota_for: Duration = Duration(600.0)
     target_down_for: Duration = Duration(300.0)
     component_down_for: Duration = Duration(300.0)
     alertmanager_failed_ratio: Percent = Percent(0.01)
+    alertmanager_failed_for: Duration = Duration(300.0)
+    config_reload_failed_for: Duration = Duration(300.0)
 
     def __post_init__(self) -> None:
         for f in self.__struct_fields__:
             v = getattr(self, f)
             if isinstance(v, (int, float)) and v < 0:
                 raise ValueError(f"{f}: must not be negative")
-        if self.http_error_window < 60 or self.mover_fail_window < 60:
+        if min(self.http_error_window, self.mover_fail_window, self.log_spool_growth_window,
+               self.log_dropped_window) < 60:
             raise ValueError("http_error_window: windows must be at least 1m")
 
 
@@ -415,12 +423,16 @@ class NginxRender(Section):
     cert_file: str = "/etc/ssl/certs/ssl-cert-snakeoil.pem"
     key_file: str = "/etc/ssl/private/ssl-cert-snakeoil.key"
     hsts_max_age: Duration = Duration(365 * 86400.0)
-    #: Addresses or CIDRs allowed to reach Grafana's /admin, Prometheus and Alertmanager.
+    #: Addresses or CIDRs allowed to reach Grafana's /admin and /api/admin/, Prometheus and Alertmanager.
     admin_allow: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1", "::1"])
     #: htpasswd file of the Prometheus (and Alertmanager) basic auth users; create it with `htpasswd -B`.
     htpasswd_file: str = "/etc/nginx/cflex-monitoring.htpasswd"
     #: File name of the site under sites-available.
     site_name: str = "cflex-monitoring"
+    #: With [server.tls] and [render.prometheus] agent_ca_file: the name nginx checks in the agent's
+    #: certificate when it proxies the acknowledge pages; "" = the agent's listen host. nginx matches DNS
+    #: names only, never IP addresses: with an IP listen, give a DNS name the certificate has (localhost).
+    agent_ssl_name: str = ""
 
     def __post_init__(self) -> None:
         import ipaddress
@@ -438,6 +450,8 @@ class NginxRender(Section):
             v = getattr(self, key)
             if not v.startswith("/") or re.search(r"[\s;{}\"'\\]", v):
                 raise ValueError(f"{key}: must be an absolute path without spaces, quotes, ; or braces")
+        if self.agent_ssl_name and not re.fullmatch(r"[A-Za-z0-9.-]+", self.agent_ssl_name):
+            raise ValueError(f'agent_ssl_name: "{self.agent_ssl_name}" is not a host name')
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.site_name):
             raise ValueError("site_name: letters, digits, '_', '.' and '-' only")
 

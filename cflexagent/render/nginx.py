@@ -1,5 +1,6 @@
 """The nginx site in front of Grafana, Prometheus and Alertmanager: TLS, HSTS, an IP allowlist for
-admin paths and basic auth for Prometheus and Alertmanager.
+admin paths and basic auth for Prometheus and Alertmanager; and of the agent, only the paths people
+open from alert messages (``agent_prefixes``: the acknowledge pages).
 
 Built as nested directive data and serialised by ``dump`` (every argument
 quoted where nginx needs it), never by pasting text. nginx 1.22 syntax:
@@ -50,6 +51,29 @@ def _admin(ctx: RenderContext) -> list[Directive]:
     return [*(("allow", [a]) for a in ctx.render.nginx.admin_allow), ("deny", ["all"])]
 
 
+def _agent(ctx: RenderContext, prefix: str) -> list[Directive]:
+    """Only ``prefix`` of the agent's HTTP server, at the same path. The URI in proxy_pass makes nginx send
+    the normalised path it matched (never the client's raw ``/metrics/../alerts/ack/x``), so no other
+    endpoint of the agent is reachable through it. With ``[server.tls]``, https to the agent: verified with
+    ``[render.prometheus] agent_ca_file`` when set, checking ``[render.nginx] agent_ssl_name`` (nginx matches
+    only DNS names of a certificate), else not verified (nginx reaches the agent on this host, usually on
+    loopback)."""
+    out = _proxy(f"{ctx.agent_scheme}://{ctx.agent_address}{prefix}")
+    if ctx.config.server.tls:
+        ca = ctx.render.prometheus.agent_ca_file
+        host = ctx.render.nginx.agent_ssl_name or ctx.agent_address.rsplit(":", 1)[0].strip("[]")
+        out += ([("proxy_ssl_verify", ["on"]), ("proxy_ssl_trusted_certificate", [ca]),
+                 ("proxy_ssl_name", [host])] if ca else [("proxy_ssl_verify", ["off"])])
+    return out
+
+
+def agent_prefixes(ctx: RenderContext) -> list[str]:
+    """The agent's paths the site publishes: the relay's acknowledge pages (links in messages point at
+    ``{public_url}/alerts/ack/``) when the relay and acknowledgment are on."""
+    alerts = ctx.config.alerts
+    return ["/alerts/ack/"] if alerts.active and alerts.ack.enabled else []
+
+
 def site(ctx: RenderContext) -> list[Directive]:
     r = ctx.render
     ng = r.nginx
@@ -87,6 +111,9 @@ def site(ctx: RenderContext) -> list[Directive]:
                                      ("proxy_set_header", ["Upgrade", "$http_upgrade"]),
                                      ("proxy_set_header", ["Connection", "$cflex_connection_upgrade"])]),
         ("location", ["^~", "/admin"], [*_admin(ctx), *_proxy(grafana)]),
+        # Grafana's admin HTTP API (users, orgs, settings, provisioning reloads) is an admin path too.
+        ("location", ["^~", "/api/admin/"], [*_admin(ctx), *_proxy(grafana)]),
+        *(("location", ["^~", prefix], _agent(ctx, prefix)) for prefix in agent_prefixes(ctx)),
         ("location", ["^~", "/prometheus/"], [*_admin(ctx), *basic, *_proxy(f"http://{r.prometheus.listen}/")]),
         ("location", ["^~", "/alertmanager/"], [*_admin(ctx), *basic,
                                                *_proxy(f"http://{r.alertmanager.listen}/")]),

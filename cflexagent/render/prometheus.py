@@ -23,18 +23,25 @@ def _static(target: str, job: str, **extra: Any) -> dict[str, Any]:
     return {"job_name": job, **extra, "static_configs": [{"targets": [target]}]}
 
 
+def self_client(ctx: RenderContext) -> dict[str, Any]:
+    """How a client reaches this Prometheus through its web-config: its own scrape job and the long-term
+    instance's federation share it. With TLS, the certificate Prometheus serves is the one trusted (it
+    must name the listen host); with web_users, self_username and self_password_file."""
+    p = ctx.render.prometheus
+    out: dict[str, Any] = {}
+    if p.web_tls_cert_file:
+        out["scheme"] = "https"
+        out["tls_config"] = {"ca_file": p.web_tls_cert_file}
+    if p.web_users:
+        out["basic_auth"] = {"username": p.self_username, "password_file": p.self_password_file}
+    return out
+
+
 def scrape_configs(ctx: RenderContext) -> list[dict[str, Any]]:
     r = ctx.render
     p = r.prometheus
     jobs: list[dict[str, Any]] = []
-    self_job: dict[str, Any] = {}
-    if p.web_tls_cert_file:
-        self_job["scheme"] = "https"
-        # The certificate Prometheus serves is the one it trusts for its own scrape (it must name the listen host).
-        self_job["tls_config"] = {"ca_file": p.web_tls_cert_file}
-    if p.web_users:
-        self_job["basic_auth"] = {"username": p.self_username, "password_file": p.self_password_file}
-    jobs.append(_static(str(p.listen), "prometheus", **self_job))
+    jobs.append(_static(str(p.listen), "prometheus", **self_client(ctx)))
     jobs.append(_static(str(r.alertmanager.listen), "alertmanager"))
     jobs.append(_static(ctx.agent_address, "cflexagent", scheme=ctx.agent_scheme, **ctx.agent_client()))
     s = r.scrape
@@ -132,10 +139,7 @@ def longterm_yml(ctx: RenderContext) -> dict[str, Any]:
         "metrics_path": "/federate",
         "params": {"match[]": list(lt.match)},
     }
-    if p.web_tls_cert_file:
-        fed["scheme"] = "https"
-    if p.web_users:
-        fed["basic_auth"] = {"username": p.self_username, "password_file": p.self_password_file}
+    fed.update(self_client(ctx))
     fed["static_configs"] = [{"targets": [str(p.listen)]}]
     return {
         "global": {"scrape_interval": duration(lt.scrape_interval),

@@ -68,6 +68,12 @@ def storage_interval(ctx: RenderContext) -> float:
     return 86400.0 if sftp.daily_at else float(sftp.interval)
 
 
+def mib(size: float) -> str:
+    """Bytes as the description says them: "16 MiB" (whole MiB), else bytes."""
+    n = int(size)
+    return f"{n // 1048576} MiB" if n % 1048576 == 0 else f"{n} bytes"
+
+
 def pct(fraction: float) -> str:
     return f"{number(round(float(fraction) * 100, 4))}%"
 
@@ -88,7 +94,7 @@ def alert_groups(ctx: RenderContext) -> list[tuple[str, list[Alert]]]:
                   f"probe_ssl_earliest_cert_expiry - time() < {number(t.cert_expiry)}", "warning",
                   "TLS certificate of {{ $labels.probe }} expires soon",
                   f"A certificate in the chain served by {{{{ $labels.target }}}} expires within "
-                  f"{duration(t.cert_expiry)}.", "cflex-uptime", 600.0),
+                  f"{duration(t.cert_expiry)}.", "cflex-uptime", t.cert_expiry_for),
         ]),
         ("cflex-databases", [
             Alert("MySQLDown", "mysql_up == 0", "critical", "MySQL is down on {{ $labels.instance }}",
@@ -149,17 +155,20 @@ def alert_groups(ctx: RenderContext) -> list[tuple[str, list[Alert]]]:
                   "Log shipping to Loki is stalled",
                   f"The oldest log batch in the agent's spool has waited more than {duration(t.log_stall)} "
                   "for Loki to accept it.", "cflex-logs"),
-            Alert("LogSpoolGrowing", "delta(cflexagent_log_spool_bytes[30m]) > 0 and cflexagent_log_spool_bytes > "
-                  "16777216", "warning", "The agent's log spool keeps growing",
-                  f"More than 16 MiB of logs wait in the spool and it has grown for "
+            Alert("LogSpoolGrowing", f"delta(cflexagent_log_spool_bytes[{duration(t.log_spool_growth_window)}]) > 0 "
+                  f"and cflexagent_log_spool_bytes > {int(t.log_spool_growth_bytes)}", "warning",
+                  "The agent's log spool keeps growing",
+                  f"More than {mib(t.log_spool_growth_bytes)} of logs wait in the spool and it has grown for "
                   f"{duration(t.log_spool_growth_for)}: Loki accepts less than the agent reads.",
                   "cflex-logs", t.log_spool_growth_for),
             Alert("LogSpoolFull", "cflexagent_log_spool_full == 1", "warning", "The agent's log spool is full",
                   "The spool reached spool_max_bytes or the disk's spool_min_free_disk: reading pauses "
-                  "(when_full = block) or the oldest batches are dropped.", "cflex-logs", 60.0),
-            Alert("LogLinesDropped", "increase(cflexagent_log_dropped_lines_total[15m]) > 0", "warning",
+                  "(when_full = block) or the oldest batches are dropped.", "cflex-logs", t.log_spool_full_for),
+            Alert("LogLinesDropped",
+                  f"increase(cflexagent_log_dropped_lines_total[{duration(t.log_dropped_window)}]) > 0", "warning",
                   "Log lines were dropped ({{ $labels.reason }})",
-                  "The agent dropped log lines in the last 15 minutes with reason {{ $labels.reason }}.",
+                  f"The agent dropped log lines in the last {duration(t.log_dropped_window)} with reason "
+                  "{{ $labels.reason }}.",
                   "cflex-logs"),
         ]),
         ("cflex-storage", [
@@ -192,14 +201,14 @@ def alert_groups(ctx: RenderContext) -> list[tuple[str, list[Alert]]]:
             Alert("CflexagentConfigReloadFailed", "cflexagent_config_last_reload_successful == 0", "warning",
                   "The agent rejected its new config",
                   "The last reload (SIGHUP) of the agent's config failed; the previous config stays in force.",
-                  "cflex-infra", 300.0),
+                  "cflex-infra", t.config_reload_failed_for),
             Alert("AlertmanagerFailedToSendAlerts",
                   "sum by (instance, integration) (rate(alertmanager_notifications_failed_total[5m])) / "
                   "sum by (instance, integration) (rate(alertmanager_notifications_total[5m])) > "
                   f"{number(t.alertmanager_failed_ratio)}", "warning",
                   "Alertmanager fails to send {{ $labels.integration }} notifications",
                   f"More than {pct(t.alertmanager_failed_ratio)} of {{{{ $labels.integration }}}} notifications "
-                  "failed over 5m.", "cflex-infra", 300.0),
+                  "failed over 5m.", "cflex-infra", t.alertmanager_failed_for),
             Alert("Watchdog", "vector(1)", "info", "Alerting pipeline heartbeat (always firing)",
                   "This alert always fires. It is routed to a dead-man's switch that pages when it stops "
                   "arriving: then Prometheus, Alertmanager or the network between them is broken.",

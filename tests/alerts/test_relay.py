@@ -310,6 +310,9 @@ async def test_flood_over_the_rate_limit_is_grouped_into_a_summary(
                                      for t in texts)}
     assert shown == names, texts  # nothing dropped
     assert len(texts) <= 2 + 4                # the bucket: 2 at once, then 1 per second
+    # A summary keeps an acknowledge link per group it summarises (as many as the message's length allows).
+    for t in summaries:
+        assert t.count("Acknowledge: https://monitor.example.com/alerts/ack/") >= min(t.count("• FIRING"), 5), t
     assert r.value("cflexagent_alert_rate_limited_notifications_total", {"channel": "wa"}) >= 2
 
 
@@ -395,3 +398,27 @@ async def test_generic_gateway_substitutes_placeholders_then_json_encodes(
                                          {"channel": "hook", "severity": "critical", "result": "delivered"}) == 1)
     finally:
         await runner.cleanup()
+
+
+@pytest.mark.parametrize("default", [False, True], ids=["first-route", "default_channels"])
+async def test_a_notification_no_route_matches_goes_to_the_fallback_and_is_counted(
+        default: bool, start_agent: Any, smtp: SMTPDouble, gateway: Any, secrets: dict[str, Path],
+        http: aiohttp.ClientSession) -> None:
+    """Alertmanager does not retry a 200: an unmatched notification is delivered on default_channels, else
+    on the first route's channels, logged and counted as unrouted, never dropped."""
+    gw: GatewayDouble = await gateway("waha")
+    channels = email_channel(smtp) + wa_channel(gw, secrets["wa_token"])
+    extra = {"default_channels": '["wa"]'} if default else {}
+    r = await start_relay(start_agent, relay_section(secrets["relay_token"], channels,
+                                                     route('["mail"]', severity="critical"), **extra))
+    status, doc = await post(http, r, payload(alertname="PreviewSlow", severity="warning"))
+    assert (status, doc["status"]) == (200, "unrouted") and doc["id"] >= 1
+    if default:
+        await gw.wait_for(lambda: len(gw.delivered) == 1)
+        assert "PreviewSlow" in gw.delivered[0][1]
+        assert smtp.messages == []
+    else:
+        await smtp.wait_for(lambda: len(smtp.messages) == 1)
+        assert "PreviewSlow" in smtp.messages[0]["Subject"]
+    assert r.value("cflexagent_alert_webhooks_total", {"result": "unrouted"}) == 1
+    assert r.value("cflexagent_alert_webhooks_total", {"result": "accepted"}) == 0

@@ -20,7 +20,7 @@ from cflexagent.agent import Agent
 from cflexagent.config import Config, parse
 from cflexagent.render.common import RenderContext
 from cflexagent.render.validate import nginx_check, run_checks
-from tests.conftest import free_port, wait_http
+from tests.conftest import Upstream, free_port, https_request, nginx_serving, wait_http
 
 from .conftest import render_to, run, tool
 
@@ -117,6 +117,28 @@ def test_rendered_set_passes_promtool_amtool_nginx(variant: str, tmp_path: Path,
     assert expected <= set(by_file)
 
 
+def test_longterm_federation_over_tls_trusts_the_certificate_prometheus_serves(
+        tmp_path: Path, certs: tuple[Path, Path]) -> None:
+    """With web_tls_cert_file, the long-term instance federates over https verifying the same certificate
+    as the self-scrape job (not the system's CAs, which do not know a self-signed one)."""
+    pw = tmp_path / "self.password"
+    pw.write_text("secret\n")
+    tls = f'web_config = true\nweb_tls_cert_file = "{certs[0]}"\nweb_tls_key_file = "{certs[1]}"\n'
+    text = WEB.replace("/etc/prometheus/self.password", str(pw)).replace("web_config = true\n", tls)
+    cfg = parse(with_certs(text, certs), "x.toml")
+    out = tmp_path / "set"
+    render_to(out, cfg)
+    prom = yaml.safe_load((out / "prometheus/prometheus.yml").read_text())
+    self_job = next(j for j in prom["scrape_configs"] if j["job_name"] == "prometheus")
+    fed = yaml.safe_load((out / "prometheus/longterm.yml").read_text())["scrape_configs"][0]
+    assert fed["scheme"] == self_job["scheme"] == "https"
+    assert fed["tls_config"] == self_job["tls_config"] == {"ca_file": str(certs[0])}
+    assert fed["basic_auth"] == self_job["basic_auth"] == {"username": "admin", "password_file": str(pw)}
+    for name in ("prometheus.yml", "longterm.yml"):
+        r = run([tool("promtool"), "check", "config", str(out / "prometheus" / name)])
+        assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_a_broken_file_fails_its_check_naming_file_and_reason(tmp_path: Path, example: Config) -> None:
     tool("promtool")
     out = tmp_path / "set"
@@ -136,6 +158,24 @@ def test_nginx_t_rejects_a_missing_certificate(tmp_path: Path) -> None:
     render_to(out, cfg)
     c = nginx_check(out, "nginx/cflex-monitoring")
     assert c.result == "failed" and "none.crt" in c.message
+
+
+def test_real_nginx_keeps_grafana_admin_paths_and_admin_api_to_the_allowlist(
+        tmp_path: Path, certs: tuple[Path, Path]) -> None:
+    tool("nginx")
+    port = free_port()
+    with Upstream() as grafana:
+        text = (f'[render.grafana]\nlisten = "{grafana.address}"\n[render.nginx]\nlisten_port = {port}\n'
+                f'redirect_http = false\nadmin_allow = ["192.0.2.1"]\ncert_file = "{certs[0]}"\n'
+                f'key_file = "{certs[1]}"\n')
+        out = tmp_path / "set"
+        render_to(out, parse(text, "x.toml"))
+        with nginx_serving(out / "nginx/cflex-monitoring", tmp_path, port) as url:
+            for path in ("/admin/users", "/api/admin/settings", "/api/admin/users/1/password", "/prometheus/"):
+                assert https_request(url, path)[0] == 403, path
+            assert https_request(url, "/api/dashboards/home") == (200, "upstream GET /api/dashboards/home")
+            assert https_request(url, "/api/adminx") == (200, "upstream GET /api/adminx")
+        assert not [p for p in grafana.seen if "/admin" in p and p != "/api/adminx"], grafana.seen
 
 
 def _route(am_yml: Path, *labels: str) -> str:
@@ -282,6 +322,61 @@ def test_real_alertmanager_is_ready_and_critical_inhibits_warning(alertmanager: 
     assert warn["state"] == "suppressed"
     assert alerts[("NodeCPUHighUsage", "10.0.0.2:9100")]["inhibitedBy"] == []
     assert alerts[("TargetDown", "127.0.0.1:9100")]["inhibitedBy"] == []
+
+
+def _statuses(url: str, want_inhibited: set[str], within: float = 20) -> dict[str, Any]:
+    """alertname -> status once every alert in ``want_inhibited`` is inhibited (the inhibitor's cache
+    fills asynchronously; what must stay free is checked after that)."""
+    deadline = time.monotonic() + within
+    while True:
+        with urllib.request.urlopen(url + "/api/v2/alerts", timeout=5) as r:
+            alerts = {a["labels"]["alertname"]: a["status"] for a in json.load(r)}
+        if all(alerts.get(n, {}).get("inhibitedBy") for n in want_inhibited):
+            return alerts
+        assert time.monotonic() < deadline, alerts
+        time.sleep(0.2)
+
+
+def test_real_alertmanager_inhibits_only_alerts_about_the_same_thing(alertmanager: tuple[str, Path]) -> None:
+    """A critical alert without instance (an SLO fast burn, HTTPErrorRateHigh) does not inhibit the
+    warnings without instance of other jobs (Alertmanager counts a label missing on both sides as equal);
+    a probe down still inhibits its own probe's warnings, an SLO's fast burn its own slow burn."""
+    url, _ = alertmanager
+    agent = {"job": "cflexagent", "instance": "127.0.0.1:9464"}
+    _post(url + "/api/v2/alerts", [
+        {"labels": {"alertname": "ApiErrorsErrorBudgetBurnFast", "severity": "critical", "slo": "api-errors"}},
+        {"labels": {"alertname": "HTTPErrorRateHigh", "severity": "critical", "job": "cflex-api"}},
+        {"labels": {**agent, "alertname": "ProbeDown", "severity": "critical", "probe": "shop",
+                    "target": "https://shop.example.com/"}},
+        {"labels": {"alertname": "MoverFailRateHigh", "severity": "warning", "job": "cflex-mover"}},
+        {"labels": {"alertname": "PreviewSlow", "severity": "warning", "job": "cflex-preview"}},
+        {"labels": {"alertname": "ApiErrorsErrorBudgetBurnSlow", "severity": "warning", "slo": "api-errors"}},
+        {"labels": {"alertname": "ApiLatencyErrorBudgetBurnSlow", "severity": "warning", "slo": "api-latency"}},
+        {"labels": {"alertname": "QueueJobsSlow", "severity": "warning", "job": "cflex-api"}},
+        {"labels": {**agent, "alertname": "TLSCertificateExpiringSoon", "severity": "warning", "probe": "shop"}},
+        {"labels": {**agent, "alertname": "LogSpoolFull", "severity": "warning"}},
+        {"labels": {**agent, "alertname": "TargetDown", "severity": "warning", "probe": "blog"}},
+    ])
+    inhibited = {"ApiErrorsErrorBudgetBurnSlow", "QueueJobsSlow", "TLSCertificateExpiringSoon"}
+    alerts = _statuses(url, inhibited)
+    free = {"MoverFailRateHigh", "PreviewSlow", "ApiLatencyErrorBudgetBurnSlow", "LogSpoolFull", "TargetDown",
+            "ApiErrorsErrorBudgetBurnFast", "HTTPErrorRateHigh", "ProbeDown"}
+    assert {n: alerts[n]["inhibitedBy"] for n in free} == {n: [] for n in free}
+    assert all(alerts[n]["state"] == "suppressed" for n in inhibited)
+
+
+def test_amtool_routes_of_service_level_and_slo_alerts(tmp_path: Path) -> None:
+    out = tmp_path / "set"
+    render_to(out, parse("", "x.toml"))
+    am = out / "alertmanager/alertmanager.yml"
+    assert _route(am, "severity=critical", "alertname=ApiErrorsErrorBudgetBurnFast", "slo=api-errors") == "critical"
+    assert _route(am, "severity=warning", "alertname=ApiErrorsErrorBudgetBurnSlow", "slo=api-errors") == "email"
+    assert _route(am, "severity=warning", "alertname=MoverFailRateHigh", "job=cflex-mover") == "email"
+    rules = yaml.safe_load(am.read_text())["inhibit_rules"]
+    # Every rule's source names the label it compares, so "missing on both sides" never matches.
+    for rule in rules:
+        named = {m.split("=")[0] for m in rule["source_matchers"] if m.endswith('=~".+"')}
+        assert named & set(rule["equal"]), rule
 
 
 def start_prometheus(binary: str, config: Path, tmp: Path, port: int) -> subprocess.Popen[bytes]:
