@@ -1,7 +1,8 @@
-"""The agent's HTTP server: /metrics, /healthz, /ready, / and component routes.
+"""The agent's HTTP server: /metrics, /healthz, /ready, /runbooks/, / and component routes.
 
 TLS and basic auth follow Prometheus' web config (exporter-toolkit): users map
-to bcrypt hashes and every endpoint but ``/healthz`` needs a valid user when any
+to bcrypt hashes and every endpoint but ``/healthz`` and ``/runbooks/`` (the
+packaged runbooks the alerts link to, ``runbooks.py``) needs a valid user when any
 are configured (``auth.py``: verified credentials are remembered, failures are
 limited per client address and counted).
 
@@ -24,12 +25,15 @@ from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
-from . import __version__
+from . import __version__, runbooks
 from .auth import FAILURE_REFILL, BasicAuth
 from .component import Context
 from .config import ConfigError, ServerSection, unreadable_file
 from .listener import Limits, Listener, bind, connection_cap, raise_open_files_limit
 from .telemetry import AgentMetrics, get_logger
+
+#: Served without credentials: liveness, and the runbooks (the project's documentation, no secrets).
+OPEN_PATHS = frozenset({"/healthz", runbooks.PATH})
 
 log = get_logger("server")
 
@@ -111,6 +115,7 @@ class Server:
         app.router.add_get("/metrics", self._metrics_handler)
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/ready", self._ready)
+        app.router.add_get(runbooks.PATH, runbooks.handle)
         app.router.add_route("*", "/{tail:.+}", self._dynamic)
         return app
 
@@ -208,7 +213,7 @@ class Server:
 
     @web.middleware
     async def _auth_middleware(self, request: web.Request, handler: Callable[..., object]) -> web.StreamResponse:
-        if self._auth.enabled and request.path != "/healthz" and not self._ctx.authenticates_itself(request.path):
+        if self._auth.enabled and request.path not in OPEN_PATHS and not self._ctx.authenticates_itself(request.path):
             client = request.remote or ""
             reason = await self._auth.check(request.headers.get("Authorization"), client)
             if reason is not None:
@@ -222,7 +227,7 @@ class Server:
         return await handler(request)  # type: ignore[misc,no-any-return]
 
     async def _index(self, request: web.Request) -> web.Response:
-        links = ["/metrics", "/healthz", "/ready", *sorted(self._ctx.routes)]
+        links = ["/metrics", "/healthz", "/ready", runbooks.PATH, *sorted(self._ctx.routes)]
         items = "".join(f'<li><a href="{p}">{p}</a></li>' for p in links)
         body = (f"<!doctype html><html><head><title>cflexagent</title></head><body>"
                 f"<h1>cflexagent {__version__}</h1><ul>{items}</ul></body></html>")

@@ -112,8 +112,16 @@ class RenderContext:
     def dashboard_url(self, uid: str) -> str:
         return f"{self.grafana_url}d/{uid}"
 
+    @property
+    def runbooks_base(self) -> str:
+        """Where the runbooks are read: ``[render] runbook_url``, else the agent's ``/runbooks/`` page
+        (``cflexagent/runbooks.py``) through the nginx site, or at the agent's address without one."""
+        if self.render.runbook_url:
+            return self.render.runbook_url
+        return f"{self._public_base() or f'{self.agent_scheme}://{self.agent_address}/'}runbooks/"
+
     def runbook_url(self, alert: str) -> str:
-        return f"{self.render.runbook_url}#{anchor(alert)}"
+        return f"{self.runbooks_base}#{anchor(alert)}"
 
 
 def anchor(heading: str) -> str:

@@ -510,7 +510,8 @@ class ApplyConfig(Section):
 
 class RenderConfig(Section):
     #: Base of every alert's runbook_url (an anchor per alert is appended): where your team reads OPERATIONS.md.
-    runbook_url: str = "OPERATIONS.md"
+    #: "" = the agent's own /runbooks/ page, published by the nginx site (or the agent's address without it).
+    runbook_url: str = ""
     #: Which series the HTTP error-rate alert and the API SLOs read: the apps' own /metrics ("app",
     #: configs/APP-METRICS.md) or what the agent derives from nginx access logs ("nginx", cflex_http_*).
     http_metrics: Literal["app", "nginx"] = "app"
@@ -530,7 +531,7 @@ class RenderConfig(Section):
     apply: ApplyConfig = msgspec.field(default_factory=lambda: ApplyConfig())
 
     def __post_init__(self) -> None:
-        if not self.runbook_url or re.search(r"\s", self.runbook_url) or "#" in self.runbook_url:
+        if re.search(r"\s", self.runbook_url) or "#" in self.runbook_url:
             raise ValueError("runbook_url: a URL or path without spaces or #")
         names = [a.name for a in self.apps]
         reserved = {"prometheus", "alertmanager", "cflexagent", "node_exporter", "mysqld_exporter",

@@ -69,9 +69,13 @@ def _agent(ctx: RenderContext, prefix: str) -> list[Directive]:
 
 def agent_prefixes(ctx: RenderContext) -> list[str]:
     """The agent's paths the site publishes: the relay's acknowledge pages (links in messages point at
-    ``{public_url}/alerts/ack/``) when the relay and acknowledgment are on."""
+    ``{public_url}/alerts/ack/``) when the relay and acknowledgment are on, and the runbooks page the
+    alerts link to unless ``[render] runbook_url`` points elsewhere."""
     alerts = ctx.config.alerts
-    return ["/alerts/ack/"] if alerts.active and alerts.ack.enabled else []
+    out = ["/alerts/ack/"] if alerts.active and alerts.ack.enabled else []
+    if not ctx.render.runbook_url:
+        out.append("/runbooks/")
+    return out
 
 
 def site(ctx: RenderContext) -> list[Directive]:

@@ -85,6 +85,11 @@ async def test_ack_link_reaches_the_relay_through_nginx_and_nothing_else_of_the_
                          "/metrics/../alerts/ack/x/../../../metrics", "/"):
                 status, body = await asyncio.to_thread(https_request, url, path)
                 assert "cflexagent_" not in body and "/alerts/webhook" not in body.replace(f"{path}", ""), (path, body)
+            # The runbooks the alerts link to are published too (the only other prefix).
+            status, page = await asyncio.to_thread(https_request, url, "/runbooks/")
+            assert status == 200 and '<h2 id="probedown">ProbeDown</h2>' in page, page[:300]
+            status, body = await asyncio.to_thread(https_request, url, "/runbooks/../metrics")
+            assert "cflexagent_" not in body, body
             # A path that normalises into the prefix reaches the relay as that normalised path.
             status, body = await asyncio.to_thread(https_request, url, "/metrics/../alerts/ack/forged")
             assert status == 403 and "not valid" in body, body
