@@ -478,9 +478,17 @@ class Tailer:
         """A partial line already over the limit: ship what the policy keeps, don't buffer more."""
         limit = self.source.max_line_bytes
         if self.source.long_lines == "split":
-            n = len(f.pending) // limit * limit
-            pieces, f.pending = f.pending[:n], f.pending[n:]
-            self._emit([pieces], out, continued=f.splitting)
+            # Pieces cut on character boundaries, like _cut_long's: the rest kept must not start
+            # inside a character (both halves would become U+FFFD).
+            buf, pos, pieces = f.pending, 0, []
+            while len(buf) - pos > limit:
+                piece = cut_utf8(buf[pos:pos + limit + 1], limit) or buf[pos:pos + limit]
+                pieces.append(piece)
+                pos += len(piece)
+            f.pending = buf[pos:]
+            if not f.splitting:
+                self._long_split.inc()
+            self._emit(pieces, out)
             f.splitting = True
         else:
             head = f.pending
@@ -543,7 +551,8 @@ class Tailer:
                     self._long_split.inc()
                 pos = 0
                 while pos < len(line):
-                    piece = cut_utf8(line[pos:pos + limit], limit) if len(line) - pos > limit else line[pos:]
+                    # limit + 1 bytes: cut_utf8 sees whether the byte after the cut continues a character.
+                    piece = cut_utf8(line[pos:pos + limit + 1], limit) if len(line) - pos > limit else line[pos:]
                     if not piece:  # no character boundary found: cut raw, the UTF-8 check repairs it
                         piece = line[pos:pos + limit]
                     out.append(piece)

@@ -70,3 +70,25 @@ def test_a_file_truncated_while_closed_is_finished_from_its_copy(tmp_path: Path)
         f.write(numbered("new", 5))
     t.scan()
     assert sorted(read_all(t)) == sorted(numbered("later", 20).splitlines() + numbered("new", 5).splitlines())
+
+
+def test_split_long_lines_are_cut_between_characters(tmp_path: Path) -> None:
+    """``long_lines = "split"``: every piece is valid UTF-8 and the pieces join to the line, whether the line
+    came whole in one read or grew over the limit without its newline (both cut raw inside a character, and
+    the UTF-8 repair made two U+FFFD of it)."""
+    app = tmp_path / "app.log"
+    text = "é" * 1000 + "中" * 1000            # 5,000 bytes, odd limits land inside characters
+    t = tailer(str(app), 'max_line_bytes = "1KiB"\nlong_lines = "split"\n')
+    app.write_bytes(text.encode() + b"\n")
+    t.scan()
+    whole = read_all(t)
+    with open(app, "ab") as f:
+        f.write(text.encode()[:3001])          # over the limit, no newline yet, ends inside a character
+    t.scan()
+    growing = read_all(t)
+    with open(app, "ab") as f:
+        f.write(text.encode()[3001:] + b"\n")
+    growing += read_all(t)
+    for pieces in (whole, growing):
+        assert all(len(p) <= 1024 for p in pieces)
+        assert "".join(p.decode("utf-8") for p in pieces) == text
