@@ -23,7 +23,7 @@ real schedule, everything on 127.0.0.1:
   minus distinct ids received (duplicates are allowed, losses are not).
 - **Loki** cycles through ok, 500, 503, 429, hanging answers, dropped
   connections, slow answers and being down (connection refused) for 20-60 s,
-  through the double's control port. The spool is kept small (8 MiB) so an
+  through the double's control port. The spool is kept at its smallest (4 MiB) so an
   outage fills it and the sources wait on back-pressure.
 - **probes** against a TCP server that accepts and never answers, one that
   floods bytes, an HTTP server that trickles its headers, one with a huge
@@ -111,7 +111,7 @@ url = "http://127.0.0.1:{loki}/loki/api/v1/push"
 check_ready = false
 timeout = "5s"
 max_backoff = "5s"
-spool_max_bytes = "8MiB"
+spool_max_bytes = "4MiB"
 
 [[logs.sources]]
 name = "app"
@@ -476,7 +476,8 @@ async def soak(a: argparse.Namespace, work: Path) -> int:
     closed = free_port()
     double = subprocess.Popen([  # noqa: ASYNC220 (started once, before the loop matters)
         sys.executable, "-m", "tests.fakes.loki", "--port", "0", "--no-store", "--control-port", "0",
-        "--id-pattern", ID_PATTERN], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        "--id-pattern", ID_PATTERN], cwd=ROOT, stdout=subprocess.PIPE, stderr=open(work / "loki.log", "wb"),
+        text=True)
     agent = writer = None
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
