@@ -113,7 +113,8 @@ class Backpressure:
     async def wait(self, task: asyncio.Future[Any], every: float = 1.0,
                    meanwhile: Callable[[], object] | None = None) -> None:
         """Until ``task`` is done (its result is the caller's to take), running ``meanwhile`` every
-        ``every`` seconds of the wait. Cancelled: cancels ``task`` too, as awaiting it would."""
+        ``every`` seconds of the wait. Cancelled, or ``meanwhile`` raising: cancels ``task`` too, as
+        awaiting it would (no delivery is left running behind a source that stopped)."""
         t = time.monotonic()
         try:
             while not task.done():
@@ -121,7 +122,7 @@ class Backpressure:
                 t = self._tick(t)
                 if meanwhile is not None and not task.done():
                     meanwhile()
-        except asyncio.CancelledError:
+        except BaseException:
             task.cancel()
             raise
         finally:
