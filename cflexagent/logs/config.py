@@ -48,7 +48,7 @@ class MultilineConfig(Section):
 
 
 class SourceBase(Section, tag_field="format", kw_only=True):
-    """What every source has: its name and how its lines become Loki streams."""
+    """What every source has: its name, its line limit and how its lines become Loki streams."""
 
     #: The format a table without ``format`` has.
     default_tag: ClassVar[str] = "raw"
@@ -60,6 +60,10 @@ class SourceBase(Section, tag_field="format", kw_only=True):
     start_at: Literal["beginning", "end"] = "beginning"
     max_streams: int = 200
     label_value_max_bytes: int = 128
+    #: The longest line shipped, also once the transforms ran (redaction can lengthen a line, a
+    #: journal MESSAGE has no length of its own): Loki refuses a longer one with a 400 that drops
+    #: the whole batch it is in.
+    max_line_bytes: Size = Size(LOKI_MAX_LINE_BYTES)
 
     @property
     def format(self) -> SourceFormat:
@@ -91,6 +95,8 @@ class SourceBase(Section, tag_field="format", kw_only=True):
             raise ValueError("max_streams: must be at least 1")
         if not 8 <= self.label_value_max_bytes <= 1024:
             raise ValueError("label_value_max_bytes: must be between 8 and 1024")
+        if not 1024 <= self.max_line_bytes <= LOKI_MAX_LINE_BYTES:
+            raise ValueError(f"max_line_bytes: must be between 1KiB and Loki's limit {LOKI_MAX_LINE_BYTES}")
 
 
 class FileSource(SourceBase, kw_only=True):
@@ -98,7 +104,6 @@ class FileSource(SourceBase, kw_only=True):
 
     paths: list[str]
     exclude: list[str] = []
-    max_line_bytes: Size = Size(LOKI_MAX_LINE_BYTES)
     long_lines: Literal["truncate", "split"] = "truncate"
     partial_line_grace: Duration = Duration(5.0)
     rotate_wait: Duration = Duration(5.0)
@@ -118,8 +123,6 @@ class FileSource(SourceBase, kw_only=True):
         for p in self.paths:
             if not p.startswith("/"):
                 raise ValueError(f'paths: "{p}" must be an absolute path or glob')
-        if not 1024 <= self.max_line_bytes <= LOKI_MAX_LINE_BYTES:
-            raise ValueError(f"max_line_bytes: must be between 1KiB and Loki's limit {LOKI_MAX_LINE_BYTES}")
         if self.read_chunk < 4096:
             raise ValueError("read_chunk: must be at least 4KiB")
 

@@ -13,6 +13,12 @@ slice is done again line by line, and a line that still fails is shipped as a
 raw line -- no fields, redacted as text -- and counted in
 ``cflexagent_log_unprocessable_lines_total``. A line even that fails on is
 dropped and counted (``reason="unprocessable"``), never shipped unredacted.
+
+A line the transforms made longer than the source's ``max_line_bytes``
+(redaction replaces ``a@b.co`` by ``<redacted:email>``; a journal MESSAGE comes
+with no limit at all) is cut to it on a UTF-8 character boundary before it is
+encoded, and counted in ``cflexagent_log_long_lines_total{action="transformed"}``:
+Loki refuses a longer line with a 400, and a 400 drops the whole batch.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..utf8 import cut_utf8
 from .batch import Encoded, Encoder, LogBatch
 from .parsers import Parser, build_parser
 from .transforms import Transform, apply, build_chain
@@ -46,6 +53,8 @@ class Pipeline:
         self._stage = {s: metrics.stage_seconds.labels(s) for s in ("parse", "transform", "encode")}
         self._unprocessable = metrics.unprocessable_lines.labels(source.name)
         self._dropped = metrics.dropped_lines.labels("unprocessable")
+        self._limit = int(source.max_line_bytes)
+        self._cut = metrics.long_lines.labels(source.name, "transformed")
 
     @classmethod
     def build(cls, source: SourceBase, logs: LogsConfig, encoders: dict[str, Callable[[SourceBase], Encoder]],
@@ -59,6 +68,7 @@ class Pipeline:
     def take_settings(self, new: Pipeline) -> None:
         """SIGHUP: ``new``'s parser and transforms; each sink's encoder keeps its state where it applies."""
         self.source, self.parser, self.transforms = new.source, new.parser, new.transforms
+        self._limit, self._cut = new._limit, new._cut
         encoders = {}
         for name, enc in new.encoders.items():
             old = self.encoders.get(name)
@@ -98,6 +108,8 @@ class Pipeline:
             except Exception:
                 batch = self._line_by_line(part, read_ns + start)
                 t2 = clock()
+            if batch.lines and max(map(len, batch.lines)) > self._limit:
+                self._fit(batch)
             for enc in self.encoders.values():
                 try:
                     enc.add(batch, now_ns)
@@ -113,6 +125,15 @@ class Pipeline:
             self._stage["transform"].inc(transform_s)
         self._stage["encode"].inc(encode_s)
         return out
+
+    def _fit(self, batch: LogBatch) -> None:
+        """Cut the lines over the limit (in place: the batch is the pipeline's own by now)."""
+        limit = self._limit
+        lines = batch.lines
+        for i, line in enumerate(lines):
+            if len(line) > limit:
+                lines[i] = cut_utf8(line, limit)
+                self._cut.inc()
 
     # -- hostile input -----------------------------------------------------------
 

@@ -6,8 +6,10 @@ agent. Sources are wired to their sinks' **slots** when the components are
 built (``logs/capability.py``): a slot holds the sink while its component runs
 and is empty while it is down (crashed and backing off, restarting after a
 reload). A source that finds a slot empty waits for it -- reading stops, the
-lag grows, ``cflexagent_log_backpressure_seconds_total`` counts the wait --
-and never moves its checkpoint past lines no durable sink took.
+lag grows -- and never moves its checkpoint past lines no durable sink took.
+``cflexagent_log_backpressure_seconds_total`` counts the time a source waits
+for its sinks to take a delivery (an empty slot, a full spool, a slow fsync),
+as the wait goes on: an outage shows on the dashboard while it lasts.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .checkpoint import Checkpointer
 from .metrics import LogMetrics
@@ -99,14 +101,34 @@ class LogsTopology:
 
 
 class Backpressure:
-    """Times a source's waits on its sinks into ``cflexagent_log_backpressure_seconds_total``."""
+    """Times a source's waits on its sinks into ``cflexagent_log_backpressure_seconds_total``.
+
+    The counter moves every ``every`` seconds of a wait, not once at its end: a wait that lasts
+    the whole outage would otherwise show nothing until the outage is over.
+    """
 
     def __init__(self, metrics: LogMetrics, source: str) -> None:
         self._seconds = metrics.backpressure_seconds.labels(source)
 
-    def __enter__(self) -> Backpressure:
-        self._t0 = time.monotonic()
-        return self
+    async def wait(self, task: asyncio.Future[Any], every: float = 1.0,
+                   meanwhile: Callable[[], object] | None = None) -> None:
+        """Until ``task`` is done (its result is the caller's to take), running ``meanwhile`` every
+        ``every`` seconds of the wait. Cancelled, or ``meanwhile`` raising: cancels ``task`` too, as
+        awaiting it would (no delivery is left running behind a source that stopped)."""
+        t = time.monotonic()
+        try:
+            while not task.done():
+                await asyncio.wait({task}, timeout=every)
+                t = self._tick(t)
+                if meanwhile is not None and not task.done():
+                    meanwhile()
+        except BaseException:
+            task.cancel()
+            raise
+        finally:
+            self._tick(t)
 
-    def __exit__(self, *exc: object) -> None:
-        self._seconds.inc(time.monotonic() - self._t0)
+    def _tick(self, since: float) -> float:
+        now = time.monotonic()
+        self._seconds.inc(now - since)
+        return now

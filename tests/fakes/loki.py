@@ -22,14 +22,22 @@ Loki's messages and status codes:
   discarded, as Loki does; the double counts these ``replays``;
 - ``rate_limit`` bytes/s -> 429 for the whole request.
 
-Fault switches (``mode``): ``ok``, ``503``, ``429``, ``hang`` (never answers),
-``drop`` (closes the connection mid-request), and ``refuse()`` / ``accept()``
-(stop / resume listening: connection refused). ``fail_next`` scripts the next
-answers; ``partial_next`` stores the first N entries of the next request and
-answers 500.
+Fault switches (``mode``): ``ok``, ``500``, ``503``, ``429``, ``hang`` (never
+answers), ``slow`` (answers after ``slow_seconds``), ``drop`` (closes the
+connection mid-request), and ``refuse()`` / ``accept()`` (stop / resume
+listening: connection refused). ``fail_next`` scripts the next answers;
+``partial_next`` stores the first N entries of the next request and answers 500.
+
+``id_pattern``: a regex whose group 1 is a decimal id in each line (a
+benchmark's sequence number); the double keeps the set of ids it took (stored
+or replayed) and counts every sighting, so loss and duplicates are counted
+exactly without storing the lines (``GET /ids?below=N``).
 
 Run standalone (benchmarks): ``python -m tests.fakes.loki --port 0`` prints
-``listening <port>``; ``GET /stats`` returns the counters as JSON.
+``listening <port>``; ``GET /stats`` returns the counters as JSON. With
+``--control-port P`` a second listener (it stays up while the push port is
+refused) takes ``POST /control {"mode": ...}`` (``down`` refuses, any other mode
+accepts again) and serves ``/stats`` and ``/ids``.
 """
 
 from __future__ import annotations
@@ -254,6 +262,10 @@ class LokiDouble:
     #: The auth, tenant and encoding headers of every push request, in arrival order.
     request_headers: list[dict[str, str]] = field(default_factory=list)
     port: int = 0
+    slow_seconds: float = 3.0
+    id_pattern: re.Pattern[str] | None = None
+    ids: set[int] = field(default_factory=set)
+    id_sightings: int = 0
 
     def __post_init__(self) -> None:
         self._app = web.Application(client_max_size=512 * 1024 * 1024, middlewares=[self._answered])
@@ -265,6 +277,7 @@ class LokiDouble:
         self._app.router.add_get("/ready", self._ready)
         self._app.router.add_get("/stats", self._stats)
         self._app.router.add_post("/control", self._control)
+        self._app.router.add_get("/ids", self._ids)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._changed = asyncio.Condition()
@@ -327,7 +340,7 @@ class LokiDouble:
             await self._site.start()
 
     def set_mode(self, mode: str) -> None:
-        assert mode in ("ok", "503", "429", "hang", "drop"), mode
+        assert mode in ("ok", "500", "503", "429", "hang", "slow", "drop"), mode
         self.mode = mode
         if mode != "hang":
             self._unhang.set()
@@ -369,8 +382,20 @@ class LokiDouble:
     async def _control(self, request: web.Request) -> web.Response:
         doc = await request.json()
         if "mode" in doc:
-            self.set_mode(doc["mode"])
-        return web.json_response({"mode": self.mode})
+            if doc["mode"] == "down":
+                await self.refuse()
+            else:
+                self.set_mode(doc["mode"])
+                await self.accept()
+        return web.json_response({"mode": self.mode, "down": self._site is None})
+
+    async def _ids(self, request: web.Request) -> web.Response:
+        """How many of the ids ``0 .. below-1`` arrived, and the first missing ones."""
+        below = int(request.query.get("below", "0"))
+        missing = [i for i in range(below) if i not in self.ids]
+        return web.json_response({"distinct": len(self.ids), "sightings": self.id_sightings,
+                                  "received_below": below - len(missing), "missing": missing[:50],
+                                  "missing_count": len(missing)})
 
     async def _answer(self, status: int, text: str = "") -> web.Response:
         self.statuses[status] += 1
@@ -383,6 +408,8 @@ class LokiDouble:
         body = await request.read()
         if self.mode == "hang":
             await self._unhang.wait()
+        if self.mode == "slow":
+            await asyncio.sleep(self.slow_seconds)
         if self.mode == "drop":
             assert request.transport is not None
             request.transport.abort()
@@ -392,6 +419,8 @@ class LokiDouble:
         if self.fail_next:
             status, text = self.fail_next.pop(0)
             return await self._answer(status, text)
+        if self.mode == "500":
+            return await self._answer(500, "rpc error: code = Unavailable desc = ingester shutting down")
         if self.mode == "503":
             return await self._answer(503, "Ingester not ready: waiting for 15s after being ready")
         if self.mode == "429":
@@ -481,6 +510,9 @@ class LokiDouble:
                     self.rejected["too_far_behind"] += 1
                     ignored += 1
                     continue
+                if self.id_pattern is not None and (m := self.id_pattern.search(line)) is not None:
+                    self.ids.add(int(m[1]))
+                    self.id_sightings += 1
                 h = hash((key, ts, line))
                 if h in self.seen:
                     self.replays += 1
@@ -526,10 +558,22 @@ def by_stream(double: LokiDouble) -> dict[str, list[str]]:
     return out
 
 
-async def _main(port: int, store: bool) -> None:
-    d = LokiDouble(store=store)
+async def _main(port: int, store: bool, control_port: int | None, id_pattern: str) -> None:
+    d = LokiDouble(store=store, id_pattern=re.compile(id_pattern) if id_pattern else None)
     await d.start(port)
-    print(f"listening {d.port}", flush=True)
+    if control_port is not None:
+        control = web.Application()
+        control.router.add_post("/control", d._control)
+        control.router.add_get("/stats", d._stats)
+        control.router.add_get("/ids", d._ids)
+        runner = web.AppRunner(control, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", control_port)
+        await site.start()
+        control_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        print(f"listening {d.port} control {control_port}", flush=True)
+    else:
+        print(f"listening {d.port}", flush=True)
     await asyncio.Event().wait()
 
 
@@ -537,8 +581,10 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--no-store", action="store_true", help="count entries, keep only their hashes")
+    ap.add_argument("--control-port", type=int, default=None, help="a second port for /control, /stats, /ids")
+    ap.add_argument("--id-pattern", default="", help="regex whose group 1 is a decimal id in each line")
     a = ap.parse_args()
     try:
-        asyncio.run(_main(a.port, not a.no_store))
+        asyncio.run(_main(a.port, not a.no_store, a.control_port, a.id_pattern))
     except KeyboardInterrupt:
         sys.exit(0)

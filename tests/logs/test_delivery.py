@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.conftest import LineWriter, loki_section, source_section
+from tests.conftest import LineWriter, eventually, loki_section, source_section
 from tests.fakes.loki import LokiDouble
 
 
@@ -222,3 +222,47 @@ async def test_copytruncate_loses_nothing_when_the_copy_is_readable(tmp_path: Pa
     assert sorted(got) == list(range(total)), (total - len(set(got)), len(got) - len(set(got)))
     assert loki.replays == 0
     assert a.value("cflexagent_log_truncations_total", {"source": "app"}) >= truncations
+
+
+async def spool_full_while_down(tmp_path: Path, loki: LokiDouble, start_agent: Any, glob: str) -> tuple[Any, Path]:
+    """An agent whose 4 KiB spool is full and whose source waits, Loki refusing connections."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    await loki.refuse()
+    a = await start_agent(loki_section(loki.url, batch_max_bytes='"1KiB"', spool_max_bytes='"4KiB"')
+                          + source_section("app", glob, **JSON_SOURCE))
+    with open(logs / "app.log", "ab") as f:
+        f.write(b"".join(jline(i, pad=os.urandom(40).hex()) for i in range(300)))
+    await eventually(lambda: a.value("cflexagent_log_spool_full") == 1, within=30)
+    return a, logs
+
+
+async def test_rename_rotations_while_the_source_waits_on_a_full_spool_lose_nothing(
+        tmp_path: Path, loki: LokiDouble, start_agent: Any) -> None:
+    """A file that appears and is rotated out of the glob during an outage: the source, waiting on
+    back-pressure, still scans and opens it, and its descriptor keeps the lines (they were lost when the
+    source stopped scanning while it waited)."""
+    a, logs = await spool_full_while_down(tmp_path, loki, start_agent, f"{tmp_path}/logs/app.log")
+    seq = 300
+    for _ in range(2):  # two rotations, the second renames the first rotated file away as well
+        os.rename(logs / "app.log", logs / "app.log.1")
+        with open(logs / "app.log", "ab") as f:
+            f.write(b"".join(jline(i) for i in range(seq, seq + 100)))
+        seq += 100
+        await eventually(lambda: a.value("cflexagent_log_files_open", {"source": "app"}) == 2, within=10)
+    (logs / "app.log.1").unlink()  # the middle file is only readable through the agent's descriptor now
+    await loki.accept()
+    await loki.wait_for(lambda: loki.accepted >= seq, 60)
+    assert sorted(set(seqs(loki))) == list(range(seq))
+
+
+async def test_backpressure_seconds_move_while_the_source_waits(tmp_path: Path, loki: LokiDouble,
+                                                                start_agent: Any) -> None:
+    """The counter shows an outage while it lasts (it moved only once the wait was over), also when the sink
+    runs and its spool is full (it counted only a sink that was down)."""
+    a, _ = await spool_full_while_down(tmp_path, loki, start_agent, f"{tmp_path}/logs/app.log")
+    await eventually(lambda: a.value("cflexagent_log_backpressure_seconds_total", {"source": "app"}) >= 1.5,
+                     within=10)
+    assert a.value("cflexagent_log_spool_full") == 1  # still waiting
+    await loki.accept()
+    await loki.wait_for(lambda: loki.accepted >= 300, 60)

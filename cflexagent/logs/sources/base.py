@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ...component import Stage
@@ -82,8 +83,7 @@ class SourceComponent:
             while True:
                 sink = slot.sink
                 if sink is None:
-                    with self._backpressure:
-                        sink = await slot.get(stop)
+                    sink = await slot.get(stop)
                     if sink is None:
                         cp.abandon(ack)
                         return False
@@ -130,10 +130,17 @@ class SourceComponent:
             self.topo.checkpointer(self.ctx.state_dir).abandon(ack)
             raise
 
-    async def settle(self) -> None:
-        """Wait for the delivery in flight (its errors are raised here, never lost)."""
+    async def settle(self, meanwhile: Callable[[], object] | None = None, every: float = 1.0) -> None:
+        """Wait for the delivery in flight (its errors are raised here, never lost).
+
+        Waiting here is back-pressure (the sinks have not taken the last delivery yet), counted as
+        it goes; ``meanwhile`` runs every ``every`` seconds of the wait (the file source looks for
+        new and rotated files: an outage must not hide a rotation from it).
+        """
         if self._inflight is not None:
             task, self._inflight = self._inflight, None
+            if not task.done():
+                await self._backpressure.wait(task, every, meanwhile)
             await task
 
     async def settle_quietly(self) -> None:

@@ -71,13 +71,15 @@ class FileSourceComponent(SourceComponent):
                 released = tailer.take_released()
                 if lines:
                     encoded = self.pipeline.process(lines, read_ns)
-                    await self.settle()
+                    await self.settle(tailer.scan, float(self.source.scan_interval))
+                    # The scans meanwhile may have placed files (at their end, at a copy's offset).
+                    released += tailer.take_released()
                     self.start_delivery(encoded, cp.begin(name, positions + released), stop)
                 elif positions or released:
-                    await self.settle()
-                    cp.update(name, positions + released)
+                    await self.settle(tailer.scan, float(self.source.scan_interval))
+                    cp.update(name, positions + released + tailer.take_released())
                 if not consumed:
-                    await self.settle()
+                    await self.settle(tailer.scan, float(self.source.scan_interval))
                     await cp.maybe_persist(float(self.logs.checkpoint_interval))
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), float(tailer.poll_interval()))

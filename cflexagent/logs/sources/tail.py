@@ -213,17 +213,24 @@ class Tailer:
             return None
         offset = 0
         copy_of = _copy_of(fd, fst.st_size, truncated) if pos is None and truncated else None
+        replaced = False
         if pos is not None and pos.fp_len <= fst.st_size and pos.offset <= fst.st_size:
             fp_len, fp_crc = fingerprint(fd, pos.fp_len)
             if (fp_len, fp_crc) == (pos.fp_len, pos.fp_crc):
                 offset = pos.offset
             else:
-                self.log.info("inode reused by a new file; reading it from the start", source=self.source.name,
-                              path=path)
+                replaced = True
+                self.log.info("inode reused by a new file (or truncated and written again); reading it from the "
+                              "start", source=self.source.name, path=path)
         elif pos is not None:
+            replaced = True
             self._truncations.inc()
             self.log.info("file shorter than its checkpoint (truncated); reading it from the start",
                           source=self.source.name, path=path)
+        if replaced and pos is not None and pos.fp_len and truncated is not None:
+            # Truncated while closed (idle, or the agent down): what followed the checkpoint may live in a
+            # copytruncate copy, looked for once the scan has seen every file.
+            truncated.append(_Truncated(path, pos.fp_len, pos.fp_crc, pos.offset, closed=True))
         elif copy_of is not None:
             offset = copy_of.offset
             copy_of.copied = True
@@ -232,8 +239,9 @@ class Tailer:
         elif self._start_at_end:
             offset = fst.st_size
         f = TailedFile(fst.st_dev, fst.st_ino, path, fd, offset, offset, size=fst.st_size)
-        if offset:
-            f.fp_len, f.fp_crc = fingerprint(fd, offset)
+        # The first bytes as they are now, also of a file not read yet: truncated (copytruncate) or
+        # replaced before the first read, it is then noticed, and its copy looked for.
+        f.fp_len, f.fp_crc = fingerprint(fd, max(offset, fst.st_size))
         self.files[f.key] = f
         self.known[f.key] = f.position()
         if offset and pos is None:  # placed at its end or at the original's offset: no line will carry it
@@ -271,8 +279,13 @@ class Tailer:
                 if same:
                     best = (st.st_mtime, path, st)
         if best is None:
-            self.log.warning("truncated file (copytruncate?) whose copy was not found; the lines written since "
-                             "the last read are lost", source=self.source.name, path=t.path, offset=t.offset)
+            if t.closed:  # as likely a new file on a reused inode, or fully read before the truncation
+                self.log.info("file changed since its checkpoint; no copytruncate copy of it found",
+                              source=self.source.name, path=t.path, offset=t.offset)
+            else:
+                self.log.warning("truncated file (copytruncate?) whose copy was not found; the lines written "
+                                 "since the last read are lost", source=self.source.name, path=t.path,
+                                 offset=t.offset)
             return
         f = self._open(best[1], best[2], None, now, [t])
         if f is not None:
@@ -298,7 +311,9 @@ class Tailer:
         self._truncations.inc()
         self.log.info("file truncated (copytruncate?); reading it again from the start",
                       source=self.source.name, path=f.path, offset=f.offset, size=st.st_size)
-        gone = _Truncated(f.path, f.fp_len, f.fp_crc, f.offset) if f.fp_len and f.offset else None
+        # Also at offset 0: a file opened but not read yet (its source waiting on its sinks) has its lines
+        # in the copy only.
+        gone = _Truncated(f.path, f.fp_len, f.fp_crc, f.offset) if f.fp_len else None
         f.offset = f.read_pos = 0
         f.pending, f.skipping = b"", False
         f.fp_len = f.fp_crc = 0
@@ -463,9 +478,17 @@ class Tailer:
         """A partial line already over the limit: ship what the policy keeps, don't buffer more."""
         limit = self.source.max_line_bytes
         if self.source.long_lines == "split":
-            n = len(f.pending) // limit * limit
-            pieces, f.pending = f.pending[:n], f.pending[n:]
-            self._emit([pieces], out, continued=f.splitting)
+            # Pieces cut on character boundaries, like _cut_long's: the rest kept must not start
+            # inside a character (both halves would become U+FFFD).
+            buf, pos, pieces = f.pending, 0, []
+            while len(buf) - pos > limit:
+                piece = cut_utf8(buf[pos:pos + limit + 1], limit) or buf[pos:pos + limit]
+                pieces.append(piece)
+                pos += len(piece)
+            f.pending = buf[pos:]
+            if not f.splitting:
+                self._long_split.inc()
+            self._emit(pieces, out)
             f.splitting = True
         else:
             head = f.pending
@@ -528,7 +551,8 @@ class Tailer:
                     self._long_split.inc()
                 pos = 0
                 while pos < len(line):
-                    piece = cut_utf8(line[pos:pos + limit], limit) if len(line) - pos > limit else line[pos:]
+                    # limit + 1 bytes: cut_utf8 sees whether the byte after the cut continues a character.
+                    piece = cut_utf8(line[pos:pos + limit + 1], limit) if len(line) - pos > limit else line[pos:]
                     if not piece:  # no character boundary found: cut raw, the UTF-8 check repairs it
                         piece = line[pos:pos + limit]
                     out.append(piece)
@@ -548,6 +572,8 @@ class _Truncated:
     fp_crc: int
     offset: int
     copied: bool = False
+    #: Found at reopening from a checkpoint: it may be a new file on a reused inode, not a truncation.
+    closed: bool = False
 
 
 def _copy_of(fd: int, size: int, truncated: list[_Truncated]) -> _Truncated | None:
