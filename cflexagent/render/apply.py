@@ -421,7 +421,9 @@ class Reloader:
 
     def _lifecycle(self, name: str, base: str, auth: tuple[str, str] | None, unit: str,
                    pid_file: str) -> tuple[bool, str]:
-        """POST /-/reload, else systemctl reload, else SIGHUP. (reloaded, how or why not)."""
+        """POST /-/reload, else systemctl reload, else SIGHUP. (reloaded, how or why not).
+
+        A 403 is Prometheus without ``--web.enable-lifecycle``: the reload is still possible the other ways."""
         try:
             status, body = self._http("POST", f"{base}-/reload", auth)
         except (OSError, ValueError) as e:
@@ -435,34 +437,65 @@ class Reloader:
             # Not running at all: the files were validated, and it reads them when it starts.
             return False, f"not running (not reachable at {base}: {reason}; {why}; {why2}): it reads the new files " \
                           "when it starts"
+        if status == 403:
+            why = self._systemctl("reload", unit)
+            if why is None:
+                return True, f"systemctl reload {unit} (its lifecycle API is off)"
+            why2 = self._sighup(pid_file)
+            if why2 is None:
+                return True, f"SIGHUP ({pid_file}; its lifecycle API is off)"
+            raise ApplyError(f"{name}: POST /-/reload is refused (HTTP 403: started without --web.enable-lifecycle) "
+                             f"and no other way reached it ({why}; {why2})")
         if status != 200:
             text = body.decode("utf-8", "replace").strip().splitlines()
             raise ApplyError(f"{name}: reload rejected (HTTP {status}): {(text or [''])[0][:300]}")
         return True, "POST /-/reload"
 
+    def _runtimeinfo(self, base: str, auth: tuple[str, str] | None) -> dict[str, Any] | None:
+        try:
+            status, body = self._http("GET", f"{base}api/v1/status/runtimeinfo", auth)
+            data = json.loads(body)["data"] if status == 200 else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return data if isinstance(data, dict) else None
+
     def prometheus(self) -> str:
+        """Reload, then check with Prometheus' own word that *this* reload took.
+
+        ``/api/v1/status/runtimeinfo`` reads the live gauges: ``reloadConfigSuccess`` and ``lastConfigTime``
+        (whole seconds). The reload counts only once lastConfigTime is newer than before it, so a SIGHUP that
+        reached another process, or an asynchronous reload that failed, is not taken for a success (the
+        ``prometheus_config_last_reload_successful`` sample in the TSDB can predate the reload)."""
         p = self.r.prometheus
         scheme = "https" if p.web_tls_cert_file else "http"
         base = f"{scheme}://{p.listen}/"
         auth = None
         if p.web_users:
             auth = (p.self_username, Path(p.self_password_file).read_text().strip())
+        before = self._runtimeinfo(base, auth)
+        before_time = _config_time(before)
+        if before_time is not None:
+            # One-second resolution: a reload within the second of the last one would not show as newer.
+            time.sleep(max(0.0, before_time + 1.0 - time.time()))
+        since = before_time if before_time is not None else float(int(time.time())) - 1.0
         done, how = self._lifecycle("prometheus", base, auth, self.r.apply.prometheus_unit,
                                     self.r.apply.prometheus_pid_file)
         if not done:
             return how
         deadline = time.monotonic() + self.timeout
-        while True:  # a SIGHUP or systemctl reload is asynchronous: wait for the flag to turn
-            try:
-                _, body = self._http("GET", f"{base}api/v1/query?query=prometheus_config_last_reload_successful", auth)
-                result = json.loads(body)["data"]["result"]
-                ok = bool(result) and result[0]["value"][1] == "1"
-            except (OSError, ValueError, KeyError, IndexError):
-                ok = False
-            if ok:
-                return f"reloaded ({how}; prometheus_config_last_reload_successful = 1)"
+        while True:  # a SIGHUP or systemctl reload is asynchronous: wait for lastConfigTime to move
+            info = self._runtimeinfo(base, auth)
+            at = _config_time(info)
+            if info is not None and info.get("reloadConfigSuccess") is True and at is not None and at > since:
+                stamp = time.strftime("%H:%M:%SZ", time.gmtime(at))
+                return f"reloaded ({how}; runtimeinfo: reloadConfigSuccess, lastConfigTime {stamp})"
+            if info is not None and info.get("reloadConfigSuccess") is False and (before or {}).get(
+                    "reloadConfigSuccess") is True:
+                raise ApplyError(f"prometheus: the reload failed ({how}; runtimeinfo: reloadConfigSuccess = false; "
+                                 "its log says why)")
             if time.monotonic() > deadline:
-                raise ApplyError("prometheus: prometheus_config_last_reload_successful is not 1 after the reload")
+                raise ApplyError(f"prometheus: lastConfigTime did not advance within {self.timeout:g}s of the "
+                                 f"reload ({how}): the new config is not live")
             time.sleep(0.2)
 
     def alertmanager(self, expected: bytes) -> str:
@@ -517,6 +550,20 @@ class Reloader:
         if target == "alertmanager":
             return self.alertmanager(files["alertmanager/alertmanager.yml"])
         return getattr(self, target)()  # type: ignore[no-any-return]
+
+
+def _config_time(info: dict[str, Any] | None) -> float | None:
+    """runtimeinfo's lastConfigTime (RFC 3339) as Unix seconds; None when absent or never loaded."""
+    import datetime
+
+    raw = (info or {}).get("lastConfigTime")
+    if not isinstance(raw, str):
+        return None
+    try:
+        t = datetime.datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+    return t if t > 0 else None
 
 
 def _same_yaml(text: str, expected: bytes) -> bool:

@@ -35,6 +35,8 @@ class Tree:
         root.mkdir(parents=True, exist_ok=True)
         self.conf = root / "cflexagent.toml"
         self.extra = extra
+        #: Extra keys of [render.apply] (pid files, a shorter reload_timeout).
+        self.apply_keys = 'reload_timeout = "10s"\n'
         self.write()
 
     def write(self, extra: str | None = None) -> None:
@@ -55,8 +57,7 @@ listen = "127.0.0.1:{self.am_port}"
 enabled = false
 [render.apply]
 keep_backups = 2
-reload_timeout = "10s"
-prometheus_unit = "cflex-test-no-such-unit"
+{self.apply_keys}prometheus_unit = "cflex-test-no-such-unit"
 alertmanager_unit = "cflex-test-no-such-unit"
 nginx_unit = "cflex-test-no-such-unit"
 loki_unit = "cflex-test-no-such-unit"
@@ -307,7 +308,7 @@ def test_threshold_change_is_live_in_real_prometheus(servers: Tree, capsys: Any)
     capsys.readouterr()
     assert tree.apply() == 0
     out = capsys.readouterr().out
-    assert "reloaded   prometheus: reloaded (POST /-/reload; prometheus_config_last_reload_successful = 1)" in out
+    assert "reloaded   prometheus: reloaded (POST /-/reload; runtimeinfo: reloadConfigSuccess, lastConfigTime " in out
     assert _cpu_rule(tree).endswith("> 0.93")
 
 
@@ -371,3 +372,64 @@ def test_an_error_during_the_reload_rolls_back(tree: Tree, capsys: Any, monkeypa
     assert "FAILED     prometheus: /etc/prometheus/self.password: Permission denied" in out
     assert "rolled back prometheus" in out and "reloaded   prometheus: reloaded (test)" in out
     assert tree.live() == good
+
+
+# -- the reload check: Prometheus' runtimeinfo, not a TSDB sample ------------------------------
+
+
+@pytest.fixture
+def no_lifecycle(tree: Tree) -> Iterator[tuple[Tree, subprocess.Popen[bytes]]]:
+    """A real Prometheus started without --web.enable-lifecycle: POST /-/reload is 403, a reload is a SIGHUP."""
+    assert tree.apply() == 0
+    r = tree.root
+    proc = _start([tool("prometheus"), f"--config.file={r}/etc/prometheus/prometheus.yml",
+                   f"--storage.tsdb.path={r}/tsdb", f"--web.listen-address=127.0.0.1:{tree.prom_port}"],
+                  r / "prometheus.log")
+    try:
+        wait_http(f"http://127.0.0.1:{tree.prom_port}/-/ready", proc)
+        yield tree, proc
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_a_sighup_reload_is_confirmed_by_runtimeinfo(no_lifecycle: tuple[Tree, Any], capsys: Any) -> None:
+    tree, prom = no_lifecycle
+    (tree.root / "prometheus.pid").write_text(f"{prom.pid}\n")
+    tree.apply_keys = f'reload_timeout = "10s"\nprometheus_pid_file = "{tree.root}/prometheus.pid"\n'
+    tree.write('[render.thresholds]\ncpu = "93%"\n')
+    capsys.readouterr()
+    assert tree.apply("--only", "prometheus") == 0
+    out = capsys.readouterr().out
+    assert f"reloaded   prometheus: reloaded (SIGHUP ({tree.root}/prometheus.pid; its lifecycle API is off); " \
+           "runtimeinfo: reloadConfigSuccess, lastConfigTime " in out, out
+    assert _cpu_rule(tree).endswith("> 0.93")
+
+
+def test_a_reload_whose_config_time_does_not_advance_is_rolled_back(no_lifecycle: tuple[Tree, Any],
+                                                                      capsys: Any) -> None:
+    """The SIGHUP reaches a process that is not Prometheus (a stale pid file): Prometheus still says
+    reloadConfigSuccess from its start, but lastConfigTime does not move, so the reload is not taken for done."""
+    tree, _ = no_lifecycle
+    good = tree.live()
+    other = subprocess.Popen([sys.executable, "-c", "import signal, time\nsignal.signal(signal.SIGHUP, "
+                              "signal.SIG_IGN)\nprint('ready', flush=True)\ntime.sleep(600)"], stdout=subprocess.PIPE)
+    try:
+        assert other.stdout is not None and other.stdout.readline() == b"ready\n"
+        (tree.root / "prometheus.pid").write_text(f"{other.pid}\n")
+        tree.apply_keys = f'reload_timeout = "2s"\nprometheus_pid_file = "{tree.root}/prometheus.pid"\n'
+        tree.write('[render.thresholds]\ncpu = "93%"\n')
+        capsys.readouterr()
+        assert tree.apply("--only", "prometheus") == 1
+    finally:
+        other.kill()
+        other.wait(10)
+        assert other.stdout is not None
+        other.stdout.close()
+    out = capsys.readouterr().out
+    assert "FAILED     prometheus: prometheus: lastConfigTime did not advance within 2s of the reload (SIGHUP" in out
+    assert "rolled back prometheus" in out and "the reload of prometheus failed" in out
+    now = tree.live()
+    assert {k: v for k, v in now.items() if k.startswith("etc/prometheus/")} == \
+        {k: v for k, v in good.items() if k.startswith("etc/prometheus/")}
+    assert _cpu_rule(tree).endswith("> 0.85")
