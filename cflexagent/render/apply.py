@@ -4,13 +4,16 @@ Order: render into a staging directory, validate it there with the real tools
 (nothing is touched when a check fails), then per target: back up the live
 files it replaces, stage every new file next to its live path, write a
 journal, rename each staged file over its live path, record what was written,
-delete the journal, reload, and check the reload took. A reload that fails
-restores the backup the same way and reloads again.
+mark the journal "swapped", reload, check the reload took, and only then
+delete the journal. A reload that fails restores the backup the same way and
+reloads again.
 
 Crash safety: the journal is written (atomically) only once every staged file
 is complete and fsynced, so any interrupted run is finished by the next one
 ("recovered"): a kill -9 at any step leaves, after the next `apply`, a
-complete old or new set in every location, never a mix. Staged files of a run
+complete old or new set in every location, never a mix, and the recovered
+target is reloaded and checked (its files are "unchanged" by then, so the plan
+alone would never reload it). Staged files of a run
 killed before its journal are removed.
 
 Hand edits: the applied manifest records the sha256 of every file apply wrote.
@@ -282,7 +285,7 @@ def prune_backups(paths: Paths, target: str, keep: int) -> None:
 
 
 def _finish(paths: Paths, journal: dict[str, Any]) -> None:
-    """Do (or redo) the renames a journal lists, record them, drop the journal. Idempotent."""
+    """Do (or redo) the renames a journal lists, record them, mark the journal swapped. Idempotent."""
     for e in journal["ops"]:
         live = Path(e["live"])
         if e.get("link") is not None:
@@ -311,19 +314,29 @@ def _finish(paths: Paths, journal: dict[str, Any]) -> None:
             applied[e["live"]] = {"sha256": e.get("sha256"), "target": journal["target"],
                                   **({"link": e["link"]} if e.get("link") is not None else {})}
     write_json(paths.manifest, applied)
-    paths.journal.unlink()
+    # The journal stays until the reload is checked: a crash before that leaves the swap done but not loaded.
+    write_json(paths.journal, {**journal, "swapped": True})
+
+
+def end_journal(paths: Paths) -> None:
+    """The swapped set is loaded (or rolled back and reloaded): nothing is left to recover."""
+    try:
+        paths.journal.unlink()
+    except FileNotFoundError:
+        return
     _fsync_dir(paths.journal.parent)
 
 
-def transaction(paths: Paths, target: str, ops: list[Op], stamp: str) -> Path:
-    """Swap ``ops`` in; returns the backup directory of what they replaced."""
+def transaction(paths: Paths, target: str, ops: list[Op], stamp: str, rollback: bool = False) -> Path:
+    """Swap ``ops`` in; returns the backup directory of what they replaced. The journal is left "swapped"
+    (`end_journal` once the reload is checked)."""
     backup = _backup(paths, target, ops, stamp)
     pause("backed-up")
     for op in ops:
         if op.data is not None:
             _write_staged(op)
     pause("staged")
-    journal = {"target": target, "backup": str(backup), "ops": [
+    journal = {"target": target, "backup": str(backup), "rollback": rollback, "ops": [
         {"live": str(op.live), "remove": op.data is None and op.link is None, "link": op.link,
          "sha256": sha256(op.data) if op.data is not None else None} for op in ops]}
     write_json(paths.journal, journal)
@@ -333,16 +346,31 @@ def transaction(paths: Paths, target: str, ops: list[Op], stamp: str) -> Path:
     return backup
 
 
-def recover(paths: Paths, say: Callable[[str], None]) -> None:
-    """Finish an apply a crash interrupted after its journal was written."""
+@dataclass(frozen=True)
+class Pending:
+    """A swap a crashed run made (or the next run finished) that nobody has reloaded yet."""
+
+    target: str
+    backup: Path
+    ops: list[Op]
+    #: The swap was itself a rollback: on a failed reload there is nothing older to go back to.
+    rollback: bool
+
+
+def recover(paths: Paths, say: Callable[[str], None]) -> Pending | None:
+    """Finish an apply a crash interrupted after its journal was written; the caller reloads what it returns."""
     if not paths.journal.exists():
-        return
+        return None
     journal = read_json(paths.journal)
     if not journal.get("ops"):
         paths.journal.unlink()
-        return
+        return None
+    swapped = bool(journal.get("swapped"))
     _finish(paths, journal)
-    say(f"recovered  {journal['target']}: finished the swap an interrupted apply had started")
+    say(f"recovered  {journal['target']}: " + ("the swap of an interrupted apply was done but not reloaded"
+                                               if swapped else "finished the swap an interrupted apply had started"))
+    ops = [Op(Path(e["live"]), None, link=e.get("link")) for e in journal["ops"]]
+    return Pending(journal["target"], Path(journal["backup"]), ops, bool(journal.get("rollback")))
 
 
 def remove_stale_staged(ops_lives: list[Path]) -> None:
@@ -548,7 +576,10 @@ class Reloader:
         if target == "prometheus":
             return self.prometheus()
         if target == "alertmanager":
-            return self.alertmanager(files["alertmanager/alertmanager.yml"])
+            expected = files.get("alertmanager/alertmanager.yml")
+            if expected is None:  # a recovered swap under --only: what is live is what must show
+                expected = read_live(Path(self.r.paths.alertmanager_dir) / "alertmanager.yml") or b""
+            return self.alertmanager(expected)
         return getattr(self, target)()  # type: ignore[no-any-return]
 
 
@@ -599,9 +630,16 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
     from .validate import run_checks
 
     paths = Paths(config)
+    reloader = Reloader(config, restart)
+    ns = time.time_ns()  # sortable and unique per run, also for several runs in one process and second
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ns // 10**9)) + f".{ns % 10**9:09d}Z"
     try:
         if not dry_run:
-            recover(paths, say)
+            pending = recover(paths, say)
+            if pending is not None and not _reload_or_roll_back(
+                    paths, reloader, pending.target, pending.ops, pending.backup, files, stamp + "-recovered", say,
+                    can_roll_back=not pending.rollback):
+                return 1
         lives = [lv for rel in files if (lv := paths.live(rel)) is not None]
         if not dry_run:
             remove_stale_staged(lives)
@@ -642,9 +680,6 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
                         sys.stdout.write(diff(op.live, op.data, secrets))
             say("dry run: nothing was changed")
             return 0
-        reloader = Reloader(config, restart)
-        ns = time.time_ns()  # sortable and unique per run, also for several runs in one process and second
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ns // 10**9)) + f".{ns % 10**9:09d}Z"
         for pl in plans:
             if not pl.ops:
                 say(f"unchanged  {pl.target} ({len(pl.unchanged)} files)")
@@ -656,18 +691,7 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
             say(f"swapped    {pl.target}: {len(pl.ops)} files ({len(pl.unchanged)} unchanged); "
                 f"previous set in {backup}")
             prune_backups(paths, pl.target, config.render.apply.keep_backups)
-            try:
-                say(f"reloaded   {pl.target}: {reloader.reload(pl.target, files)}")
-            except (ApplyError, OSError) as e:
-                reason = str(e) if isinstance(e, ApplyError) else f"{e.filename or ''}: {e.strerror or e}"
-                say(f"FAILED     {pl.target}: {reason}")
-                transaction(paths, pl.target, rollback_ops(backup, pl.ops), stamp + "-rollback")
-                say(f"rolled back {pl.target}: the previous files are live again")
-                try:
-                    say(f"reloaded   {pl.target}: {reloader.reload(pl.target, _previous(paths, backup, files))}")
-                except (ApplyError, OSError) as e2:
-                    say(f"FAILED     {pl.target}: reload of the previous set failed too: {e2}")
-                say(f"apply: the reload of {pl.target} failed; rolled back")
+            if not _reload_or_roll_back(paths, reloader, pl.target, pl.ops, backup, files, stamp, say):
                 return 1
         return 0
     except ApplyError as e:
@@ -684,8 +708,36 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
         return 1
 
 
-def _previous(paths: Paths, backup: Path, files: dict[str, bytes]) -> dict[str, bytes]:
-    """The rendered-file view of what is live after a rollback (for the reload check)."""
+def _reload_or_roll_back(paths: Paths, reloader: Reloader, target: str, ops: list[Op], backup: Path,
+                         files: dict[str, bytes], stamp: str, say: Callable[[str], None],
+                         can_roll_back: bool = True) -> bool:
+    """Reload a swapped target and check it took; on failure put ``backup`` back and reload that. Ends the
+    journal either way (a crash before this point leaves it for the next run's `recover`). False = failed."""
+    try:
+        say(f"reloaded   {target}: {reloader.reload(target, _live_view(paths, files))}")
+        end_journal(paths)
+        return True
+    except (ApplyError, OSError) as e:
+        reason = str(e) if isinstance(e, ApplyError) else f"{e.filename or ''}: {e.strerror or e}"
+        say(f"FAILED     {target}: {reason}")
+    if not can_roll_back:
+        end_journal(paths)
+        say(f"apply: the reload of {target}'s rolled-back files failed; fix the service, then reload it")
+        return False
+    transaction(paths, target, rollback_ops(backup, ops), stamp + "-rollback", rollback=True)
+    say(f"rolled back {target}: the previous files are live again")
+    try:
+        say(f"reloaded   {target}: {reloader.reload(target, _live_view(paths, files))}")
+    except (ApplyError, OSError) as e2:
+        say(f"FAILED     {target}: reload of the previous set failed too: {e2}")
+    end_journal(paths)
+    say(f"apply: the reload of {target} failed; rolled back")
+    return False
+
+
+def _live_view(paths: Paths, files: dict[str, bytes]) -> dict[str, bytes]:
+    """The rendered-file view of what is live (for the reload check: after a rollback or a recovery the live
+    files, not the new render, are what the service must show)."""
     out = dict(files)
     for rel in files:
         live = paths.live(rel)

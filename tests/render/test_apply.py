@@ -301,6 +301,41 @@ def _cpu_rule(tree: Tree) -> str:
     return next(rule["query"] for g in groups for rule in g["rules"] if rule["name"] == "NodeCPUHighUsage")
 
 
+def _kill_9_at(tree: Tree, step: str) -> None:
+    """Run apply in a child that stops at ``step`` (CFLEXAGENT_APPLY_PAUSE), and kill -9 it there."""
+    env = {**os.environ, "CFLEXAGENT_APPLY_PAUSE": step}
+    proc = subprocess.Popen([sys.executable, "-m", "cflexagent", "apply", "-c", str(tree.conf)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:
+        seen.append(line.decode())
+        if line.startswith(b"paused at"):
+            break
+    assert seen and seen[-1].startswith(f"paused at {step}"), seen
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    proc.stdout.close()
+
+
+@pytest.mark.parametrize("step", ["swapping", "swapped"])
+def test_a_swap_recovered_after_kill_9_is_reloaded(servers: Tree, step: str, capsys: Any) -> None:
+    """The crash comes after the new rules are (being) swapped in but before Prometheus reloads: the next run
+    finds every file unchanged, and must still reload and check Prometheus."""
+    tree = servers
+    tree.write('[render.thresholds]\ncpu = "93%"\n')
+    _kill_9_at(tree, step)
+    assert _cpu_rule(tree).endswith("> 0.85")  # nobody reloaded it
+    capsys.readouterr()
+    assert tree.apply() == 0
+    out = capsys.readouterr().out
+    assert "recovered  prometheus: " in out
+    assert "reloaded   prometheus: reloaded (POST /-/reload; runtimeinfo: reloadConfigSuccess" in out, out
+    assert "unchanged  prometheus" in out  # the plan itself has nothing left to swap
+    assert _cpu_rule(tree).endswith("> 0.93")
+    assert not (tree.root / "var/lib/cflexagent/apply/journal.json").exists()
+
+
 def test_threshold_change_is_live_in_real_prometheus(servers: Tree, capsys: Any) -> None:
     tree = servers
     assert _cpu_rule(tree).endswith("> 0.85")
