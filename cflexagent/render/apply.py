@@ -397,6 +397,34 @@ def rollback_ops(backup: Path, ops: list[Op]) -> list[Op]:
 # -- reloads ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RestartNeed:
+    """A change a reload does not load: command-line flags (``/etc/default/...``) or a systemd unit file."""
+
+    unit: str
+    file: Path
+    kind: str  # "flags" or "unit"
+
+    def advice(self) -> str:
+        cmd = f"systemctl restart {self.unit}"
+        return f"`systemctl daemon-reload && {cmd}`" if self.kind == "unit" else f"`{cmd}`"
+
+
+def restart_needs(paths: Paths, ops: list[Op]) -> list[RestartNeed]:
+    """The ops of a swap that only a restart makes live. A removed unit file is not one (nothing to start)."""
+    p, a = paths.p, paths.config.render.apply
+    out = []
+    for op in ops:
+        if op.live == Path(p.prometheus_defaults):
+            out.append(RestartNeed(a.prometheus_unit, op.live, "flags"))
+        elif op.live == Path(p.alertmanager_defaults):
+            out.append(RestartNeed(a.alertmanager_unit, op.live, "flags"))
+        elif op.live.parent == Path(p.systemd_dir) and op.data is not None:
+            out.append(RestartNeed(op.live.name, op.live, "unit"))
+    return out
+
+
+
 class Reloader:
     def __init__(self, config: Config, restart: set[str]) -> None:
         self.config = config
@@ -421,21 +449,67 @@ class Reloader:
         except urllib.error.HTTPError as e:
             return e.code, e.read(1 << 16)
 
-    def _systemctl(self, verb: str, unit: str) -> str | None:
-        """None when done; else why not."""
+    def _systemctl(self, verb: str, unit: str = "") -> str | None:
+        """None when done; else why not. A unit that is not active is left alone (a reload or restart would
+        start it); ``daemon-reload`` takes no unit."""
         exe = shutil.which("systemctl")
         if exe is None:
             return "systemctl not found"
         try:
-            active = subprocess.run([exe, "is-active", "--quiet", unit], timeout=self.timeout,
-                                    stdin=subprocess.DEVNULL, capture_output=True).returncode == 0
-            if not active:
-                return f"{unit} is not active"
-            r = subprocess.run([exe, verb, unit], timeout=self.timeout, stdin=subprocess.DEVNULL,
-                               capture_output=True, text=True)
+            if unit:
+                active = subprocess.run([exe, "is-active", "--quiet", unit], timeout=self.timeout,
+                                        stdin=subprocess.DEVNULL, capture_output=True).returncode == 0
+                if not active:
+                    return f"{unit} is not active"
+            r = subprocess.run([exe, verb, *([unit] if unit else [])], timeout=self.timeout,
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True)
         except (OSError, subprocess.TimeoutExpired) as e:
             return f"systemctl {verb} {unit}: {e}"
         return None if r.returncode == 0 else f"systemctl {verb} {unit}: {r.stderr.strip()[:200]}"
+
+    def restart_unit(self, target: str, need: RestartNeed) -> str:
+        """``systemctl restart`` (after ``daemon-reload`` for a changed unit file), then the same check as a
+        reload: Prometheus' runtimeinfo shows a newer lastConfigTime, Alertmanager a new uptime."""
+        if need.kind == "unit":
+            why = self._systemctl("daemon-reload")
+            if why is not None:
+                raise ApplyError(f"{target}: {why}")
+        p = self.r.prometheus
+        prom = f"{'https' if p.web_tls_cert_file else 'http'}://{p.listen}/"
+        auth = (p.self_username, Path(p.self_password_file).read_text().strip()) if p.web_users else None
+        am = f"http://{self.r.alertmanager.listen}/"
+
+        def mark() -> Any:
+            if need.unit == self.r.apply.prometheus_unit:
+                return _config_time(self._runtimeinfo(prom, auth))
+            if need.unit == self.r.apply.alertmanager_unit:
+                try:
+                    return json.loads(self._http("GET", f"{am}api/v2/status")[1])["uptime"]
+                except (OSError, ValueError, KeyError, TypeError):
+                    return None
+            return None
+
+        before = mark()
+        if need.unit == self.r.apply.prometheus_unit and isinstance(before, float):
+            time.sleep(max(0.0, before + 1.0 - time.time()))  # lastConfigTime has whole seconds
+        why = self._systemctl("restart", need.unit)
+        if why is not None:
+            if why.endswith("is not active"):
+                return f"{why}: it reads the new {need.kind} when it starts"
+            raise ApplyError(f"{target}: restart failed: {why}")
+        how = f"systemctl restart {need.unit} ({need.kind} changed in {need.file})"
+        if need.unit not in (self.r.apply.prometheus_unit, self.r.apply.alertmanager_unit):
+            return how
+        deadline = time.monotonic() + self.timeout
+        while True:
+            now = mark()
+            if now is not None and (before is None or now > before):
+                return how + ("; runtimeinfo: lastConfigTime is newer" if need.unit == self.r.apply.prometheus_unit
+                              else "; /api/v2/status: a new uptime")
+            if time.monotonic() > deadline:
+                raise ApplyError(f"{target}: {need.unit} did not come back with the new {need.kind} within "
+                                 f"{self.timeout:g}s of `systemctl restart`")
+            time.sleep(0.2)
 
     def _sighup(self, pid_file: str) -> str | None:
         if not pid_file:
@@ -714,7 +788,7 @@ def _reload_or_roll_back(paths: Paths, reloader: Reloader, target: str, ops: lis
     """Reload a swapped target and check it took; on failure put ``backup`` back and reload that. Ends the
     journal either way (a crash before this point leaves it for the next run's `recover`). False = failed."""
     try:
-        say(f"reloaded   {target}: {reloader.reload(target, _live_view(paths, files))}")
+        _load(paths, reloader, target, ops, files, say)
         end_journal(paths)
         return True
     except (ApplyError, OSError) as e:
@@ -727,12 +801,30 @@ def _reload_or_roll_back(paths: Paths, reloader: Reloader, target: str, ops: lis
     transaction(paths, target, rollback_ops(backup, ops), stamp + "-rollback", rollback=True)
     say(f"rolled back {target}: the previous files are live again")
     try:
-        say(f"reloaded   {target}: {reloader.reload(target, _live_view(paths, files))}")
+        _load(paths, reloader, target, ops, files, say)
     except (ApplyError, OSError) as e2:
         say(f"FAILED     {target}: reload of the previous set failed too: {e2}")
     end_journal(paths)
     say(f"apply: the reload of {target} failed; rolled back")
     return False
+
+
+def _load(paths: Paths, reloader: Reloader, target: str, ops: list[Op], files: dict[str, bytes],
+          say: Callable[[str], None]) -> None:
+    """Make a swap live: a reload for config files, a restart for flags and units when ``--restart`` names the
+    target, else one line saying the restart is still needed (a reload never loads flags: never claim it)."""
+    needs = restart_needs(paths, ops)
+    restart_class = {n.file for n in needs} | {op.live for op in ops if op.live.parent == Path(paths.p.systemd_dir)}
+    restarting = target in reloader.restart and target != "loki" and bool(needs)
+    # Restarting the target's own service (its flags changed) loads its config too; another unit's does not.
+    main_restarted = restarting and any(n.kind == "flags" for n in needs)
+    if not needs or (not main_restarted and any(op.live not in restart_class for op in ops)):
+        say(f"reloaded   {target}: {reloader.reload(target, _live_view(paths, files))}")
+    for need in needs:
+        if restarting:
+            say(f"restarted  {target}: {reloader.restart_unit(target, need)}")
+        else:
+            say(f"restart needed: {need.unit} ({need.kind} changed in {need.file}); run {need.advice()}")
 
 
 def _live_view(paths: Paths, files: dict[str, bytes]) -> dict[str, bytes]:

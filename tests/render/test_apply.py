@@ -468,3 +468,65 @@ def test_a_reload_whose_config_time_does_not_advance_is_rolled_back(no_lifecycle
     assert {k: v for k, v in now.items() if k.startswith("etc/prometheus/")} == \
         {k: v for k, v in good.items() if k.startswith("etc/prometheus/")}
     assert _cpu_rule(tree).endswith("> 0.85")
+
+
+# -- flags and units need a restart ------------------------------------------------------------
+
+
+def test_changed_flags_are_reported_as_needing_a_restart(servers: Tree, capsys: Any) -> None:
+    """A longer retention changes only /etc/default/prometheus: a reload would not load it, so apply says
+    the restart is needed instead of claiming "reloaded"."""
+    tree = servers
+    tree.conf.write_text(tree.conf.read_text().replace("[render.prometheus]\n",
+                                                       '[render.prometheus]\nretention = "20d"\n'))
+    capsys.readouterr()
+    assert tree.apply() == 0
+    out = capsys.readouterr().out
+    defaults = tree.root / "etc/default/prometheus"
+    assert "--storage.tsdb.retention.time=20d" in defaults.read_text()
+    assert f"restart needed: cflex-test-no-such-unit (flags changed in {defaults}); run " \
+           "`systemctl restart cflex-test-no-such-unit`" in out, out
+    assert "reloaded   prometheus" not in out
+    assert not (tree.root / "var/lib/cflexagent/apply/journal.json").exists()
+
+
+def test_restart_runs_systemctl_and_is_checked(servers: Tree, tmp_path: Path, capsys: Any,
+                                               monkeypatch: Any) -> None:
+    """``restart={"prometheus"}``: daemon-reload for the new unit, a restart per changed unit, and the check.
+    No systemd runs here: a fake systemctl records its arguments, and its "restart" of the main unit reloads
+    the real Prometheus (so lastConfigTime moves as after a real restart)."""
+    from cflexagent.config import load
+    from cflexagent.render import render_all
+    from cflexagent.render.apply import run_apply
+
+    tree = servers
+    calls = tmp_path / "systemctl.calls"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "systemctl").write_text(f"""#!{sys.executable}
+import sys, urllib.request
+with open({str(calls)!r}, "a") as f:
+    f.write(" ".join(sys.argv[1:]) + "\\n")
+if sys.argv[1:] == ["restart", "cflex-test-no-such-unit"]:
+    urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:{tree.prom_port}/-/reload", method="POST"))
+""")
+    (bin_dir / "systemctl").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    tree.write("[render.longterm]\nenabled = true\n")
+    tree.conf.write_text(tree.conf.read_text().replace("[render.prometheus]\n",
+                                                       '[render.prometheus]\nretention = "20d"\n'))
+    config = load(tree.conf)
+    files = render_all(config, str(tree.conf), ["prometheus"])
+    lines: list[str] = []
+    assert run_apply(config, str(tree.conf), files, ["prometheus"], dry_run=False, force=False,
+                     restart={"prometheus"}, say=lines.append) == 0
+    out = "\n".join(lines)
+    defaults, unit = tree.root / "etc/default/prometheus", tree.root / "etc/systemd/system/prometheus-longterm.service"
+    assert f"restarted  prometheus: systemctl restart cflex-test-no-such-unit (flags changed in {defaults}); " \
+           "runtimeinfo: lastConfigTime is newer" in out, out
+    assert f"restarted  prometheus: systemctl restart prometheus-longterm.service (unit changed in {unit})" in out
+    assert "reloaded   prometheus" not in out and "restart needed" not in out
+    got = calls.read_text().splitlines()
+    assert "daemon-reload" in got
+    assert got.index("daemon-reload") < got.index("restart prometheus-longterm.service")
+    assert "restart cflex-test-no-such-unit" in got
