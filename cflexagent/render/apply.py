@@ -227,20 +227,43 @@ def _staged(live: Path) -> Path:
     return live.with_name(f".{live.name}{STAGED_SUFFIX}")
 
 
-def _write_staged(op: Op) -> None:
-    assert op.data is not None
-    mode = 0o644
-    owner: tuple[int, int] | None = None
+#: The group each target's service runs as in the Debian packages (Grafana's and Loki's from Grafana's apt
+#: repository): a live file that is not world-readable gets it, so the service can still read it.
+READER_GROUPS = {"prometheus": "prometheus", "alertmanager": "prometheus", "loki": "loki", "grafana": "grafana"}
+
+
+def _live_mode(op: Op, target: str) -> tuple[int, int | None, int | None]:
+    """(mode, uid, gid) for a new live file: render's mode (0640: alertmanager.yml may hold the Watchdog URL)
+    for a new file; for one it replaces, its owner, group and mode, but never looser than render's. A file
+    that ends up not world-readable and owned by group root gets its service's group (root writing 0640
+    root:root would lock Prometheus, running as user prometheus, out of its own config)."""
+    from .files import FILE_MODE
+
+    uid = gid = None
     try:
         st = op.live.stat()
-        mode, owner = st.st_mode & 0o7777, (st.st_uid, st.st_gid)
+        mode, uid, gid = st.st_mode & 0o7777 & (FILE_MODE | 0o7000), st.st_uid, st.st_gid
     except FileNotFoundError:
-        pass
+        mode = FILE_MODE
+    if os.geteuid() == 0 and not mode & 0o004 and gid in (None, 0) and target in READER_GROUPS:
+        import grp
+
+        try:
+            gid = grp.getgrnam(READER_GROUPS[target]).gr_gid
+        except KeyError:
+            pass
+    return mode, uid, gid
+
+
+def _write_staged(op: Op, target: str) -> None:
+    assert op.data is not None
+    mode, uid, gid = _live_mode(op, target)
     op.live.parent.mkdir(parents=True, exist_ok=True)
     staged = _staged(op.live)
     atomic_write(staged, op.data, mode=mode)
-    if owner is not None and os.geteuid() == 0:
-        os.chown(staged, *owner)
+    if os.geteuid() == 0 and (uid, gid) != (None, None):
+        os.chown(staged, -1 if uid is None else uid, -1 if gid is None else gid)
+    os.chmod(staged, mode)  # after the umask, and after chown (which clears set-id bits)
 
 
 def _backup(paths: Paths, target: str, ops: list[Op], stamp: str) -> Path:
@@ -334,7 +357,7 @@ def transaction(paths: Paths, target: str, ops: list[Op], stamp: str, rollback: 
     pause("backed-up")
     for op in ops:
         if op.data is not None:
-            _write_staged(op)
+            _write_staged(op, target)
     pause("staged")
     journal = {"target": target, "backup": str(backup), "rollback": rollback, "ops": [
         {"live": str(op.live), "remove": op.data is None and op.link is None, "link": op.link,

@@ -530,3 +530,33 @@ if sys.argv[1:] == ["restart", "cflex-test-no-such-unit"]:
     assert "daemon-reload" in got
     assert got.index("daemon-reload") < got.index("restart prometheus-longterm.service")
     assert "restart cflex-test-no-such-unit" in got
+
+
+# -- modes and owners of live files ------------------------------------------------------------
+
+
+def test_live_files_keep_renders_mode_and_the_replaced_files_owner(tree: Tree) -> None:
+    """alertmanager.yml may hold the Watchdog URL: render writes it 0640 and so must apply. A file apply
+    replaces keeps its owner, group and mode unless render's is stricter; 0640 never means root:root when the
+    service (user prometheus) must read it."""
+    import grp
+
+    r = tree.root
+    old_rules = r / "etc/prometheus/rules/cflex-alerts.yml"
+    old_rules.parent.mkdir(parents=True)
+    old_rules.write_text("groups: []\n")
+    os.chown(old_rules, 4321, 1234)
+    os.chmod(old_rules, 0o664)
+    tight = r / "etc/prometheus/prometheus.yml"
+    tight.write_text("global: {}\n")
+    os.chmod(tight, 0o600)
+    assert tree.apply("--force") == 0
+    am = r / "etc/prometheus/alertmanager.yml"
+    st = am.stat()
+    assert st.st_mode & 0o7777 == 0o640
+    if os.geteuid() == 0:
+        assert st.st_gid == grp.getgrnam("prometheus").gr_gid  # Debian's package runs it as prometheus
+    st = old_rules.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (4321, 1234, 0o640)  # kept, but not looser than 0640
+    assert tight.stat().st_mode & 0o7777 == 0o600  # stricter than render's: kept
+    assert (r / "etc/loki/config.yml").stat().st_mode & 0o7777 == 0o640
