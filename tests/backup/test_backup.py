@@ -292,3 +292,41 @@ def test_the_grafana_token_never_follows_a_redirect(applied: Tree, tmp_path: Pat
         for s in (other, first):
             s.shutdown()
             s.server_close()
+
+
+async def test_a_timed_out_backup_keeps_no_archive_and_prunes_nothing(applied: Tree, tmp_path: Path,
+                                                                      monkeypatch: Any) -> None:
+    """asyncio cannot stop the worker thread: without a cancel it went on, renamed its archive and pruned the
+    older ones, although the run was counted as failed."""
+    import asyncio
+
+    from cflexagent.backup import archive, component
+
+    out = tmp_path / "b"
+    out.mkdir()
+    older = out / "cflexagent-backup-20000101T000000Z.tar.gz"
+    older.write_bytes(b"an older archive, pruned by keep = 1 after a successful run")
+    applied.write(loki_section(applied) + f'[backup]\nenabled = true\nout_dir = "{out}"\nkeep = 1\ntimeout = "1s"\n')
+    release, finished = threading.Event(), threading.Event()
+    real_add, real_create = archive._Writer.add_file, component.create
+
+    def slow(self: Any, name: str, path: Path, restore_to: str | None = None) -> None:
+        if name.startswith("loki-index/"):
+            release.wait(60)  # a large Loki index, still being read when the timeout strikes
+        real_add(self, name, path, restore_to)
+
+    def watched(*args: Any, **kw: Any) -> Any:
+        try:
+            return real_create(*args, **kw)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(archive._Writer, "add_file", slow)
+    monkeypatch.setattr(component, "create", watched)
+    registry = CollectorRegistry()
+    comp = BackupScheduler(load(applied.conf), Context(registry=registry, state_dir=tmp_path / "state"))
+    assert await comp.run_once() is None
+    assert registry.get_sample_value("cflexagent_backups_total", {"result": "failure"}) == 1
+    release.set()
+    assert await asyncio.to_thread(finished.wait, 60)
+    assert sorted(p.name for p in out.iterdir()) == [older.name]  # no new archive, no partial, nothing pruned
