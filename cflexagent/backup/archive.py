@@ -354,6 +354,7 @@ def restore(config: Config, archive: Path, dry_run: bool, loki_index: bool,
                                   "locations; nothing was restored")
             plan.append((m, target))
         say(f"verified   {len(files)} files of {archive} (created {manifest.get('created', '?')})")
+        written: list[tuple[Path, str]] = []
         for m, target in plan:
             if dry_run:
                 say(f"would write {target} ({m.size} bytes)")
@@ -361,14 +362,69 @@ def restore(config: Config, archive: Path, dry_run: bool, loki_index: bool,
             data = tar.extractfile(m)
             assert data is not None
             _write_stream(target, data)
+            written.append((target, files[m.name]["sha256"]))
             say(f"restored   {target}")
         skipped = sum(1 for n in files if n.startswith("loki-index/")) if not loki_index else 0
         if skipped:
             say(f"skipped    {skipped} Loki index files (stop Loki, then restore with --loki-index)")
+        boards = sorted(n for n in files if n.startswith("grafana-dashboards/"))
+        if boards and manifest.get("grafana_dashboards") == "api":
+            # Made in Grafana's UI, they live in its database: written into the provisioned folder they would
+            # turn read-only (provisioned) and shadow cflexagent's own. They are for import.
+            say(f"for import {len(boards)} Grafana dashboards from its API (kept in Grafana's database, not "
+                f"restored as files): `tar -xzf {archive} -C DIR grafana-dashboards/`, then in Grafana "
+                "Dashboards > New > Import each JSON file")
+        elif boards:
+            say(f"skipped    {len(boards)} provisioned Grafana dashboards under grafana-dashboards/: the same "
+                "files are restored from live/")
         if dry_run:
             say("dry run: nothing was written")
-        else:
-            say("restored; run `cflexagent apply` (or reload Prometheus and Alertmanager) to load the files")
+            return 0
+    return _adopt_and_reload(config, files, written, say)
+
+
+def _adopt_and_reload(config: Config, files: dict[str, Any], written: list[tuple[Path, str]],
+                      say: Callable[[str], None]) -> int:
+    """Record the restored files in apply's manifest as cflexagent's own (else the next `apply` refuses them as
+    hand-edited, or sees them unchanged and never reloads), then reload what they belong to, as apply does."""
+    from ..render import TARGETS, target_of
+    from ..render.apply import ApplyError, Op, Paths, Reloader, read_json, restart_needs, write_json
+
+    paths = Paths(config)
+    owner: dict[str, str] = {}
+    for name in files:
+        if name.startswith("rendered/"):
+            rel = name.removeprefix("rendered/")
+            live = paths.live(rel)
+            if live is not None:
+                owner[str(live)] = target_of(rel)
+    applied = read_json(paths.manifest)
+    touched: dict[str, list[Op]] = {}
+    for target, sha in written:
+        t = owner.get(str(target))
+        if t is None:
+            continue  # not a file apply manages (a rule file of someone else's, the Loki index)
+        applied[str(target)] = {"sha256": sha, "target": t}
+        touched.setdefault(t, []).append(Op(target, b""))
+    if touched:
+        write_json(paths.manifest, applied)
+        say(f"recorded   {sum(map(len, touched.values()))} files in {paths.manifest} as cflexagent's own")
+    reloader = Reloader(config, set())
+    failed = 0
+    for t in (t for t in TARGETS if t in touched):
+        try:
+            say(f"reloaded   {t}: {reloader.reload(t, {})}")
+        except (ApplyError, OSError) as e:
+            failed += 1
+            reason = str(e) if isinstance(e, ApplyError) else f"{e.filename or ''}: {e.strerror or e}"
+            say(f"FAILED     {t}: {reason}")
+        for need in restart_needs(paths, touched[t]):
+            say(f"restart needed: {need.unit} ({need.kind} restored in {need.file}); run {need.advice()}")
+    if failed:
+        say(f"restore: the files are back but {failed} reload(s) failed; fix the service, then "
+            "`cflexagent apply --force` puts the current render in place instead")
+        return 1
+    say("restored and reloaded; the next `cflexagent apply` swaps the current render in over these files")
     return 0
 
 

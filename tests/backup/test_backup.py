@@ -19,7 +19,7 @@ from cflexagent.backup.component import BackupScheduler
 from cflexagent.cli import main
 from cflexagent.component import Context
 from cflexagent.config import load
-from tests.render.test_apply import Tree, tree  # noqa: F401 (fixture)
+from tests.render.test_apply import Tree, servers, tree  # noqa: F401 (fixtures)
 
 
 def loki_section(t: Tree) -> str:
@@ -330,3 +330,39 @@ async def test_a_timed_out_backup_keeps_no_archive_and_prunes_nothing(applied: T
     release.set()
     assert await asyncio.to_thread(finished.wait, 60)
     assert sorted(p.name for p in out.iterdir()) == [older.name]  # no new archive, no partial, nothing pruned
+
+
+def test_restore_adopts_its_files_and_reloads_prometheus(servers: Tree, tmp_path: Path,  # noqa: F811
+                                                        capsys: Any) -> None:
+    """Backup at 85 %, apply 93 %, restore: Prometheus is reloaded with the restored rules, the manifest
+    records them (so the next apply swaps 93 % back in instead of refusing them as hand-edited)."""
+    from tests.render.test_apply import _cpu_rule
+
+    t = servers
+    t.write('[backup]\nloki_index = false\n')
+    out = tmp_path / "b"
+    assert main(["backup", "-c", str(t.conf), "--out", str(out)]) == 0
+    archive = next(out.glob("*.tar.gz"))
+    t.write('[backup]\nloki_index = false\n[render.thresholds]\ncpu = "93%"\n')
+    assert t.apply() == 0 and _cpu_rule(t).endswith("> 0.93")
+    capsys.readouterr()
+    assert main(["backup", "-c", str(t.conf), "restore", str(archive)]) == 0
+    said = capsys.readouterr().out
+    assert "reloaded   prometheus: reloaded (POST /-/reload; runtimeinfo: reloadConfigSuccess" in said, said
+    assert "reloaded   alertmanager: reloaded (POST /-/reload; /api/v2/status shows the new config)" in said
+    assert _cpu_rule(t).endswith("> 0.85")
+    assert t.apply() == 0
+    assert _cpu_rule(t).endswith("> 0.93")
+
+
+def test_dashboards_from_the_api_are_named_for_import(applied: Tree, tmp_path: Path, grafana: int,
+                                                      capsys: Any) -> None:
+    (tmp_path / "token").write_text(_Grafana.token)
+    applied.write(loki_section(applied) + f'[backup]\ngrafana_url = "http://127.0.0.1:{grafana}"\n'
+                  f'grafana_token_file = "{tmp_path}/token"\n')
+    r = create(load(applied.conf), "x.toml", tmp_path / "b", 3)
+    capsys.readouterr()
+    assert main(["backup", "-c", str(applied.conf), "restore", str(r.path), "--dry-run"]) == 0
+    said = capsys.readouterr().out
+    assert f"for import 1 Grafana dashboards from its API (kept in Grafana's database, not restored as files): " \
+           f"`tar -xzf {r.path} -C DIR grafana-dashboards/`" in said
