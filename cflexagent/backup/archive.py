@@ -9,7 +9,10 @@ Grafana's HTTP API with a token when it answers, else the provisioned JSON) and
 
 The archive is written as ``.<name>.partial`` in the output directory, fsynced
 and renamed: a failed or interrupted backup never leaves a partial archive
-under its final name. Files are streamed (hashed while they are copied), so
+under its final name. A run past its timeout is cancelled through ``Cancel``:
+checked between files and, under a lock, at the rename, so a cancelled run
+neither leaves an archive nor prunes, and a committed one is never reported
+cancelled. Files are streamed (hashed while they are copied), so
 memory stays bounded whatever the Loki index weighs.
 """
 
@@ -22,6 +25,7 @@ import json
 import os
 import socket
 import tarfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -56,6 +60,33 @@ class Result:
     pruned: list[Path] = field(default_factory=list)
 
 
+class Cancel:
+    """Stops an archive being written in a worker thread (which ``asyncio.wait_for`` cannot cancel)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._committed = False
+
+    def cancel(self) -> bool:
+        """True: the archive will not be committed. False: too late, it was renamed into place already."""
+        with self._lock:
+            if not self._committed:
+                self._cancelled = True
+            return self._cancelled
+
+    def check(self) -> None:
+        if self._cancelled:
+            raise BackupError("cancelled (past its timeout); no archive was kept")
+
+    @contextlib.contextmanager
+    def commit(self) -> Iterator[None]:
+        with self._lock:
+            self.check()
+            yield
+            self._committed = True
+
+
 class _Hashing(io.RawIOBase):
     """Reads ``size`` bytes of a file, hashing them on the way into the tar stream."""
 
@@ -74,18 +105,21 @@ class _Hashing(io.RawIOBase):
 
 
 class _Writer:
-    def __init__(self, tar: tarfile.TarFile) -> None:
+    def __init__(self, tar: tarfile.TarFile, cancel: Cancel) -> None:
         self.tar = tar
+        self.cancel = cancel
         self.files: dict[str, dict[str, Any]] = {}
         self.mtime = int(time.time())
 
     def add_bytes(self, name: str, data: bytes, restore_to: str | None = None) -> None:
+        self.cancel.check()
         info = tarfile.TarInfo(name)
         info.size, info.mtime, info.mode = len(data), self.mtime, 0o600
         self.tar.addfile(info, io.BytesIO(data))
         self.files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "restore_to": restore_to}
 
     def add_file(self, name: str, path: Path, restore_to: str | None = None) -> None:
+        self.cancel.check()
         try:
             f = open(path, "rb")  # closed below; the size is taken from the open file
         except OSError as e:
@@ -158,10 +192,11 @@ def _grafana_dashboards(config: Config) -> dict[str, bytes] | None:
 
 
 def create(config: Config, source: str, out_dir: Path, keep: int,
-           say: Callable[[str], None] = lambda s: None) -> Result:
+           say: Callable[[str], None] = lambda s: None, cancel: Cancel | None = None) -> Result:
     from ..render import render_all
     from ..render.loki import index_dirs
 
+    cancel = cancel or Cancel()
     rendered = render_all(config, source)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -185,7 +220,7 @@ def create(config: Config, source: str, out_dir: Path, keep: int,
     try:
         with os.fdopen(fd, "wb") as raw:
             with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
-                w = _Writer(tar)
+                w = _Writer(tar, cancel)
                 for rel, data in rendered.items():
                     w.add_bytes(f"rendered/{rel}", data)
                 say(f"rendered set: {len(rendered)} files")
@@ -226,7 +261,8 @@ def create(config: Config, source: str, out_dir: Path, keep: int,
                 w.add_bytes(MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(partial, final)
+        with cancel.commit():
+            os.replace(partial, final)
         dfd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(dfd)
@@ -318,6 +354,7 @@ def restore(config: Config, archive: Path, dry_run: bool, loki_index: bool,
                                   "locations; nothing was restored")
             plan.append((m, target))
         say(f"verified   {len(files)} files of {archive} (created {manifest.get('created', '?')})")
+        written: list[tuple[Path, str]] = []
         for m, target in plan:
             if dry_run:
                 say(f"would write {target} ({m.size} bytes)")
@@ -325,14 +362,69 @@ def restore(config: Config, archive: Path, dry_run: bool, loki_index: bool,
             data = tar.extractfile(m)
             assert data is not None
             _write_stream(target, data)
+            written.append((target, files[m.name]["sha256"]))
             say(f"restored   {target}")
         skipped = sum(1 for n in files if n.startswith("loki-index/")) if not loki_index else 0
         if skipped:
             say(f"skipped    {skipped} Loki index files (stop Loki, then restore with --loki-index)")
+        boards = sorted(n for n in files if n.startswith("grafana-dashboards/"))
+        if boards and manifest.get("grafana_dashboards") == "api":
+            # Made in Grafana's UI, they live in its database: written into the provisioned folder they would
+            # turn read-only (provisioned) and shadow cflexagent's own. They are for import.
+            say(f"for import {len(boards)} Grafana dashboards from its API (kept in Grafana's database, not "
+                f"restored as files): `tar -xzf {archive} -C DIR grafana-dashboards/`, then in Grafana "
+                "Dashboards > New > Import each JSON file")
+        elif boards:
+            say(f"skipped    {len(boards)} provisioned Grafana dashboards under grafana-dashboards/: the same "
+                "files are restored from live/")
         if dry_run:
             say("dry run: nothing was written")
-        else:
-            say("restored; run `cflexagent apply` (or reload Prometheus and Alertmanager) to load the files")
+            return 0
+    return _adopt_and_reload(config, files, written, say)
+
+
+def _adopt_and_reload(config: Config, files: dict[str, Any], written: list[tuple[Path, str]],
+                      say: Callable[[str], None]) -> int:
+    """Record the restored files in apply's manifest as cflexagent's own (else the next `apply` refuses them as
+    hand-edited, or sees them unchanged and never reloads), then reload what they belong to, as apply does."""
+    from ..render import TARGETS, target_of
+    from ..render.apply import ApplyError, Op, Paths, Reloader, read_json, restart_needs, write_json
+
+    paths = Paths(config)
+    owner: dict[str, str] = {}
+    for name in files:
+        if name.startswith("rendered/"):
+            rel = name.removeprefix("rendered/")
+            live = paths.live(rel)
+            if live is not None:
+                owner[str(live)] = target_of(rel)
+    applied = read_json(paths.manifest)
+    touched: dict[str, list[Op]] = {}
+    for target, sha in written:
+        t = owner.get(str(target))
+        if t is None:
+            continue  # not a file apply manages (a rule file of someone else's, the Loki index)
+        applied[str(target)] = {"sha256": sha, "target": t}
+        touched.setdefault(t, []).append(Op(target, b""))
+    if touched:
+        write_json(paths.manifest, applied)
+        say(f"recorded   {sum(map(len, touched.values()))} files in {paths.manifest} as cflexagent's own")
+    reloader = Reloader(config, set())
+    failed = 0
+    for t in (t for t in TARGETS if t in touched):
+        try:
+            say(f"reloaded   {t}: {reloader.reload(t, {})}")
+        except (ApplyError, OSError) as e:
+            failed += 1
+            reason = str(e) if isinstance(e, ApplyError) else f"{e.filename or ''}: {e.strerror or e}"
+            say(f"FAILED     {t}: {reason}")
+        for need in restart_needs(paths, touched[t]):
+            say(f"restart needed: {need.unit} ({need.kind} restored in {need.file}); run {need.advice()}")
+    if failed:
+        say(f"restore: the files are back but {failed} reload(s) failed; fix the service, then "
+            "`cflexagent apply --force` puts the current render in place instead")
+        return 1
+    say("restored and reloaded; the next `cflexagent apply` swaps the current render in over these files")
     return 0
 
 

@@ -1,7 +1,8 @@
 """The daily backup inside the agent: ``[backup] enabled``, at ``daily_at`` like the storage scans.
 
 Each run is one archive (``archive.create``) in a worker thread with a
-timeout; the result is a metric and one structured log event, never a dead
+timeout; a run past it is cancelled (``archive.Cancel``), so it keeps no
+archive and prunes nothing, as its "failure" says; the result is a metric and one structured log event, never a dead
 agent: a failed run is counted and the next day's run goes ahead.
 """
 
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..component import Context, Stage
 from ..schedule import next_daily
 from ..telemetry import get_logger
-from .archive import BackupError, Result, create
+from .archive import BackupError, Cancel, Result, create
 from .metrics import BackupMetrics
 
 if TYPE_CHECKING:
@@ -47,9 +48,19 @@ class BackupScheduler:
     async def run_once(self) -> Result | None:
         b = self.config.backup
         started = time.monotonic()
+        cancel = Cancel()
+        work = asyncio.ensure_future(asyncio.to_thread(create, self.config, self.source, Path(b.out_dir), b.keep,
+                                                       cancel=cancel))
+        work.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved even when abandoned
         try:
-            result = await asyncio.wait_for(asyncio.to_thread(create, self.config, self.source, Path(b.out_dir),
-                                                              b.keep), float(b.timeout))
+            try:
+                result = await asyncio.wait_for(asyncio.shield(work), float(b.timeout))
+            except TimeoutError:
+                # The thread cannot be interrupted: tell it to stop at its next file (or before the rename).
+                # If it had renamed already, the archive is complete: wait the pruning out and count it.
+                if cancel.cancel():
+                    raise
+                result = await work
         except (BackupError, OSError, TimeoutError) as e:
             reason = f"timed out after {float(b.timeout):g}s" if isinstance(e, TimeoutError) else str(e)
             self.metrics.runs.labels("failure").inc()

@@ -4,13 +4,16 @@ Order: render into a staging directory, validate it there with the real tools
 (nothing is touched when a check fails), then per target: back up the live
 files it replaces, stage every new file next to its live path, write a
 journal, rename each staged file over its live path, record what was written,
-delete the journal, reload, and check the reload took. A reload that fails
-restores the backup the same way and reloads again.
+mark the journal "swapped", reload, check the reload took, and only then
+delete the journal. A reload that fails restores the backup the same way and
+reloads again.
 
 Crash safety: the journal is written (atomically) only once every staged file
 is complete and fsynced, so any interrupted run is finished by the next one
 ("recovered"): a kill -9 at any step leaves, after the next `apply`, a
-complete old or new set in every location, never a mix. Staged files of a run
+complete old or new set in every location, never a mix, and the recovered
+target is reloaded and checked (its files are "unchanged" by then, so the plan
+alone would never reload it). Staged files of a run
 killed before its journal are removed.
 
 Hand edits: the applied manifest records the sha256 of every file apply wrote.
@@ -224,20 +227,43 @@ def _staged(live: Path) -> Path:
     return live.with_name(f".{live.name}{STAGED_SUFFIX}")
 
 
-def _write_staged(op: Op) -> None:
-    assert op.data is not None
-    mode = 0o644
-    owner: tuple[int, int] | None = None
+#: The group each target's service runs as in the Debian packages (Grafana's and Loki's from Grafana's apt
+#: repository): a live file that is not world-readable gets it, so the service can still read it.
+READER_GROUPS = {"prometheus": "prometheus", "alertmanager": "prometheus", "loki": "loki", "grafana": "grafana"}
+
+
+def _live_mode(op: Op, target: str) -> tuple[int, int | None, int | None]:
+    """(mode, uid, gid) for a new live file: render's mode (0640: alertmanager.yml may hold the Watchdog URL)
+    for a new file; for one it replaces, its owner, group and mode, but never looser than render's. A file
+    that ends up not world-readable and owned by group root gets its service's group (root writing 0640
+    root:root would lock Prometheus, running as user prometheus, out of its own config)."""
+    from .files import FILE_MODE
+
+    uid = gid = None
     try:
         st = op.live.stat()
-        mode, owner = st.st_mode & 0o7777, (st.st_uid, st.st_gid)
+        mode, uid, gid = st.st_mode & 0o7777 & (FILE_MODE | 0o7000), st.st_uid, st.st_gid
     except FileNotFoundError:
-        pass
+        mode = FILE_MODE
+    if os.geteuid() == 0 and not mode & 0o004 and gid in (None, 0) and target in READER_GROUPS:
+        import grp
+
+        try:
+            gid = grp.getgrnam(READER_GROUPS[target]).gr_gid
+        except KeyError:
+            pass
+    return mode, uid, gid
+
+
+def _write_staged(op: Op, target: str) -> None:
+    assert op.data is not None
+    mode, uid, gid = _live_mode(op, target)
     op.live.parent.mkdir(parents=True, exist_ok=True)
     staged = _staged(op.live)
     atomic_write(staged, op.data, mode=mode)
-    if owner is not None and os.geteuid() == 0:
-        os.chown(staged, *owner)
+    if os.geteuid() == 0 and (uid, gid) != (None, None):
+        os.chown(staged, -1 if uid is None else uid, -1 if gid is None else gid)
+    os.chmod(staged, mode)  # after the umask, and after chown (which clears set-id bits)
 
 
 def _backup(paths: Paths, target: str, ops: list[Op], stamp: str) -> Path:
@@ -282,7 +308,7 @@ def prune_backups(paths: Paths, target: str, keep: int) -> None:
 
 
 def _finish(paths: Paths, journal: dict[str, Any]) -> None:
-    """Do (or redo) the renames a journal lists, record them, drop the journal. Idempotent."""
+    """Do (or redo) the renames a journal lists, record them, mark the journal swapped. Idempotent."""
     for e in journal["ops"]:
         live = Path(e["live"])
         if e.get("link") is not None:
@@ -311,19 +337,29 @@ def _finish(paths: Paths, journal: dict[str, Any]) -> None:
             applied[e["live"]] = {"sha256": e.get("sha256"), "target": journal["target"],
                                   **({"link": e["link"]} if e.get("link") is not None else {})}
     write_json(paths.manifest, applied)
-    paths.journal.unlink()
+    # The journal stays until the reload is checked: a crash before that leaves the swap done but not loaded.
+    write_json(paths.journal, {**journal, "swapped": True})
+
+
+def end_journal(paths: Paths) -> None:
+    """The swapped set is loaded (or rolled back and reloaded): nothing is left to recover."""
+    try:
+        paths.journal.unlink()
+    except FileNotFoundError:
+        return
     _fsync_dir(paths.journal.parent)
 
 
-def transaction(paths: Paths, target: str, ops: list[Op], stamp: str) -> Path:
-    """Swap ``ops`` in; returns the backup directory of what they replaced."""
+def transaction(paths: Paths, target: str, ops: list[Op], stamp: str, rollback: bool = False) -> Path:
+    """Swap ``ops`` in; returns the backup directory of what they replaced. The journal is left "swapped"
+    (`end_journal` once the reload is checked)."""
     backup = _backup(paths, target, ops, stamp)
     pause("backed-up")
     for op in ops:
         if op.data is not None:
-            _write_staged(op)
+            _write_staged(op, target)
     pause("staged")
-    journal = {"target": target, "backup": str(backup), "ops": [
+    journal = {"target": target, "backup": str(backup), "rollback": rollback, "ops": [
         {"live": str(op.live), "remove": op.data is None and op.link is None, "link": op.link,
          "sha256": sha256(op.data) if op.data is not None else None} for op in ops]}
     write_json(paths.journal, journal)
@@ -333,16 +369,31 @@ def transaction(paths: Paths, target: str, ops: list[Op], stamp: str) -> Path:
     return backup
 
 
-def recover(paths: Paths, say: Callable[[str], None]) -> None:
-    """Finish an apply a crash interrupted after its journal was written."""
+@dataclass(frozen=True)
+class Pending:
+    """A swap a crashed run made (or the next run finished) that nobody has reloaded yet."""
+
+    target: str
+    backup: Path
+    ops: list[Op]
+    #: The swap was itself a rollback: on a failed reload there is nothing older to go back to.
+    rollback: bool
+
+
+def recover(paths: Paths, say: Callable[[str], None]) -> Pending | None:
+    """Finish an apply a crash interrupted after its journal was written; the caller reloads what it returns."""
     if not paths.journal.exists():
-        return
+        return None
     journal = read_json(paths.journal)
     if not journal.get("ops"):
         paths.journal.unlink()
-        return
+        return None
+    swapped = bool(journal.get("swapped"))
     _finish(paths, journal)
-    say(f"recovered  {journal['target']}: finished the swap an interrupted apply had started")
+    say(f"recovered  {journal['target']}: " + ("the swap of an interrupted apply was done but not reloaded"
+                                               if swapped else "finished the swap an interrupted apply had started"))
+    ops = [Op(Path(e["live"]), None, link=e.get("link")) for e in journal["ops"]]
+    return Pending(journal["target"], Path(journal["backup"]), ops, bool(journal.get("rollback")))
 
 
 def remove_stale_staged(ops_lives: list[Path]) -> None:
@@ -369,6 +420,34 @@ def rollback_ops(backup: Path, ops: list[Op]) -> list[Op]:
 # -- reloads ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RestartNeed:
+    """A change a reload does not load: command-line flags (``/etc/default/...``) or a systemd unit file."""
+
+    unit: str
+    file: Path
+    kind: str  # "flags" or "unit"
+
+    def advice(self) -> str:
+        cmd = f"systemctl restart {self.unit}"
+        return f"`systemctl daemon-reload && {cmd}`" if self.kind == "unit" else f"`{cmd}`"
+
+
+def restart_needs(paths: Paths, ops: list[Op]) -> list[RestartNeed]:
+    """The ops of a swap that only a restart makes live. A removed unit file is not one (nothing to start)."""
+    p, a = paths.p, paths.config.render.apply
+    out = []
+    for op in ops:
+        if op.live == Path(p.prometheus_defaults):
+            out.append(RestartNeed(a.prometheus_unit, op.live, "flags"))
+        elif op.live == Path(p.alertmanager_defaults):
+            out.append(RestartNeed(a.alertmanager_unit, op.live, "flags"))
+        elif op.live.parent == Path(p.systemd_dir) and op.data is not None:
+            out.append(RestartNeed(op.live.name, op.live, "unit"))
+    return out
+
+
+
 class Reloader:
     def __init__(self, config: Config, restart: set[str]) -> None:
         self.config = config
@@ -393,21 +472,67 @@ class Reloader:
         except urllib.error.HTTPError as e:
             return e.code, e.read(1 << 16)
 
-    def _systemctl(self, verb: str, unit: str) -> str | None:
-        """None when done; else why not."""
+    def _systemctl(self, verb: str, unit: str = "") -> str | None:
+        """None when done; else why not. A unit that is not active is left alone (a reload or restart would
+        start it); ``daemon-reload`` takes no unit."""
         exe = shutil.which("systemctl")
         if exe is None:
             return "systemctl not found"
         try:
-            active = subprocess.run([exe, "is-active", "--quiet", unit], timeout=self.timeout,
-                                    stdin=subprocess.DEVNULL, capture_output=True).returncode == 0
-            if not active:
-                return f"{unit} is not active"
-            r = subprocess.run([exe, verb, unit], timeout=self.timeout, stdin=subprocess.DEVNULL,
-                               capture_output=True, text=True)
+            if unit:
+                active = subprocess.run([exe, "is-active", "--quiet", unit], timeout=self.timeout,
+                                        stdin=subprocess.DEVNULL, capture_output=True).returncode == 0
+                if not active:
+                    return f"{unit} is not active"
+            r = subprocess.run([exe, verb, *([unit] if unit else [])], timeout=self.timeout,
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True)
         except (OSError, subprocess.TimeoutExpired) as e:
             return f"systemctl {verb} {unit}: {e}"
         return None if r.returncode == 0 else f"systemctl {verb} {unit}: {r.stderr.strip()[:200]}"
+
+    def restart_unit(self, target: str, need: RestartNeed) -> str:
+        """``systemctl restart`` (after ``daemon-reload`` for a changed unit file), then the same check as a
+        reload: Prometheus' runtimeinfo shows a newer lastConfigTime, Alertmanager a new uptime."""
+        if need.kind == "unit":
+            why = self._systemctl("daemon-reload")
+            if why is not None:
+                raise ApplyError(f"{target}: {why}")
+        p = self.r.prometheus
+        prom = f"{'https' if p.web_tls_cert_file else 'http'}://{p.listen}/"
+        auth = (p.self_username, Path(p.self_password_file).read_text().strip()) if p.web_users else None
+        am = f"http://{self.r.alertmanager.listen}/"
+
+        def mark() -> Any:
+            if need.unit == self.r.apply.prometheus_unit:
+                return _config_time(self._runtimeinfo(prom, auth))
+            if need.unit == self.r.apply.alertmanager_unit:
+                try:
+                    return json.loads(self._http("GET", f"{am}api/v2/status")[1])["uptime"]
+                except (OSError, ValueError, KeyError, TypeError):
+                    return None
+            return None
+
+        before = mark()
+        if need.unit == self.r.apply.prometheus_unit and isinstance(before, float):
+            time.sleep(max(0.0, before + 1.0 - time.time()))  # lastConfigTime has whole seconds
+        why = self._systemctl("restart", need.unit)
+        if why is not None:
+            if why.endswith("is not active"):
+                return f"{why}: it reads the new {need.kind} when it starts"
+            raise ApplyError(f"{target}: restart failed: {why}")
+        how = f"systemctl restart {need.unit} ({need.kind} changed in {need.file})"
+        if need.unit not in (self.r.apply.prometheus_unit, self.r.apply.alertmanager_unit):
+            return how
+        deadline = time.monotonic() + self.timeout
+        while True:
+            now = mark()
+            if now is not None and (before is None or now > before):
+                return how + ("; runtimeinfo: lastConfigTime is newer" if need.unit == self.r.apply.prometheus_unit
+                              else "; /api/v2/status: a new uptime")
+            if time.monotonic() > deadline:
+                raise ApplyError(f"{target}: {need.unit} did not come back with the new {need.kind} within "
+                                 f"{self.timeout:g}s of `systemctl restart`")
+            time.sleep(0.2)
 
     def _sighup(self, pid_file: str) -> str | None:
         if not pid_file:
@@ -421,7 +546,9 @@ class Reloader:
 
     def _lifecycle(self, name: str, base: str, auth: tuple[str, str] | None, unit: str,
                    pid_file: str) -> tuple[bool, str]:
-        """POST /-/reload, else systemctl reload, else SIGHUP. (reloaded, how or why not)."""
+        """POST /-/reload, else systemctl reload, else SIGHUP. (reloaded, how or why not).
+
+        A 403 is Prometheus without ``--web.enable-lifecycle``: the reload is still possible the other ways."""
         try:
             status, body = self._http("POST", f"{base}-/reload", auth)
         except (OSError, ValueError) as e:
@@ -435,34 +562,65 @@ class Reloader:
             # Not running at all: the files were validated, and it reads them when it starts.
             return False, f"not running (not reachable at {base}: {reason}; {why}; {why2}): it reads the new files " \
                           "when it starts"
+        if status == 403:
+            why = self._systemctl("reload", unit)
+            if why is None:
+                return True, f"systemctl reload {unit} (its lifecycle API is off)"
+            why2 = self._sighup(pid_file)
+            if why2 is None:
+                return True, f"SIGHUP ({pid_file}; its lifecycle API is off)"
+            raise ApplyError(f"{name}: POST /-/reload is refused (HTTP 403: started without --web.enable-lifecycle) "
+                             f"and no other way reached it ({why}; {why2})")
         if status != 200:
             text = body.decode("utf-8", "replace").strip().splitlines()
             raise ApplyError(f"{name}: reload rejected (HTTP {status}): {(text or [''])[0][:300]}")
         return True, "POST /-/reload"
 
+    def _runtimeinfo(self, base: str, auth: tuple[str, str] | None) -> dict[str, Any] | None:
+        try:
+            status, body = self._http("GET", f"{base}api/v1/status/runtimeinfo", auth)
+            data = json.loads(body)["data"] if status == 200 else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return data if isinstance(data, dict) else None
+
     def prometheus(self) -> str:
+        """Reload, then check with Prometheus' own word that *this* reload took.
+
+        ``/api/v1/status/runtimeinfo`` reads the live gauges: ``reloadConfigSuccess`` and ``lastConfigTime``
+        (whole seconds). The reload counts only once lastConfigTime is newer than before it, so a SIGHUP that
+        reached another process, or an asynchronous reload that failed, is not taken for a success (the
+        ``prometheus_config_last_reload_successful`` sample in the TSDB can predate the reload)."""
         p = self.r.prometheus
         scheme = "https" if p.web_tls_cert_file else "http"
         base = f"{scheme}://{p.listen}/"
         auth = None
         if p.web_users:
             auth = (p.self_username, Path(p.self_password_file).read_text().strip())
+        before = self._runtimeinfo(base, auth)
+        before_time = _config_time(before)
+        if before_time is not None:
+            # One-second resolution: a reload within the second of the last one would not show as newer.
+            time.sleep(max(0.0, before_time + 1.0 - time.time()))
+        since = before_time if before_time is not None else float(int(time.time())) - 1.0
         done, how = self._lifecycle("prometheus", base, auth, self.r.apply.prometheus_unit,
                                     self.r.apply.prometheus_pid_file)
         if not done:
             return how
         deadline = time.monotonic() + self.timeout
-        while True:  # a SIGHUP or systemctl reload is asynchronous: wait for the flag to turn
-            try:
-                _, body = self._http("GET", f"{base}api/v1/query?query=prometheus_config_last_reload_successful", auth)
-                result = json.loads(body)["data"]["result"]
-                ok = bool(result) and result[0]["value"][1] == "1"
-            except (OSError, ValueError, KeyError, IndexError):
-                ok = False
-            if ok:
-                return f"reloaded ({how}; prometheus_config_last_reload_successful = 1)"
+        while True:  # a SIGHUP or systemctl reload is asynchronous: wait for lastConfigTime to move
+            info = self._runtimeinfo(base, auth)
+            at = _config_time(info)
+            if info is not None and info.get("reloadConfigSuccess") is True and at is not None and at > since:
+                stamp = time.strftime("%H:%M:%SZ", time.gmtime(at))
+                return f"reloaded ({how}; runtimeinfo: reloadConfigSuccess, lastConfigTime {stamp})"
+            if info is not None and info.get("reloadConfigSuccess") is False and (before or {}).get(
+                    "reloadConfigSuccess") is True:
+                raise ApplyError(f"prometheus: the reload failed ({how}; runtimeinfo: reloadConfigSuccess = false; "
+                                 "its log says why)")
             if time.monotonic() > deadline:
-                raise ApplyError("prometheus: prometheus_config_last_reload_successful is not 1 after the reload")
+                raise ApplyError(f"prometheus: lastConfigTime did not advance within {self.timeout:g}s of the "
+                                 f"reload ({how}): the new config is not live")
             time.sleep(0.2)
 
     def alertmanager(self, expected: bytes) -> str:
@@ -515,8 +673,25 @@ class Reloader:
         if target == "prometheus":
             return self.prometheus()
         if target == "alertmanager":
-            return self.alertmanager(files["alertmanager/alertmanager.yml"])
+            expected = files.get("alertmanager/alertmanager.yml")
+            if expected is None:  # a recovered swap under --only: what is live is what must show
+                expected = read_live(Path(self.r.paths.alertmanager_dir) / "alertmanager.yml") or b""
+            return self.alertmanager(expected)
         return getattr(self, target)()  # type: ignore[no-any-return]
+
+
+def _config_time(info: dict[str, Any] | None) -> float | None:
+    """runtimeinfo's lastConfigTime (RFC 3339) as Unix seconds; None when absent or never loaded."""
+    import datetime
+
+    raw = (info or {}).get("lastConfigTime")
+    if not isinstance(raw, str):
+        return None
+    try:
+        t = datetime.datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+    return t if t > 0 else None
 
 
 def _same_yaml(text: str, expected: bytes) -> bool:
@@ -552,9 +727,16 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
     from .validate import run_checks
 
     paths = Paths(config)
+    reloader = Reloader(config, restart)
+    ns = time.time_ns()  # sortable and unique per run, also for several runs in one process and second
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ns // 10**9)) + f".{ns % 10**9:09d}Z"
     try:
         if not dry_run:
-            recover(paths, say)
+            pending = recover(paths, say)
+            if pending is not None and not _reload_or_roll_back(
+                    paths, reloader, pending.target, pending.ops, pending.backup, files, stamp + "-recovered", say,
+                    can_roll_back=not pending.rollback):
+                return 1
         lives = [lv for rel in files if (lv := paths.live(rel)) is not None]
         if not dry_run:
             remove_stale_staged(lives)
@@ -595,9 +777,6 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
                         sys.stdout.write(diff(op.live, op.data, secrets))
             say("dry run: nothing was changed")
             return 0
-        reloader = Reloader(config, restart)
-        ns = time.time_ns()  # sortable and unique per run, also for several runs in one process and second
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ns // 10**9)) + f".{ns % 10**9:09d}Z"
         for pl in plans:
             if not pl.ops:
                 say(f"unchanged  {pl.target} ({len(pl.unchanged)} files)")
@@ -609,18 +788,7 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
             say(f"swapped    {pl.target}: {len(pl.ops)} files ({len(pl.unchanged)} unchanged); "
                 f"previous set in {backup}")
             prune_backups(paths, pl.target, config.render.apply.keep_backups)
-            try:
-                say(f"reloaded   {pl.target}: {reloader.reload(pl.target, files)}")
-            except (ApplyError, OSError) as e:
-                reason = str(e) if isinstance(e, ApplyError) else f"{e.filename or ''}: {e.strerror or e}"
-                say(f"FAILED     {pl.target}: {reason}")
-                transaction(paths, pl.target, rollback_ops(backup, pl.ops), stamp + "-rollback")
-                say(f"rolled back {pl.target}: the previous files are live again")
-                try:
-                    say(f"reloaded   {pl.target}: {reloader.reload(pl.target, _previous(paths, backup, files))}")
-                except (ApplyError, OSError) as e2:
-                    say(f"FAILED     {pl.target}: reload of the previous set failed too: {e2}")
-                say(f"apply: the reload of {pl.target} failed; rolled back")
+            if not _reload_or_roll_back(paths, reloader, pl.target, pl.ops, backup, files, stamp, say):
                 return 1
         return 0
     except ApplyError as e:
@@ -637,8 +805,54 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
         return 1
 
 
-def _previous(paths: Paths, backup: Path, files: dict[str, bytes]) -> dict[str, bytes]:
-    """The rendered-file view of what is live after a rollback (for the reload check)."""
+def _reload_or_roll_back(paths: Paths, reloader: Reloader, target: str, ops: list[Op], backup: Path,
+                         files: dict[str, bytes], stamp: str, say: Callable[[str], None],
+                         can_roll_back: bool = True) -> bool:
+    """Reload a swapped target and check it took; on failure put ``backup`` back and reload that. Ends the
+    journal either way (a crash before this point leaves it for the next run's `recover`). False = failed."""
+    try:
+        _load(paths, reloader, target, ops, files, say)
+        end_journal(paths)
+        return True
+    except (ApplyError, OSError) as e:
+        reason = str(e) if isinstance(e, ApplyError) else f"{e.filename or ''}: {e.strerror or e}"
+        say(f"FAILED     {target}: {reason}")
+    if not can_roll_back:
+        end_journal(paths)
+        say(f"apply: the reload of {target}'s rolled-back files failed; fix the service, then reload it")
+        return False
+    transaction(paths, target, rollback_ops(backup, ops), stamp + "-rollback", rollback=True)
+    say(f"rolled back {target}: the previous files are live again")
+    try:
+        _load(paths, reloader, target, ops, files, say)
+    except (ApplyError, OSError) as e2:
+        say(f"FAILED     {target}: reload of the previous set failed too: {e2}")
+    end_journal(paths)
+    say(f"apply: the reload of {target} failed; rolled back")
+    return False
+
+
+def _load(paths: Paths, reloader: Reloader, target: str, ops: list[Op], files: dict[str, bytes],
+          say: Callable[[str], None]) -> None:
+    """Make a swap live: a reload for config files, a restart for flags and units when ``--restart`` names the
+    target, else one line saying the restart is still needed (a reload never loads flags: never claim it)."""
+    needs = restart_needs(paths, ops)
+    restart_class = {n.file for n in needs} | {op.live for op in ops if op.live.parent == Path(paths.p.systemd_dir)}
+    restarting = target in reloader.restart and target != "loki" and bool(needs)
+    # Restarting the target's own service (its flags changed) loads its config too; another unit's does not.
+    main_restarted = restarting and any(n.kind == "flags" for n in needs)
+    if not needs or (not main_restarted and any(op.live not in restart_class for op in ops)):
+        say(f"reloaded   {target}: {reloader.reload(target, _live_view(paths, files))}")
+    for need in needs:
+        if restarting:
+            say(f"restarted  {target}: {reloader.restart_unit(target, need)}")
+        else:
+            say(f"restart needed: {need.unit} ({need.kind} changed in {need.file}); run {need.advice()}")
+
+
+def _live_view(paths: Paths, files: dict[str, bytes]) -> dict[str, bytes]:
+    """The rendered-file view of what is live (for the reload check: after a rollback or a recovery the live
+    files, not the new render, are what the service must show)."""
     out = dict(files)
     for rel in files:
         live = paths.live(rel)

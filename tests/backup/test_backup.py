@@ -19,7 +19,7 @@ from cflexagent.backup.component import BackupScheduler
 from cflexagent.cli import main
 from cflexagent.component import Context
 from cflexagent.config import load
-from tests.render.test_apply import Tree, tree  # noqa: F401 (fixture)
+from tests.render.test_apply import Tree, servers, tree  # noqa: F401 (fixtures)
 
 
 def loki_section(t: Tree) -> str:
@@ -292,3 +292,77 @@ def test_the_grafana_token_never_follows_a_redirect(applied: Tree, tmp_path: Pat
         for s in (other, first):
             s.shutdown()
             s.server_close()
+
+
+async def test_a_timed_out_backup_keeps_no_archive_and_prunes_nothing(applied: Tree, tmp_path: Path,
+                                                                      monkeypatch: Any) -> None:
+    """asyncio cannot stop the worker thread: without a cancel it went on, renamed its archive and pruned the
+    older ones, although the run was counted as failed."""
+    import asyncio
+
+    from cflexagent.backup import archive, component
+
+    out = tmp_path / "b"
+    out.mkdir()
+    older = out / "cflexagent-backup-20000101T000000Z.tar.gz"
+    older.write_bytes(b"an older archive, pruned by keep = 1 after a successful run")
+    applied.write(loki_section(applied) + f'[backup]\nenabled = true\nout_dir = "{out}"\nkeep = 1\ntimeout = "1s"\n')
+    release, finished = threading.Event(), threading.Event()
+    real_add, real_create = archive._Writer.add_file, component.create
+
+    def slow(self: Any, name: str, path: Path, restore_to: str | None = None) -> None:
+        if name.startswith("loki-index/"):
+            release.wait(60)  # a large Loki index, still being read when the timeout strikes
+        real_add(self, name, path, restore_to)
+
+    def watched(*args: Any, **kw: Any) -> Any:
+        try:
+            return real_create(*args, **kw)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(archive._Writer, "add_file", slow)
+    monkeypatch.setattr(component, "create", watched)
+    registry = CollectorRegistry()
+    comp = BackupScheduler(load(applied.conf), Context(registry=registry, state_dir=tmp_path / "state"))
+    assert await comp.run_once() is None
+    assert registry.get_sample_value("cflexagent_backups_total", {"result": "failure"}) == 1
+    release.set()
+    assert await asyncio.to_thread(finished.wait, 60)
+    assert sorted(p.name for p in out.iterdir()) == [older.name]  # no new archive, no partial, nothing pruned
+
+
+def test_restore_adopts_its_files_and_reloads_prometheus(servers: Tree, tmp_path: Path,  # noqa: F811
+                                                        capsys: Any) -> None:
+    """Backup at 85 %, apply 93 %, restore: Prometheus is reloaded with the restored rules, the manifest
+    records them (so the next apply swaps 93 % back in instead of refusing them as hand-edited)."""
+    from tests.render.test_apply import _cpu_rule
+
+    t = servers
+    t.write('[backup]\nloki_index = false\n')
+    out = tmp_path / "b"
+    assert main(["backup", "-c", str(t.conf), "--out", str(out)]) == 0
+    archive = next(out.glob("*.tar.gz"))
+    t.write('[backup]\nloki_index = false\n[render.thresholds]\ncpu = "93%"\n')
+    assert t.apply() == 0 and _cpu_rule(t).endswith("> 0.93")
+    capsys.readouterr()
+    assert main(["backup", "-c", str(t.conf), "restore", str(archive)]) == 0
+    said = capsys.readouterr().out
+    assert "reloaded   prometheus: reloaded (POST /-/reload; runtimeinfo: reloadConfigSuccess" in said, said
+    assert "reloaded   alertmanager: reloaded (POST /-/reload; /api/v2/status shows the new config)" in said
+    assert _cpu_rule(t).endswith("> 0.85")
+    assert t.apply() == 0
+    assert _cpu_rule(t).endswith("> 0.93")
+
+
+def test_dashboards_from_the_api_are_named_for_import(applied: Tree, tmp_path: Path, grafana: int,
+                                                      capsys: Any) -> None:
+    (tmp_path / "token").write_text(_Grafana.token)
+    applied.write(loki_section(applied) + f'[backup]\ngrafana_url = "http://127.0.0.1:{grafana}"\n'
+                  f'grafana_token_file = "{tmp_path}/token"\n')
+    r = create(load(applied.conf), "x.toml", tmp_path / "b", 3)
+    capsys.readouterr()
+    assert main(["backup", "-c", str(applied.conf), "restore", str(r.path), "--dry-run"]) == 0
+    said = capsys.readouterr().out
+    assert f"for import 1 Grafana dashboards from its API (kept in Grafana's database, not restored as files): " \
+           f"`tar -xzf {r.path} -C DIR grafana-dashboards/`" in said

@@ -35,6 +35,8 @@ class Tree:
         root.mkdir(parents=True, exist_ok=True)
         self.conf = root / "cflexagent.toml"
         self.extra = extra
+        #: Extra keys of [render.apply] (pid files, a shorter reload_timeout).
+        self.apply_keys = 'reload_timeout = "10s"\n'
         self.write()
 
     def write(self, extra: str | None = None) -> None:
@@ -55,8 +57,7 @@ listen = "127.0.0.1:{self.am_port}"
 enabled = false
 [render.apply]
 keep_backups = 2
-reload_timeout = "10s"
-prometheus_unit = "cflex-test-no-such-unit"
+{self.apply_keys}prometheus_unit = "cflex-test-no-such-unit"
 alertmanager_unit = "cflex-test-no-such-unit"
 nginx_unit = "cflex-test-no-such-unit"
 loki_unit = "cflex-test-no-such-unit"
@@ -300,6 +301,41 @@ def _cpu_rule(tree: Tree) -> str:
     return next(rule["query"] for g in groups for rule in g["rules"] if rule["name"] == "NodeCPUHighUsage")
 
 
+def _kill_9_at(tree: Tree, step: str) -> None:
+    """Run apply in a child that stops at ``step`` (CFLEXAGENT_APPLY_PAUSE), and kill -9 it there."""
+    env = {**os.environ, "CFLEXAGENT_APPLY_PAUSE": step}
+    proc = subprocess.Popen([sys.executable, "-m", "cflexagent", "apply", "-c", str(tree.conf)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:
+        seen.append(line.decode())
+        if line.startswith(b"paused at"):
+            break
+    assert seen and seen[-1].startswith(f"paused at {step}"), seen
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    proc.stdout.close()
+
+
+@pytest.mark.parametrize("step", ["swapping", "swapped"])
+def test_a_swap_recovered_after_kill_9_is_reloaded(servers: Tree, step: str, capsys: Any) -> None:
+    """The crash comes after the new rules are (being) swapped in but before Prometheus reloads: the next run
+    finds every file unchanged, and must still reload and check Prometheus."""
+    tree = servers
+    tree.write('[render.thresholds]\ncpu = "93%"\n')
+    _kill_9_at(tree, step)
+    assert _cpu_rule(tree).endswith("> 0.85")  # nobody reloaded it
+    capsys.readouterr()
+    assert tree.apply() == 0
+    out = capsys.readouterr().out
+    assert "recovered  prometheus: " in out
+    assert "reloaded   prometheus: reloaded (POST /-/reload; runtimeinfo: reloadConfigSuccess" in out, out
+    assert "unchanged  prometheus" in out  # the plan itself has nothing left to swap
+    assert _cpu_rule(tree).endswith("> 0.93")
+    assert not (tree.root / "var/lib/cflexagent/apply/journal.json").exists()
+
+
 def test_threshold_change_is_live_in_real_prometheus(servers: Tree, capsys: Any) -> None:
     tree = servers
     assert _cpu_rule(tree).endswith("> 0.85")
@@ -307,7 +343,7 @@ def test_threshold_change_is_live_in_real_prometheus(servers: Tree, capsys: Any)
     capsys.readouterr()
     assert tree.apply() == 0
     out = capsys.readouterr().out
-    assert "reloaded   prometheus: reloaded (POST /-/reload; prometheus_config_last_reload_successful = 1)" in out
+    assert "reloaded   prometheus: reloaded (POST /-/reload; runtimeinfo: reloadConfigSuccess, lastConfigTime " in out
     assert _cpu_rule(tree).endswith("> 0.93")
 
 
@@ -371,3 +407,156 @@ def test_an_error_during_the_reload_rolls_back(tree: Tree, capsys: Any, monkeypa
     assert "FAILED     prometheus: /etc/prometheus/self.password: Permission denied" in out
     assert "rolled back prometheus" in out and "reloaded   prometheus: reloaded (test)" in out
     assert tree.live() == good
+
+
+# -- the reload check: Prometheus' runtimeinfo, not a TSDB sample ------------------------------
+
+
+@pytest.fixture
+def no_lifecycle(tree: Tree) -> Iterator[tuple[Tree, subprocess.Popen[bytes]]]:
+    """A real Prometheus started without --web.enable-lifecycle: POST /-/reload is 403, a reload is a SIGHUP."""
+    assert tree.apply() == 0
+    r = tree.root
+    proc = _start([tool("prometheus"), f"--config.file={r}/etc/prometheus/prometheus.yml",
+                   f"--storage.tsdb.path={r}/tsdb", f"--web.listen-address=127.0.0.1:{tree.prom_port}"],
+                  r / "prometheus.log")
+    try:
+        wait_http(f"http://127.0.0.1:{tree.prom_port}/-/ready", proc)
+        yield tree, proc
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_a_sighup_reload_is_confirmed_by_runtimeinfo(no_lifecycle: tuple[Tree, Any], capsys: Any) -> None:
+    tree, prom = no_lifecycle
+    (tree.root / "prometheus.pid").write_text(f"{prom.pid}\n")
+    tree.apply_keys = f'reload_timeout = "10s"\nprometheus_pid_file = "{tree.root}/prometheus.pid"\n'
+    tree.write('[render.thresholds]\ncpu = "93%"\n')
+    capsys.readouterr()
+    assert tree.apply("--only", "prometheus") == 0
+    out = capsys.readouterr().out
+    assert f"reloaded   prometheus: reloaded (SIGHUP ({tree.root}/prometheus.pid; its lifecycle API is off); " \
+           "runtimeinfo: reloadConfigSuccess, lastConfigTime " in out, out
+    assert _cpu_rule(tree).endswith("> 0.93")
+
+
+def test_a_reload_whose_config_time_does_not_advance_is_rolled_back(no_lifecycle: tuple[Tree, Any],
+                                                                      capsys: Any) -> None:
+    """The SIGHUP reaches a process that is not Prometheus (a stale pid file): Prometheus still says
+    reloadConfigSuccess from its start, but lastConfigTime does not move, so the reload is not taken for done."""
+    tree, _ = no_lifecycle
+    good = tree.live()
+    other = subprocess.Popen([sys.executable, "-c", "import signal, time\nsignal.signal(signal.SIGHUP, "
+                              "signal.SIG_IGN)\nprint('ready', flush=True)\ntime.sleep(600)"], stdout=subprocess.PIPE)
+    try:
+        assert other.stdout is not None and other.stdout.readline() == b"ready\n"
+        (tree.root / "prometheus.pid").write_text(f"{other.pid}\n")
+        tree.apply_keys = f'reload_timeout = "2s"\nprometheus_pid_file = "{tree.root}/prometheus.pid"\n'
+        tree.write('[render.thresholds]\ncpu = "93%"\n')
+        capsys.readouterr()
+        assert tree.apply("--only", "prometheus") == 1
+    finally:
+        other.kill()
+        other.wait(10)
+        assert other.stdout is not None
+        other.stdout.close()
+    out = capsys.readouterr().out
+    assert "FAILED     prometheus: prometheus: lastConfigTime did not advance within 2s of the reload (SIGHUP" in out
+    assert "rolled back prometheus" in out and "the reload of prometheus failed" in out
+    now = tree.live()
+    assert {k: v for k, v in now.items() if k.startswith("etc/prometheus/")} == \
+        {k: v for k, v in good.items() if k.startswith("etc/prometheus/")}
+    assert _cpu_rule(tree).endswith("> 0.85")
+
+
+# -- flags and units need a restart ------------------------------------------------------------
+
+
+def test_changed_flags_are_reported_as_needing_a_restart(servers: Tree, capsys: Any) -> None:
+    """A longer retention changes only /etc/default/prometheus: a reload would not load it, so apply says
+    the restart is needed instead of claiming "reloaded"."""
+    tree = servers
+    tree.conf.write_text(tree.conf.read_text().replace("[render.prometheus]\n",
+                                                       '[render.prometheus]\nretention = "20d"\n'))
+    capsys.readouterr()
+    assert tree.apply() == 0
+    out = capsys.readouterr().out
+    defaults = tree.root / "etc/default/prometheus"
+    assert "--storage.tsdb.retention.time=20d" in defaults.read_text()
+    assert f"restart needed: cflex-test-no-such-unit (flags changed in {defaults}); run " \
+           "`systemctl restart cflex-test-no-such-unit`" in out, out
+    assert "reloaded   prometheus" not in out
+    assert not (tree.root / "var/lib/cflexagent/apply/journal.json").exists()
+
+
+def test_restart_runs_systemctl_and_is_checked(servers: Tree, tmp_path: Path, capsys: Any,
+                                               monkeypatch: Any) -> None:
+    """``restart={"prometheus"}``: daemon-reload for the new unit, a restart per changed unit, and the check.
+    No systemd runs here: a fake systemctl records its arguments, and its "restart" of the main unit reloads
+    the real Prometheus (so lastConfigTime moves as after a real restart)."""
+    from cflexagent.config import load
+    from cflexagent.render import render_all
+    from cflexagent.render.apply import run_apply
+
+    tree = servers
+    calls = tmp_path / "systemctl.calls"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "systemctl").write_text(f"""#!{sys.executable}
+import sys, urllib.request
+with open({str(calls)!r}, "a") as f:
+    f.write(" ".join(sys.argv[1:]) + "\\n")
+if sys.argv[1:] == ["restart", "cflex-test-no-such-unit"]:
+    urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:{tree.prom_port}/-/reload", method="POST"))
+""")
+    (bin_dir / "systemctl").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    tree.write("[render.longterm]\nenabled = true\n")
+    tree.conf.write_text(tree.conf.read_text().replace("[render.prometheus]\n",
+                                                       '[render.prometheus]\nretention = "20d"\n'))
+    config = load(tree.conf)
+    files = render_all(config, str(tree.conf), ["prometheus"])
+    lines: list[str] = []
+    assert run_apply(config, str(tree.conf), files, ["prometheus"], dry_run=False, force=False,
+                     restart={"prometheus"}, say=lines.append) == 0
+    out = "\n".join(lines)
+    defaults, unit = tree.root / "etc/default/prometheus", tree.root / "etc/systemd/system/prometheus-longterm.service"
+    assert f"restarted  prometheus: systemctl restart cflex-test-no-such-unit (flags changed in {defaults}); " \
+           "runtimeinfo: lastConfigTime is newer" in out, out
+    assert f"restarted  prometheus: systemctl restart prometheus-longterm.service (unit changed in {unit})" in out
+    assert "reloaded   prometheus" not in out and "restart needed" not in out
+    got = calls.read_text().splitlines()
+    assert "daemon-reload" in got
+    assert got.index("daemon-reload") < got.index("restart prometheus-longterm.service")
+    assert "restart cflex-test-no-such-unit" in got
+
+
+# -- modes and owners of live files ------------------------------------------------------------
+
+
+def test_live_files_keep_renders_mode_and_the_replaced_files_owner(tree: Tree) -> None:
+    """alertmanager.yml may hold the Watchdog URL: render writes it 0640 and so must apply. A file apply
+    replaces keeps its owner, group and mode unless render's is stricter; 0640 never means root:root when the
+    service (user prometheus) must read it."""
+    import grp
+
+    r = tree.root
+    old_rules = r / "etc/prometheus/rules/cflex-alerts.yml"
+    old_rules.parent.mkdir(parents=True)
+    old_rules.write_text("groups: []\n")
+    os.chown(old_rules, 4321, 1234)
+    os.chmod(old_rules, 0o664)
+    tight = r / "etc/prometheus/prometheus.yml"
+    tight.write_text("global: {}\n")
+    os.chmod(tight, 0o600)
+    assert tree.apply("--force") == 0
+    am = r / "etc/prometheus/alertmanager.yml"
+    st = am.stat()
+    assert st.st_mode & 0o7777 == 0o640
+    if os.geteuid() == 0:
+        assert st.st_gid == grp.getgrnam("prometheus").gr_gid  # Debian's package runs it as prometheus
+    st = old_rules.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (4321, 1234, 0o640)  # kept, but not looser than 0640
+    assert tight.stat().st_mode & 0o7777 == 0o600  # stricter than render's: kept
+    assert (r / "etc/loki/config.yml").stat().st_mode & 0o7777 == 0o640
