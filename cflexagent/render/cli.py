@@ -30,9 +30,15 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--only", metavar="T,...", type=_targets(TARGETS),
                    help=f"only these targets ({', '.join(TARGETS)})")
     p.add_argument("--force", action="store_true", help="overwrite live files that were edited by hand")
-    p.add_argument("--restart", metavar="loki", action="append", choices=["loki"], default=[],
-                   help="also restart Loki (it reads its config only at start)")
+    p.add_argument("--restart", metavar="T,...", action="extend", default=[],
+                   type=_targets(dict.fromkeys(RESTARTABLE)),
+                   help="restart these when their files changed (prometheus, alertmanager: command-line flags "
+                        "in /etc/default and units; loki reads its config only at start)")
     p.set_defaults(func=cmd_apply)
+
+
+#: What ``apply --restart`` may restart (systemctl restart, checked like a reload).
+RESTARTABLE = ("prometheus", "alertmanager", "loki")
 
 
 def _targets(valid: dict[str, Any]) -> Any:

@@ -560,3 +560,14 @@ def test_live_files_keep_renders_mode_and_the_replaced_files_owner(tree: Tree) -
     assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (4321, 1234, 0o640)  # kept, but not looser than 0640
     assert tight.stat().st_mode & 0o7777 == 0o600  # stricter than render's: kept
     assert (r / "etc/loki/config.yml").stat().st_mode & 0o7777 == 0o640
+
+
+def test_restart_option_takes_a_list_of_restartable_targets(capsys: pytest.CaptureFixture[str]) -> None:
+    from cflexagent.cli import build_parser
+
+    args = build_parser().parse_args(["apply", "--restart", "prometheus,loki", "--restart", "alertmanager"])
+    assert args.restart == ["prometheus", "loki", "alertmanager"]
+    with pytest.raises(SystemExit) as e:
+        build_parser().parse_args(["apply", "--restart", "nginx"])
+    assert e.value.code == 2
+    assert "unknown target nginx; choose from prometheus, alertmanager, loki" in capsys.readouterr().err
