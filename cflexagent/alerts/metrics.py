@@ -23,8 +23,9 @@ class AlertMetrics:
         self.webhooks = Counter(
             "cflexagent_alert_webhooks_total",
             "Alertmanager webhooks received, by result (accepted, duplicate, unrouted, bad_request, unauthorized, "
-            "too_large, outbox_full, error); unrouted: no route matched, accepted for the fallback channels "
-            "(default_channels, else the first route's).", ["result"], registry=registry)
+            "too_large, outbox_full, error, watchdog); unrouted: no route matched, accepted for the fallback "
+            "channels (default_channels, else the first route's); watchdog: Alertmanager's Watchdog, recorded, "
+            "not delivered.", ["result"], registry=registry)
         self.notifications = Counter(
             "cflexagent_alert_notifications_total",
             "Notifications a channel finished with, by result: delivered, or failed (its retries spent or a "

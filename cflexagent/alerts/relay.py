@@ -43,6 +43,7 @@ from aiohttp import web
 
 from ..component import Context, Stage
 from ..telemetry import get_logger
+from ..watchdog import Watchdog
 from .ack import PAGE_HEADERS, AlertmanagerAPI, InvalidToken, Signer, load_key, page, utc
 from .channels import REASONS, Channel, Delivered, Permanent, Result, Transient, build_channel, read_secret
 from .config import AlertsConfig, RateLimit, RelayConfig, RouteConfig
@@ -51,7 +52,7 @@ from .message import Message, Notification
 from .metrics import AlertMetrics, severity_label
 from .outbox import AsyncOutbox, Job, JobPlan, OutboxFull, outbox_path
 from .ratelimit import TokenBucket
-from .webhook import BadPayload, Payload, decode, dedup_key, route_for, severity
+from .webhook import BadPayload, Payload, decode, dedup_key, is_watchdog, route_for, severity
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -98,6 +99,7 @@ class AlertRelay:
         self.m = ctx.metrics(AlertMetrics)
         self.clock: Callable[[], float] = time.time
         self.hm = ctx.metrics(HistoryMetrics)
+        self.watchdog = ctx.shared(Watchdog)
         self.db: AsyncOutbox | None = None
         self.signer: Signer | None = None
         self.ack_bucket = TokenBucket(RateLimit.parse(self.alerts.ack.rate_limit))
@@ -313,6 +315,7 @@ class AlertRelay:
         self._stopping = False
         # Registered before the outbox is open: a webhook in between gets 503 (retried), never 404 (dropped).
         self._register()
+        await asyncio.to_thread(self.watchdog.load, self.state_dir)
         db = AsyncOutbox(self.make_store())
         try:
             await db.call(lambda: db.outbox.db)
@@ -493,6 +496,8 @@ class AlertRelay:
         return await self.accept(payload)
 
     async def accept(self, payload: Payload) -> web.Response:
+        if is_watchdog(payload):
+            return await self._watchdog(payload)
         if self.db is None:
             return self._answer("error", 503, "the relay is starting")
         sev = severity(payload)
@@ -535,6 +540,16 @@ class AlertRelay:
         log.info("webhook accepted", id=res.notification_id, status=payload.status, severity=sev,
                  alerts=len(payload.alerts), route=idx, channels=list(res.channels))
         return self._answer("accepted", 200, id=res.notification_id)
+
+    async def _watchdog(self, payload: Payload) -> web.Response:
+        """Alertmanager's always-firing Watchdog: recorded for the heartbeats (``watchdog.py``), never delivered."""
+        if payload.status == "firing":
+            try:
+                await asyncio.to_thread(self.watchdog.seen, self.clock(), self.state_dir)
+            except OSError as e:
+                log.limited("warning", "cannot write the Watchdog's time; kept in memory", key=("watchdog",),
+                            error=e.strerror or str(e))
+        return self._answer("watchdog", 200, "Watchdog recorded, not delivered")
 
     def _fallback_route(self) -> tuple[int, RouteConfig]:
         """Where a notification no route matches goes (Alertmanager does not retry a 200): ``default_channels``

@@ -136,6 +136,11 @@ def severity(p: Payload) -> str:
     return min(found, key=lambda s: SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else len(SEVERITY_ORDER))
 
 
+def is_watchdog(p: Payload) -> bool:
+    """The rendered always-firing ``Watchdog`` alone (``watchdog.py``): recorded, not delivered."""
+    return bool(p.alerts) and all(a.labels.get("alertname") == "Watchdog" for a in p.alerts)
+
+
 def route_for(relay: RelayConfig, p: Payload) -> tuple[int, RouteConfig] | None:
     sev = severity(p)
     for i, r in enumerate(relay.routes):

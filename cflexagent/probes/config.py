@@ -209,6 +209,9 @@ class HeartbeatConfig(Section):
     headers: dict[str, str] = {}
     #: Probes that must be up for the ping to go out (empty: the agent running is enough).
     require_probes: list[str] = []
+    #: Ping only while the alert relay received Alertmanager's Watchdog within this time ("0s": not needed);
+    #: the switch then also fires when Prometheus, its rules or Alertmanager stop (cflexagent/watchdog.py).
+    require_watchdog: Duration = Duration(0.0)
 
     def __post_init__(self) -> None:
         if not self.name.strip() or len(self.name) > _NAME_MAX:
@@ -217,6 +220,8 @@ class HeartbeatConfig(Section):
         check_headers(self.headers)
         if self.timeout <= 0 or self.timeout >= self.interval:
             raise ValueError("timeout: must be greater than 0s and shorter than interval")
+        if self.require_watchdog < 0:
+            raise ValueError("require_watchdog: must not be negative")
 
 
 def apply_probe_defaults(raw: dict[str, Any]) -> dict[str, Any]:

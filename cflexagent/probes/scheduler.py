@@ -44,6 +44,7 @@ from ..component import Context, Stage
 from ..config import Config
 from ..configtypes import Duration
 from ..telemetry import get_logger
+from ..watchdog import Watchdog
 from . import http, tcp
 from .base import Env, ProbeFailed, Result, clock, timeout_reason
 from .config import HeartbeatConfig, HttpProbe, ProbeConfig, TcpProbe, display_url
@@ -432,7 +433,8 @@ class ProbeScheduler:
         next_tick = loop.time()
         while True:
             await asyncio.sleep(next_tick - loop.time())
-            if self._healthy(job.cfg.require_probes):
+            held = self._held_back(job)
+            if held is None:
                 r = await run_once(PROBERS["http"], job.plan, env)
                 if r.result == "success":
                     job.counters["success"].inc()
@@ -446,10 +448,22 @@ class ProbeScheduler:
                     job.last_reason = r.reason
             else:
                 job.counters["skipped"].inc()
+                if held != job.last_reason:
+                    log.warning("heartbeat held back", heartbeat=job.cfg.name, reason=held)
+                job.last_reason = held
             next_tick += interval
             now = loop.time()
             if next_tick <= now:
                 next_tick += (int((now - next_tick) // interval) + 1) * interval
+
+    def _held_back(self, job: HeartbeatJob) -> str | None:
+        """Why this heartbeat must not ping now (None: it may)."""
+        if not self._healthy(job.cfg.require_probes):
+            return "unhealthy"
+        window = float(job.cfg.require_watchdog)
+        if window > 0 and self.ctx.shared(Watchdog).age(time.time()) > window:
+            return "no_watchdog"  # alerting is broken somewhere between Prometheus and the relay
+        return None
 
     def _healthy(self, required: list[str]) -> bool:
         if self.ctx.loop_monitor.max_lag_between(clock() - 60.0, clock()) > 5.0:

@@ -2,8 +2,8 @@
 
 Alertmanager 0.25 configuration: https://prometheus.io/docs/alerting/0.25/configuration/
 
-Routes: the Watchdog goes to the dead-man's switch; critical goes to the
-agent's alert relay (email first, WhatsApp proxy as fallback, which
+Routes: the Watchdog goes to the relay (recorded for heartbeats, ``watchdog.py``)
+and the dead-man's switch; critical goes to the agent's alert relay (email first, WhatsApp proxy as fallback, which
 Alertmanager itself cannot do) when ``[alerts.relay]`` is enabled, else
 straight to email; warning goes to email; info goes to a low-noise digest (one
 mail per group per ``digest_interval``). Critical inhibits warning for the
@@ -82,10 +82,15 @@ def receivers(ctx: RenderContext) -> list[dict[str, Any]]:
     else:
         out.append({"name": "critical", "email_configs": [_email(list(am.email_to))]})
     out.append({"name": "digest", "email_configs": [_email(list(am.info_email_to or am.email_to))]})
+    # The Watchdog goes to the relay (which records it for [[heartbeats]] require_watchdog, cflexagent/watchdog.py)
+    # and to the external dead-man's switch when one is given.
     watchdog: dict[str, Any] = {"name": "watchdog"}
+    hooks = [{**hook, "send_resolved": False}] if url else []
     if am.watchdog_url_file:
-        watchdog["webhook_configs"] = [{"url": read_secret(am.watchdog_url_file, "alertmanager.watchdog_url_file"),
-                                        "send_resolved": False}]
+        hooks.append({"url": read_secret(am.watchdog_url_file, "alertmanager.watchdog_url_file"),
+                      "send_resolved": False})
+    if hooks:
+        watchdog["webhook_configs"] = hooks
     out.append(watchdog)
     return out
 
