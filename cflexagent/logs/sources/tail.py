@@ -224,9 +224,13 @@ class Tailer:
                               "start", source=self.source.name, path=path)
         elif pos is not None:
             replaced = True
-            self._truncations.inc()
-            self.log.info("file shorter than its checkpoint (truncated); reading it from the start",
-                          source=self.source.name, path=path)
+            if pos.path == path:
+                self._truncations.inc()
+                self.log.info("file shorter than its checkpoint (truncated); reading it from the start",
+                              source=self.source.name, path=path)
+            else:  # another name on the inode: a new file (rotation deleted the old one), not a truncation
+                self.log.info("inode reused by a new file; reading it from the start", source=self.source.name,
+                              path=path, was=pos.path)
         if replaced and pos is not None and pos.fp_len and truncated is not None:
             # Truncated while closed (idle, or the agent down): what followed the checkpoint may live in a
             # copytruncate copy, looked for once the scan has seen every file.

@@ -92,3 +92,24 @@ def test_split_long_lines_are_cut_between_characters(tmp_path: Path) -> None:
     for pieces in (whole, growing):
         assert all(len(p) <= 1024 for p in pieces)
         assert "".join(p.decode("utf-8") for p in pieces) == text
+
+
+def test_an_inode_reused_by_a_new_file_under_another_name_is_no_truncation(tmp_path: Path) -> None:
+    """Rotation deleted ``app.log.2`` and the new ``app.log`` got its inode: the checkpoint of that inode is
+    longer than the new file, under another name. A new file read from the start, not a truncation (the
+    counter ran high in the soak); the same name shorter than its checkpoint still is one."""
+    from cflexagent.logs.checkpoint import FilePos
+
+    app = tmp_path / "app.log"
+    app.write_bytes(numbered("new", 10))
+    st = app.stat()
+    for old_name, truncations in ((str(tmp_path / "app.log.2"), 0.0), (str(app), 1.0)):
+        known = {f"{st.st_dev}:{st.st_ino}": FilePos(st.st_dev, st.st_ino, 10_000, 256, 12345, old_name)}
+        registry = CollectorRegistry()
+        cfg = parse(f'[logs.console]\n[[logs.sources]]\nname = "app"\npaths = ["{app}"]\n', "test.toml")
+        source = cfg.logs.sources[0]
+        assert isinstance(source, FileSource)
+        t = Tailer(source, LogMetrics(registry), known)
+        t.scan()
+        assert read_all(t) == numbered("new", 10).splitlines()
+        assert registry.get_sample_value("cflexagent_log_truncations_total", {"source": "app"}) == truncations
