@@ -226,13 +226,18 @@ def run_once(work: Path, corpus: Path, a: argparse.Namespace) -> dict | None:
                 "wall": wall, "rss": peak_rss_mib(agent.pid), "replays": stats.get("replays", 0),
                 "statuses": stats.get("statuses"), "stages": stages, "code": code}
     finally:
-        for p in (agent, double):
-            if p is not None and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_processes(agent, double)
+
+
+def stop_processes(*procs: subprocess.Popen[bytes] | None) -> None:
+    """Terminate what still runs (15 s each to exit, then killed); for the other benchmarks too."""
+    for p in procs:
+        if p is not None and p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
 
 
 def main() -> int:

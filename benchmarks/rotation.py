@@ -34,7 +34,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from logs import free_port, idle_cpu
+from logs import free_port, idle_cpu, stop_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,13 +120,7 @@ def run(mode: str, a: argparse.Namespace, work: Path) -> dict:
         s = stats(loki_port)
         return {"written": written, "got": s["accepted"], "replays": s.get("replays", 0)}
     finally:
-        for p in (writer, agent, double):
-            if p is not None and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_processes(writer, agent, double)
 
 
 def main() -> int:

@@ -58,7 +58,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from logs import cpu_seconds, free_port, peak_rss_mib
+from logs import cpu_seconds, free_port, peak_rss_mib, stop_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 ID_PATTERN = r"SEQ-(\d{9})"
@@ -621,13 +621,7 @@ async def soak(a: argparse.Namespace, work: Path) -> int:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for p in (writer, agent, double):
-            if p is not None and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_processes(writer, agent, double)
         for server, _ in servers.values():
             server.close()
 
