@@ -73,6 +73,9 @@ def test_run_reload_and_sigterm_through_bootloader(binary: Path, tmp_path: Path)
         try:
             body = wait_http(f"http://127.0.0.1:{port}/metrics", proc)
             assert b"cflexagent_build_info" in body
+            # The runbooks page: OPERATIONS.md is package data, markdown-it-py is frozen in.
+            page = wait_http(f"http://127.0.0.1:{port}/runbooks/", proc)
+            assert b'<h2 id="probedown">ProbeDown</h2>' in page
             extracted = [p for p in runtime.iterdir() if p.name.startswith("_MEI")]
             assert stale not in extracted, "stale extraction folder was not removed"
             assert len(extracted) == 1
