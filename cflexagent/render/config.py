@@ -478,6 +478,10 @@ class LivePaths(Section):
             _safe_arg(f, v)
 
 
+#: The group each target's service runs as in the Debian packages.
+DEFAULT_GROUPS = {"prometheus": "prometheus", "alertmanager": "prometheus", "loki": "loki", "grafana": "grafana"}
+
+
 class ApplyConfig(Section):
     """How `cflexagent apply` keeps backups of what it replaced and reloads what changed."""
 
@@ -495,8 +499,18 @@ class ApplyConfig(Section):
     #: Pid files for a SIGHUP when neither HTTP nor systemd reach the process. "" = not used.
     prometheus_pid_file: str = ""
     alertmanager_pid_file: str = ""
+    #: Target -> the group its service runs as. Run as root, apply gives a live file that is not world-readable
+    #: (0640) and would be group root this group, so the service can read it. Defaults: Debian's packages
+    #: (Grafana's and Loki's from Grafana's apt repository). A group that does not exist is left alone.
+    groups: dict[str, str] = msgspec.field(default_factory=lambda: dict(DEFAULT_GROUPS))
 
     def __post_init__(self) -> None:
+        for target, group in self.groups.items():
+            if target not in DEFAULT_GROUPS:
+                raise ValueError(f'groups.{target}: not a target whose files a service reads; '
+                                 f"choose from {', '.join(DEFAULT_GROUPS)}")
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}", group):
+                raise ValueError(f'groups.{target}: "{group}" is not a group name')
         if not 1 <= self.keep_backups <= 100:
             raise ValueError("keep_backups: must be between 1 and 100")
         if self.backup_dir and not self.backup_dir.startswith("/"):

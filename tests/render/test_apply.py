@@ -571,3 +571,36 @@ def test_restart_option_takes_a_list_of_restartable_targets(capsys: pytest.Captu
         build_parser().parse_args(["apply", "--restart", "nginx"])
     assert e.value.code == 2
     assert "unknown target nginx; choose from prometheus, alertmanager, loki" in capsys.readouterr().err
+
+
+def test_the_service_groups_come_from_render_apply_groups(tree: Tree) -> None:
+    """[render.apply] groups: the group a 0640 live file of each target gets when apply runs as root."""
+    import grp
+
+    if os.geteuid() != 0:
+        pytest.skip("only root can give files another group (CI runs as root)")
+    tree.apply_keys += ('groups = { prometheus = "nogroup", alertmanager = "daemon", loki = "daemon", '
+                        'grafana = "cflex-no-such-group" }\n')
+    tree.write()
+    assert tree.apply() == 0
+    r = tree.root
+    for rel, group in (("etc/prometheus/prometheus.yml", "nogroup"), ("etc/prometheus/rules/cflex-alerts.yml",
+                                                                      "nogroup"),
+                       ("etc/prometheus/alertmanager.yml", "daemon"), ("etc/loki/config.yml", "daemon")):
+        st = (r / rel).stat()
+        assert (st.st_mode & 0o7777, st.st_gid) == (0o640, grp.getgrnam(group).gr_gid), rel
+    # A group the host does not have: left as it is (root's), not an error.
+    assert (r / "etc/grafana/provisioning/datasources/cflex.yml").stat().st_gid == 0
+
+
+def test_render_apply_groups_names_only_targets_and_groups() -> None:
+    from cflexagent.config import ConfigError, parse
+
+    with pytest.raises(ConfigError, match=r"g\.toml: render\.apply\.groups\.nginx: not a target whose files a "
+                                          r"service reads; choose from prometheus, alertmanager, loki, grafana"):
+        parse('[render.apply]\ngroups = { nginx = "www-data" }\n', "g.toml")
+    with pytest.raises(ConfigError, match=r'render\.apply\.groups\.loki: "lo ki" is not a group name'):
+        parse('[render.apply]\ngroups = { loki = "lo ki" }\n', "g.toml")
+    # A table that names some targets replaces the defaults: the others get no group.
+    assert parse('[render.apply]\ngroups = { loki = "loki" }\n', "g.toml").render.apply.groups == {"loki": "loki"}
+
