@@ -199,6 +199,30 @@ def plan(paths: Paths, files: dict[str, bytes], targets: list[str], force: bool)
     return [plans[t] for t in targets]
 
 
+def _writable(d: Path) -> str | None:
+    """Why apply cannot create, rename and remove files in ``d`` (or the part of it that exists), or None."""
+    while not d.exists() and d != d.parent:
+        d = d.parent
+    if os.access(d, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+        return None
+    try:
+        if os.statvfs(d).f_flag & os.ST_RDONLY:
+            return f"{d}: read-only file system"
+    except OSError:
+        pass
+    return f"{d}: permission denied (run as root or a user that can write it)"
+
+
+def check_writable(paths: Paths, plans: list[Plan]) -> None:
+    """Every directory a swap writes into, before any target is swapped: a location apply cannot write is one
+    line naming it, and no target is swapped at all (not the ones before it either)."""
+    dirs = {paths.state, paths.backups} | {op.live.parent for pl in plans for op in pl.ops}
+    for d in sorted(dirs):
+        why = _writable(d)
+        if why is not None:
+            raise ApplyError(f"{why}; nothing was changed")
+
+
 def diff(live: Path, new: bytes | None, secrets: list[str]) -> str:
     old = read_live(live)
 
@@ -773,6 +797,7 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
                         sys.stdout.write(diff(op.live, op.data, secrets))
             say("dry run: nothing was changed")
             return 0
+        check_writable(paths, plans)
         for pl in plans:
             if not pl.ops:
                 say(f"unchanged  {pl.target} ({len(pl.unchanged)} files)")

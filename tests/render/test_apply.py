@@ -604,3 +604,46 @@ def test_render_apply_groups_names_only_targets_and_groups() -> None:
     # A table that names some targets replaces the defaults: the others get no group.
     assert parse('[render.apply]\ngroups = { loki = "loki" }\n', "g.toml").render.apply.groups == {"loki": "loki"}
 
+
+def test_a_live_dir_apply_cannot_write_is_one_line_and_nothing_is_swapped() -> None:
+    """EACCES on a live directory: apply (an unprivileged user: root's writes are not stopped by modes) names
+    the directory on one line, exits 1, and swaps no target at all, not even those before it."""
+    import shutil
+    import tempfile
+
+    tool("promtool")
+    tool("amtool")
+    base = Path(tempfile.mkdtemp(prefix="cflex-apply-eacces-", dir="/tmp"))
+    os.chmod(base, 0o755)  # nobody must reach the tree, the config and the venv's python
+    try:
+        tree = Tree(base / "root")
+        assert tree.apply() == 0
+        # A new threshold changes prometheus' rule file (swapped before loki) and loki's retention.
+        tree.write('[render.thresholds]\ncpu = "90%"\n[render.loki]\nretention = "20d"\n')
+        before = tree.live()
+        loki = tree.root / "etc" / "loki"
+        if os.geteuid() == 0:
+            # Everything belongs to nobody, except etc/loki: root's, 0755 (its files readable, not writable).
+            for p in [tree.root, *tree.root.rglob("*")]:
+                if p != loki and loki not in p.parents:
+                    os.chown(p, 65534, 65534, follow_symlinks=False)
+            for p in loki.rglob("*"):
+                os.chmod(p, 0o755 if p.is_dir() else 0o644)
+            os.chmod(loki, 0o755)
+            who = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        else:
+            os.chmod(loki, 0o555)
+            who = []
+        env = {**os.environ, "HOME": str(base)}
+        r = subprocess.run([*who, sys.executable, "-m", "cflexagent", "apply", "-c", str(tree.conf)], env=env,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, cwd=base)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert r.stderr == (f"cflexagent: apply: {loki}: permission denied (run as root or a user that can write "
+                            "it); nothing was changed\n"), r.stderr
+        assert "swapped" not in r.stdout and "validated  promtool check rules" in r.stdout
+        assert tree.live() == before
+        assert not list(tree.root.rglob("*.cflexagent-new"))
+        assert not (tree.root / "var/lib/cflexagent/apply/journal.json").exists()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
