@@ -647,3 +647,105 @@ def test_a_live_dir_apply_cannot_write_is_one_line_and_nothing_is_swapped() -> N
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
+
+# -- nginx, reloaded for real ------------------------------------------------------------------
+
+
+def _hsts(port: int) -> str | None:
+    import http.client
+    import ssl
+
+    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=ssl._create_unverified_context())
+    try:
+        conn.request("GET", "/")
+        return conn.getresponse().getheader("Strict-Transport-Security")
+    except OSError:
+        return None
+    finally:
+        conn.close()
+
+
+def test_nginx_is_reloaded_with_the_new_site_and_a_broken_site_is_never_swapped(
+        tree: Tree, tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    """A throwaway nginx (master process, pid file) includes the live sites-enabled; apply swaps the site and
+    reloads it through the configured unit (a fake systemctl that runs `nginx -s reload` with this nginx's
+    -p/-c): the new site is what nginx serves. A site nginx -t rejects is not swapped."""
+    import trustme
+
+    tool("nginx")
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    cert.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "c.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "k.pem"))
+    port = free_port()
+    run_dir = tmp_path / "nginx-run"
+    run_dir.mkdir()
+    temp = "".join(f"    {k}_temp_path {run_dir}/{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (run_dir / "nginx.conf").write_text(
+        f"pid {run_dir}/nginx.pid;\nerror_log {run_dir}/error.log;\ndaemon off;\nevents {{}}\n"
+        f"http {{\n{temp}    access_log off;\n    include {tree.root}/etc/nginx/sites-enabled/*;\n}}\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "systemctl.log"
+    fake = bin_dir / "systemctl"
+    fake.write_text(f"""#!/bin/sh
+echo "$@" >> {calls}
+case "$1 $2 $3" in
+  "is-active --quiet cflex-test-nginx") exit 0 ;;
+  "reload cflex-test-nginx ") exec nginx -p {run_dir} -c {run_dir}/nginx.conf -s reload ;;
+esac
+exit 3
+""")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+
+    def site(extra: str = "") -> str:
+        return (f'[render.nginx]\nenabled = true\nlisten_port = {port}\nredirect_http = false\n'
+                f'cert_file = "{tmp_path}/c.pem"\nkey_file = "{tmp_path}/k.pem"\n{extra}')
+
+    def write(extra: str = "") -> None:
+        tree.write("")
+        text = tree.conf.read_text().replace("[render.nginx]\nenabled = false\n", site(extra))
+        tree.conf.write_text(text.replace('nginx_unit = "cflex-test-no-such-unit"', 'nginx_unit = "cflex-test-nginx"'))
+
+    def served(expected: str) -> None:
+        deadline = time.monotonic() + 20
+        while _hsts(port) != expected:
+            assert proc.poll() is None, (run_dir / "error.log").read_text(errors="replace")
+            assert time.monotonic() < deadline, f"nginx serves {_hsts(port)!r}, not {expected!r}"
+            time.sleep(0.05)
+
+    proc = subprocess.Popen(["nginx", "-p", str(run_dir), "-c", str(run_dir / "nginx.conf")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not (run_dir / "nginx.pid").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "nginx did not start"
+            time.sleep(0.05)
+        write()
+        assert tree.apply() == 0
+        out = capsys.readouterr().out
+        assert "validated  nginx -t nginx/cflex-monitoring" in out and "swapped    nginx:" in out
+        assert "reloaded   nginx: reloaded (systemctl reload cflex-test-nginx)" in out, out
+        served("max-age=31536000; includeSubDomains")
+        # A changed site: swapped, reloaded, served.
+        write('hsts_max_age = "1d"\n')
+        assert tree.apply() == 0
+        assert "reloaded   nginx: reloaded (systemctl reload cflex-test-nginx)" in capsys.readouterr().out
+        served("max-age=86400; includeSubDomains")
+        assert calls.read_text().count("reload cflex-test-nginx\n") == 2
+        # A site nginx -t rejects (a certificate it cannot load): not swapped, not reloaded, the old one served.
+        live = tree.live()
+        (tmp_path / "bad.pem").write_text("not a certificate\n")
+        write('hsts_max_age = "2d"\n')
+        tree.conf.write_text(tree.conf.read_text().replace(f'cert_file = "{tmp_path}/c.pem"',
+                                                           f'cert_file = "{tmp_path}/bad.pem"'))
+        assert tree.apply() == 1
+        out = capsys.readouterr().out
+        assert "FAILED     nginx -t nginx/cflex-monitoring:" in out and "nothing was changed" in out, out
+        assert tree.live() == live
+        assert calls.read_text().count("reload cflex-test-nginx\n") == 2
+        served("max-age=86400; includeSubDomains")
+    finally:
+        proc.terminate()
+        proc.wait(10)
