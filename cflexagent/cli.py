@@ -127,6 +127,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     state_problem = state_dir_problem(config.agent.state_dir)
     if state_problem:
         problems.insert(0, Problem("error", f"agent.state_dir: {state_problem}"))
+    problems += render_problems(config)
     summary = summarize(config)
     if not summary:
         problems.append(Problem("warning", NOTHING_TO_RUN))
@@ -143,6 +144,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     for line in summary:
         print(f"  {line}")
     return EXIT_OK
+
+
+def render_problems(config: Any) -> list[Any]:
+    """Warnings about the rendered set: rules over cflex_* series the config's [[logs.metrics]] do not derive."""
+    from .component import Problem
+    from .render.common import RenderContext
+    from .render.logseries import missing_series_warnings
+
+    return [Problem("warning", line) for line in missing_series_warnings(RenderContext(config, ""))]
 
 
 def cmd_init(args: argparse.Namespace) -> int:

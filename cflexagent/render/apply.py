@@ -199,6 +199,30 @@ def plan(paths: Paths, files: dict[str, bytes], targets: list[str], force: bool)
     return [plans[t] for t in targets]
 
 
+def _writable(d: Path) -> str | None:
+    """Why apply cannot create, rename and remove files in ``d`` (or the part of it that exists), or None."""
+    while not d.exists() and d != d.parent:
+        d = d.parent
+    if os.access(d, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+        return None
+    try:
+        if os.statvfs(d).f_flag & os.ST_RDONLY:
+            return f"{d}: read-only file system"
+    except OSError:
+        pass
+    return f"{d}: permission denied (run as root or a user that can write it)"
+
+
+def check_writable(paths: Paths, plans: list[Plan]) -> None:
+    """Every directory a swap writes into, before any target is swapped: a location apply cannot write is one
+    line naming it, and no target is swapped at all (not the ones before it either)."""
+    dirs = {paths.state, paths.backups} | {op.live.parent for pl in plans for op in pl.ops}
+    for d in sorted(dirs):
+        why = _writable(d)
+        if why is not None:
+            raise ApplyError(f"{why}; nothing was changed")
+
+
 def diff(live: Path, new: bytes | None, secrets: list[str]) -> str:
     old = read_live(live)
 
@@ -227,16 +251,12 @@ def _staged(live: Path) -> Path:
     return live.with_name(f".{live.name}{STAGED_SUFFIX}")
 
 
-#: The group each target's service runs as in the Debian packages (Grafana's and Loki's from Grafana's apt
-#: repository): a live file that is not world-readable gets it, so the service can still read it.
-READER_GROUPS = {"prometheus": "prometheus", "alertmanager": "prometheus", "loki": "loki", "grafana": "grafana"}
-
-
-def _live_mode(op: Op, target: str) -> tuple[int, int | None, int | None]:
+def _live_mode(op: Op, target: str, groups: dict[str, str]) -> tuple[int, int | None, int | None]:
     """(mode, uid, gid) for a new live file: render's mode (0640: alertmanager.yml may hold the Watchdog URL)
     for a new file; for one it replaces, its owner, group and mode, but never looser than render's. A file
-    that ends up not world-readable and owned by group root gets its service's group (root writing 0640
-    root:root would lock Prometheus, running as user prometheus, out of its own config)."""
+    that ends up not world-readable and owned by group root gets its service's group from ``groups``
+    ([render.apply] groups; root writing 0640 root:root would lock Prometheus, running as user prometheus, out
+    of its own config)."""
     from .files import FILE_MODE
 
     uid = gid = None
@@ -245,19 +265,19 @@ def _live_mode(op: Op, target: str) -> tuple[int, int | None, int | None]:
         mode, uid, gid = st.st_mode & 0o7777 & (FILE_MODE | 0o7000), st.st_uid, st.st_gid
     except FileNotFoundError:
         mode = FILE_MODE
-    if os.geteuid() == 0 and not mode & 0o004 and gid in (None, 0) and target in READER_GROUPS:
+    if os.geteuid() == 0 and not mode & 0o004 and gid in (None, 0) and target in groups:
         import grp
 
         try:
-            gid = grp.getgrnam(READER_GROUPS[target]).gr_gid
+            gid = grp.getgrnam(groups[target]).gr_gid
         except KeyError:
             pass
     return mode, uid, gid
 
 
-def _write_staged(op: Op, target: str) -> None:
+def _write_staged(op: Op, target: str, groups: dict[str, str]) -> None:
     assert op.data is not None
-    mode, uid, gid = _live_mode(op, target)
+    mode, uid, gid = _live_mode(op, target, groups)
     op.live.parent.mkdir(parents=True, exist_ok=True)
     staged = _staged(op.live)
     atomic_write(staged, op.data, mode=mode)
@@ -357,7 +377,7 @@ def transaction(paths: Paths, target: str, ops: list[Op], stamp: str, rollback: 
     pause("backed-up")
     for op in ops:
         if op.data is not None:
-            _write_staged(op, target)
+            _write_staged(op, target, paths.config.render.apply.groups)
     pause("staged")
     journal = {"target": target, "backup": str(backup), "rollback": rollback, "ops": [
         {"live": str(op.live), "remove": op.data is None and op.link is None, "link": op.link,
@@ -777,6 +797,7 @@ def run_apply(config: Config, source: str, files: dict[str, bytes], targets: lis
                         sys.stdout.write(diff(op.live, op.data, secrets))
             say("dry run: nothing was changed")
             return 0
+        check_writable(paths, plans)
         for pl in plans:
             if not pl.ops:
                 say(f"unchanged  {pl.target} ({len(pl.unchanged)} files)")

@@ -80,6 +80,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     if isinstance(got, int):
         return got
     config, path, files = got
+    if args.only is None or "prometheus" in args.only:
+        from .logseries import missing_series_warnings
+
+        for line in missing_series_warnings(RenderContext(config, path)):
+            print(f"{path}: warning: {line}", file=sys.stderr)
     out = Path(args.out)
     t0 = time.monotonic()
     try:

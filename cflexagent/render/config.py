@@ -280,6 +280,8 @@ def default_slos(http_metrics: str = "app") -> list[SLOConfig]:
                   error_selector=err, description="API requests without a server error (< 0.1 %)"),
         SLOConfig(name="job-latency", type="latency", objective=Percent(0.95), metric="job_latency_seconds",
                   threshold=Duration(30.0), description="Queue jobs started within 30 s (P95 < 30 s)"),
+        # Every preview, not only those up to 50 MB: the preview_generated log event has no file size
+        # (configs/APP-METRICS.md says how the file processor can log a size class to narrow it).
         SLOConfig(name="preview-latency", type="latency", objective=Percent(0.90),
                   metric="cflex_preview_time_seconds", threshold=Duration(60.0),
                   description="File previews generated within 60 s (P90 < 60 s)"),
@@ -478,6 +480,10 @@ class LivePaths(Section):
             _safe_arg(f, v)
 
 
+#: The group each target's service runs as in the Debian packages.
+DEFAULT_GROUPS = {"prometheus": "prometheus", "alertmanager": "prometheus", "loki": "loki", "grafana": "grafana"}
+
+
 class ApplyConfig(Section):
     """How `cflexagent apply` keeps backups of what it replaced and reloads what changed."""
 
@@ -495,8 +501,18 @@ class ApplyConfig(Section):
     #: Pid files for a SIGHUP when neither HTTP nor systemd reach the process. "" = not used.
     prometheus_pid_file: str = ""
     alertmanager_pid_file: str = ""
+    #: Target -> the group its service runs as. Run as root, apply gives a live file that is not world-readable
+    #: (0640) and would be group root this group, so the service can read it. Defaults: Debian's packages
+    #: (Grafana's and Loki's from Grafana's apt repository). A group that does not exist is left alone.
+    groups: dict[str, str] = msgspec.field(default_factory=lambda: dict(DEFAULT_GROUPS))
 
     def __post_init__(self) -> None:
+        for target, group in self.groups.items():
+            if target not in DEFAULT_GROUPS:
+                raise ValueError(f'groups.{target}: not a target whose files a service reads; '
+                                 f"choose from {', '.join(DEFAULT_GROUPS)}")
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}", group):
+                raise ValueError(f'groups.{target}: "{group}" is not a group name')
         if not 1 <= self.keep_backups <= 100:
             raise ValueError("keep_backups: must be between 1 and 100")
         if self.backup_dir and not self.backup_dir.startswith("/"):

@@ -571,3 +571,181 @@ def test_restart_option_takes_a_list_of_restartable_targets(capsys: pytest.Captu
         build_parser().parse_args(["apply", "--restart", "nginx"])
     assert e.value.code == 2
     assert "unknown target nginx; choose from prometheus, alertmanager, loki" in capsys.readouterr().err
+
+
+def test_the_service_groups_come_from_render_apply_groups(tree: Tree) -> None:
+    """[render.apply] groups: the group a 0640 live file of each target gets when apply runs as root."""
+    import grp
+
+    if os.geteuid() != 0:
+        pytest.skip("only root can give files another group (CI runs as root)")
+    tree.apply_keys += ('groups = { prometheus = "nogroup", alertmanager = "daemon", loki = "daemon", '
+                        'grafana = "cflex-no-such-group" }\n')
+    tree.write()
+    assert tree.apply() == 0
+    r = tree.root
+    for rel, group in (("etc/prometheus/prometheus.yml", "nogroup"), ("etc/prometheus/rules/cflex-alerts.yml",
+                                                                      "nogroup"),
+                       ("etc/prometheus/alertmanager.yml", "daemon"), ("etc/loki/config.yml", "daemon")):
+        st = (r / rel).stat()
+        assert (st.st_mode & 0o7777, st.st_gid) == (0o640, grp.getgrnam(group).gr_gid), rel
+    # A group the host does not have: left as it is (root's), not an error.
+    assert (r / "etc/grafana/provisioning/datasources/cflex.yml").stat().st_gid == 0
+
+
+def test_render_apply_groups_names_only_targets_and_groups() -> None:
+    from cflexagent.config import ConfigError, parse
+
+    with pytest.raises(ConfigError, match=r"g\.toml: render\.apply\.groups\.nginx: not a target whose files a "
+                                          r"service reads; choose from prometheus, alertmanager, loki, grafana"):
+        parse('[render.apply]\ngroups = { nginx = "www-data" }\n', "g.toml")
+    with pytest.raises(ConfigError, match=r'render\.apply\.groups\.loki: "lo ki" is not a group name'):
+        parse('[render.apply]\ngroups = { loki = "lo ki" }\n', "g.toml")
+    # A table that names some targets replaces the defaults: the others get no group.
+    assert parse('[render.apply]\ngroups = { loki = "loki" }\n', "g.toml").render.apply.groups == {"loki": "loki"}
+
+
+def test_a_live_dir_apply_cannot_write_is_one_line_and_nothing_is_swapped() -> None:
+    """EACCES on a live directory: apply (an unprivileged user: root's writes are not stopped by modes) names
+    the directory on one line, exits 1, and swaps no target at all, not even those before it."""
+    import shutil
+    import tempfile
+
+    tool("promtool")
+    tool("amtool")
+    base = Path(tempfile.mkdtemp(prefix="cflex-apply-eacces-", dir="/tmp"))
+    os.chmod(base, 0o755)  # nobody must reach the tree, the config and the venv's python
+    try:
+        tree = Tree(base / "root")
+        assert tree.apply() == 0
+        # A new threshold changes prometheus' rule file (swapped before loki) and loki's retention.
+        tree.write('[render.thresholds]\ncpu = "90%"\n[render.loki]\nretention = "20d"\n')
+        before = tree.live()
+        loki = tree.root / "etc" / "loki"
+        if os.geteuid() == 0:
+            # Everything belongs to nobody, except etc/loki: root's, 0755 (its files readable, not writable).
+            for p in [tree.root, *tree.root.rglob("*")]:
+                if p != loki and loki not in p.parents:
+                    os.chown(p, 65534, 65534, follow_symlinks=False)
+            for p in loki.rglob("*"):
+                os.chmod(p, 0o755 if p.is_dir() else 0o644)
+            os.chmod(loki, 0o755)
+            who = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        else:
+            os.chmod(loki, 0o555)
+            who = []
+        env = {**os.environ, "HOME": str(base)}
+        r = subprocess.run([*who, sys.executable, "-m", "cflexagent", "apply", "-c", str(tree.conf)], env=env,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, cwd=base)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert r.stderr == (f"cflexagent: apply: {loki}: permission denied (run as root or a user that can write "
+                            "it); nothing was changed\n"), r.stderr
+        assert "swapped" not in r.stdout and "validated  promtool check rules" in r.stdout
+        assert tree.live() == before
+        assert not list(tree.root.rglob("*.cflexagent-new"))
+        assert not (tree.root / "var/lib/cflexagent/apply/journal.json").exists()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# -- nginx, reloaded for real ------------------------------------------------------------------
+
+
+def _hsts(port: int) -> str | None:
+    import http.client
+    import ssl
+
+    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=ssl._create_unverified_context())
+    try:
+        conn.request("GET", "/")
+        return conn.getresponse().getheader("Strict-Transport-Security")
+    except OSError:
+        return None
+    finally:
+        conn.close()
+
+
+def test_nginx_is_reloaded_with_the_new_site_and_a_broken_site_is_never_swapped(
+        tree: Tree, tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    """A throwaway nginx (master process, pid file) includes the live sites-enabled; apply swaps the site and
+    reloads it through the configured unit (a fake systemctl that runs `nginx -s reload` with this nginx's
+    -p/-c): the new site is what nginx serves. A site nginx -t rejects is not swapped."""
+    import trustme
+
+    tool("nginx")
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    cert.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "c.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "k.pem"))
+    port = free_port()
+    run_dir = tmp_path / "nginx-run"
+    run_dir.mkdir()
+    temp = "".join(f"    {k}_temp_path {run_dir}/{k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (run_dir / "nginx.conf").write_text(
+        f"pid {run_dir}/nginx.pid;\nerror_log {run_dir}/error.log;\ndaemon off;\nevents {{}}\n"
+        f"http {{\n{temp}    access_log off;\n    include {tree.root}/etc/nginx/sites-enabled/*;\n}}\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "systemctl.log"
+    fake = bin_dir / "systemctl"
+    fake.write_text(f"""#!/bin/sh
+echo "$@" >> {calls}
+case "$1 $2 $3" in
+  "is-active --quiet cflex-test-nginx") exit 0 ;;
+  "reload cflex-test-nginx ") exec nginx -p {run_dir} -c {run_dir}/nginx.conf -s reload ;;
+esac
+exit 3
+""")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+
+    def site(extra: str = "") -> str:
+        return (f'[render.nginx]\nenabled = true\nlisten_port = {port}\nredirect_http = false\n'
+                f'cert_file = "{tmp_path}/c.pem"\nkey_file = "{tmp_path}/k.pem"\n{extra}')
+
+    def write(extra: str = "") -> None:
+        tree.write("")
+        text = tree.conf.read_text().replace("[render.nginx]\nenabled = false\n", site(extra))
+        tree.conf.write_text(text.replace('nginx_unit = "cflex-test-no-such-unit"', 'nginx_unit = "cflex-test-nginx"'))
+
+    def served(expected: str) -> None:
+        deadline = time.monotonic() + 20
+        while _hsts(port) != expected:
+            assert proc.poll() is None, (run_dir / "error.log").read_text(errors="replace")
+            assert time.monotonic() < deadline, f"nginx serves {_hsts(port)!r}, not {expected!r}"
+            time.sleep(0.05)
+
+    proc = subprocess.Popen(["nginx", "-p", str(run_dir), "-c", str(run_dir / "nginx.conf")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not (run_dir / "nginx.pid").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "nginx did not start"
+            time.sleep(0.05)
+        write()
+        assert tree.apply() == 0
+        out = capsys.readouterr().out
+        assert "validated  nginx -t nginx/cflex-monitoring" in out and "swapped    nginx:" in out
+        assert "reloaded   nginx: reloaded (systemctl reload cflex-test-nginx)" in out, out
+        served("max-age=31536000; includeSubDomains")
+        # A changed site: swapped, reloaded, served.
+        write('hsts_max_age = "1d"\n')
+        assert tree.apply() == 0
+        assert "reloaded   nginx: reloaded (systemctl reload cflex-test-nginx)" in capsys.readouterr().out
+        served("max-age=86400; includeSubDomains")
+        assert calls.read_text().count("reload cflex-test-nginx\n") == 2
+        # A site nginx -t rejects (a certificate it cannot load): not swapped, not reloaded, the old one served.
+        live = tree.live()
+        (tmp_path / "bad.pem").write_text("not a certificate\n")
+        write('hsts_max_age = "2d"\n')
+        tree.conf.write_text(tree.conf.read_text().replace(f'cert_file = "{tmp_path}/c.pem"',
+                                                           f'cert_file = "{tmp_path}/bad.pem"'))
+        assert tree.apply() == 1
+        out = capsys.readouterr().out
+        assert "FAILED     nginx -t nginx/cflex-monitoring:" in out and "nothing was changed" in out, out
+        assert tree.live() == live
+        assert calls.read_text().count("reload cflex-test-nginx\n") == 2
+        served("max-age=86400; includeSubDomains")
+    finally:
+        proc.terminate()
+        proc.wait(10)

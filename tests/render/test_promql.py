@@ -81,13 +81,21 @@ def recorded(files: dict[str, bytes]) -> set[str]:
             for g in yaml.safe_load(data)["groups"] for r in g["rules"] if "record" in r}
 
 
+#: The sections of configs/APP-METRICS.md that list series someone other than the agent exposes.
+FOREIGN_SECTIONS = ("## Series the apps expose", "## Series from the other exporters")
+
+
 def contract_names() -> set[str]:
-    """Backticked metric names in the first columns of configs/APP-METRICS.md's tables (histogram rows
-    with their _bucket, _count and _sum series)."""
+    """The apps' own series and the standard exporters' (the backticked names of the tables under
+    FOREIGN_SECTIONS of configs/APP-METRICS.md, histogram rows with their _bucket, _count and _sum series).
+    The table of series the agent derives from logs grants nothing: those must come from [[logs.metrics]]."""
     text = (ROOT / "configs" / "APP-METRICS.md").read_text()
     names: set[str] = set()
+    section = ""
     for line in text.splitlines():
-        if line.startswith("| ") and not line.startswith("| ---"):
+        if line.startswith("## "):
+            section = line.strip()
+        if section in FOREIGN_SECTIONS and line.startswith("| ") and not line.startswith("| ---"):
             cells = line.split("|")[1:-1]
             found = set()
             for cell in cells[:2]:
@@ -95,6 +103,41 @@ def contract_names() -> set[str]:
             hist = len(cells) > 1 and cells[1].strip() == "histogram"
             names.update(f"{n}{s}" for n in found for s in (("_bucket", "_count", "_sum") if hist else ("",)))
     return names
+
+
+def derived_names(cfg: Config) -> set[str]:
+    """What the agent's derive transform of this config exposes: its [[logs.metrics]] and the built-in
+    series of every nginx_access source, read from the real collector's exposition."""
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from cflexagent.logs.transforms.derive import DerivedMetrics, deriver
+
+    registry = CollectorRegistry()
+    dm = DerivedMetrics(registry)
+    dm.configure(list(cfg.logs.metrics))
+    for source in cfg.logs.sources:
+        deriver(source.name, source.format, list(cfg.logs.metrics), dm)
+    return {n for n in family_names(generate_latest(registry).decode())
+            if n.startswith("cflex_")}
+
+
+def unknown_names(exprs: list[tuple[str, str]], live: set[str], derived: set[str], foreign: set[str],
+                  recorded_: set[str]) -> dict[str, str]:
+    """metric -> where it is read, for every name in none of: the live agent's names (cflexagent_* only from
+    there; also the blackbox_exporter names it reuses, probe_*), the cflex_* series this config derives from
+    logs, the apps' and exporters' series, the set's recording rules."""
+    unknown: dict[str, str] = {}
+    for where, expr in exprs:
+        for metric in selectors(expr):
+            if metric.startswith("cflexagent_"):
+                ok = metric in live
+            elif metric.startswith("cflex_"):
+                ok = metric in derived
+            else:
+                ok = metric in live or metric in foreign or metric in recorded_
+            if not ok:
+                unknown.setdefault(metric, where)
+    return unknown
 
 
 def family_names(exposition: str) -> set[str]:
@@ -217,7 +260,15 @@ async def live_names(tmp_path: Path, sshd: Any) -> AsyncIterator[set[str]]:  # n
         shutil.rmtree(tree, ignore_errors=True)
 
 
-CONFIGS = {"example": example_config, "nginx-metrics": lambda: parse('[render]\nhttp_metrics = "nginx"\n', "n.toml")}
+def nginx_metrics_config() -> Config:
+    """The example config with the HTTP rules on what the agent derives from an nginx access log."""
+    text = EXAMPLE.read_text().replace('http_metrics = "app"', 'http_metrics = "nginx"', 1)
+    assert 'http_metrics = "nginx"' in text
+    return parse(text + '\n[logs.console]\n[[logs.sources]]\nname = "nginx"\npaths = ["/var/log/nginx/access.log"]\n'
+                 'format = "nginx_access"\n', "n.toml")
+
+
+CONFIGS = {"example": example_config, "nginx-metrics": nginx_metrics_config}
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
@@ -233,16 +284,33 @@ def test_every_expression_parses(name: str) -> None:
 
 
 async def test_every_metric_name_is_exposed_or_documented(live_names: set[str]) -> None:
-    known_external = contract_names()
+    foreign = contract_names()
+    assert not {n for n in foreign if n.startswith("cflex")}, "the agent's series are not the apps' contract"
     for name, make in CONFIGS.items():
         cfg: Config = make()
         files = render_all(cfg, "x.toml")
-        allowed = live_names | known_external | recorded(files)
-        unknown = {}
-        for where, expr in rule_exprs(files) + dashboard_exprs(files):
-            for metric in selectors(expr) - allowed:
-                unknown.setdefault(metric, where)
-        assert not unknown, f"{name}: metric names neither exposed by the agent nor documented: {unknown}"
-    # The agent's own names must come from the agent, not from the contract doc.
-    documented_agent = {n for n in known_external if n.startswith("cflexagent_")}
-    assert documented_agent <= live_names, documented_agent - live_names
+        derived = derived_names(cfg)
+        assert "cflex_preview_time_seconds_bucket" in derived, derived
+        unknown = unknown_names(rule_exprs(files) + dashboard_exprs(files), live_names, derived, foreign,
+                                recorded(files))
+        assert not unknown, f"{name}: metric names neither exposed by the agent, derived from its logs nor " \
+                            f"documented for the apps: {unknown}"
+
+
+def test_a_name_nobody_exposes_is_caught() -> None:
+    """The check above rejects a name in none of the three sources, and a cflex_* series the config's
+    [[logs.metrics]] do not derive even though APP-METRICS.md mentions it."""
+    cfg = example_config()
+    files = render_all(cfg, "x.toml")
+    live = {"cflexagent_probe_up"}
+    exprs = [("extra", "cflex_nobody_total + cflexagent_nobody + nobody_seconds_count + cflexagent_probe_up")]
+    unknown = unknown_names(exprs, live, derived_names(cfg), contract_names(), recorded(files))
+    assert unknown == {"cflex_nobody_total": "extra", "cflexagent_nobody": "extra", "nobody_seconds_count": "extra"}
+    # The example config without its backups definition: the backup alerts read a series nobody derives.
+    text = EXAMPLE.read_text()
+    start = text.index('[[logs.metrics]]\nname = "cflex_backups_total"')
+    end = text.index("[[logs.metrics]]", start + 1)
+    without = parse(text[:start] + text[end:], "x.toml")
+    unknown = unknown_names(rule_exprs(files), set(), derived_names(without), contract_names(), recorded(files))
+    assert "cflex_backups_total" in unknown and unknown["cflex_backups_total"].endswith("BackupCompleted")
+    assert "cflex_preview_time_seconds_bucket" not in unknown

@@ -288,3 +288,38 @@ def test_a_full_disk_leaves_no_partial_file(tmp_path: Path, monkeypatch: Any) ->
     assert e.value.errno == errno.ENOSPC
     assert target.read_bytes() == old
     assert not [p for p in out.rglob(".*.tmp")]
+
+
+def _without_definition(text: str, name: str) -> str:
+    start = text.index(f'[[logs.metrics]]\nname = "{name}"')
+    end = text.index("[[logs.metrics]]", start + 1)
+    return text[:start] + text[end:]
+
+
+def test_rules_over_series_the_logs_do_not_derive_are_warned_about(tmp_path: Path, capsys: Any) -> None:
+    """render and check name each rule that reads a cflex_* series no [[logs.metrics]] derives, one line each,
+    and what it misses; the example config (which derives them all) gets no such warning."""
+    conf = tmp_path / "c.toml"
+    conf.write_text(EXAMPLE.read_text())
+    for cmd in (["render", "--out", str(tmp_path / "a")], ["check"]):
+        assert main([cmd[0], "-c", str(conf), *cmd[1:]]) == 0
+        assert "warning: rule" not in capsys.readouterr().err
+    text = _without_definition(_without_definition(EXAMPLE.read_text(), "cflex_preview_time_seconds"),
+                               "cflex_backups_total")
+    conf.write_text(text)
+    expected = [
+        f"{conf}: warning: rule {rule} reads {series}, which no [[logs.metrics]] (or nginx_access source) of "
+        "this config derives: it sees no data there"
+        for rule, series in (
+            ("PreviewSlow", "cflex_preview_time_seconds_bucket"),
+            ("BackupCompleted", "cflex_backups_total"),
+            ("BackupFailed", "cflex_backups_total"),
+            ("SLO preview-latency (PreviewLatencyErrorBudgetBurnFast, PreviewLatencyErrorBudgetBurnSlow)",
+             "cflex_preview_time_seconds_bucket, cflex_preview_time_seconds_count"))]
+    for cmd in (["render", "--out", str(tmp_path / "b")], ["check"]):
+        assert main([cmd[0], "-c", str(conf), *cmd[1:]]) == 0, cmd  # a warning, not an error
+        warned = [ln for ln in capsys.readouterr().err.splitlines() if "warning: rule" in ln]
+        assert warned == expected, cmd
+    # Rendering only other targets renders no rule: nothing to warn about.
+    assert main(["render", "-c", str(conf), "--out", str(tmp_path / "c"), "--only", "loki"]) == 0
+    assert "warning" not in capsys.readouterr().err
