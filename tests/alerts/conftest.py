@@ -70,10 +70,10 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield s
 
 
-def email_channel(smtp: SMTPDouble, name: str = "mail", **extra: str) -> str:
+def email_channel(smtp: SMTPDouble, name: str = "mail", to: str = "ops@cflex.example", **extra: str) -> str:
     opts = {"timeout": '"3s"', "rate_limit": '""', **extra}
     return (f'[[alerts.relay.channels]]\nname = "{name}"\nkind = "email"\nhost = "127.0.0.1"\n'
-            f'port = {smtp.port}\ntls = "none"\nfrom = "alerts@cflex.example"\nto = ["ops@cflex.example"]\n'
+            f'port = {smtp.port}\ntls = "none"\nfrom = "alerts@cflex.example"\nto = ["{to}"]\n'
             + "".join(f"{k} = {v}\n" for k, v in opts.items()))
 
 
