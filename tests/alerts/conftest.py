@@ -84,6 +84,8 @@ def wa_channel(gw: GatewayDouble, token_file: Path, name: str = "wa", recipients
             f'url = "{gw.url}"\ntoken_file = "{token_file}"\nrecipients = {recipients}\n')
     if gw.kind == "cloud_api":
         head += f'phone_number_id = "{gw.phone_number_id}"\n'
+    if gw.kind == "generic":
+        head += 'headers = { Authorization = "Bearer {token}" }\nbody = { to = "{to}", text = "{text}" }\n'
     return head + "".join(f"{k} = {v}\n" for k, v in opts.items())
 
 

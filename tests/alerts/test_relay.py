@@ -112,7 +112,7 @@ async def test_retried_webhook_is_delivered_once(start_agent: Any, smtp: SMTPDou
     assert [m["Subject"].split("]")[0] for m in smtp.messages] == ["[FIRING:1", "[RESOLVED:1"]
 
 
-@pytest.mark.parametrize("kind", ["waha", "fonnte", "cloud_api"])
+@pytest.mark.parametrize("kind", ["waha", "fonnte", "cloud_api", "generic"])
 @pytest.mark.parametrize("smtp_failure", ["refused", "421", "554"])
 async def test_smtp_failing_falls_back_to_each_whatsapp_gateway(
         start_agent: Any, smtp: SMTPDouble, gateway: Any, secrets: dict[str, Path], http: aiohttp.ClientSession,
@@ -151,7 +151,7 @@ async def test_smtp_failing_falls_back_to_each_whatsapp_gateway(
     assert smtp.messages == []
 
 
-@pytest.mark.parametrize("kind", ["waha", "fonnte", "cloud_api"])
+@pytest.mark.parametrize("kind", ["waha", "fonnte", "cloud_api", "generic"])
 async def test_gateway_4xx_is_not_retried_and_fonnte_status_false_is_a_failure(
         start_agent: Any, smtp: SMTPDouble, gateway: Any, secrets: dict[str, Path], http: aiohttp.ClientSession,
         kind: str) -> None:
