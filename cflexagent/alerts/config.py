@@ -394,7 +394,7 @@ class AckConfig(Section, kw_only=True):
 
 
 class HistoryConfig(Section, kw_only=True):
-    #: Alerts older than this are deleted from the history.
+    #: Alerts older than this are deleted from the history (an episode still firing is kept whole).
     retention: Duration = Duration(400 * 86400.0)
     #: Resolved by itself (not acknowledged) within this time: noise.
     noise_resolved_within: Duration = Duration(300.0)

@@ -423,10 +423,13 @@ class AlertStore(Outbox):
         return cur.rowcount
 
     def prune_history(self, now: float) -> None:
+        """Episodes over and begun before the retention go. One still open stays whole, however old: its
+        alerts' resolve or acknowledgment still has to find their rows (MTTR, time to acknowledge)."""
         cutoff = now - float(self.history.retention)
         with self.tx():
-            self.db.execute("DELETE FROM alerts WHERE first_seen < ?", (cutoff,))
-            self.db.execute("DELETE FROM events WHERE ts < ?", (cutoff,))
+            self.db.execute("DELETE FROM alerts WHERE first_seen < ? AND resolved_at IS NOT NULL", (cutoff,))
+            self.db.execute("DELETE FROM events WHERE ts < ? AND (group_id IS NULL OR group_id NOT IN "
+                            "(SELECT id FROM groups WHERE resolved_at IS NULL))", (cutoff,))
             self.db.execute("DELETE FROM groups WHERE opened_at < ? AND resolved_at IS NOT NULL", (cutoff,))
             self.db.execute("DELETE FROM used_tokens WHERE used_at < ?", (now - 30 * 86400,))
 

@@ -70,10 +70,10 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield s
 
 
-def email_channel(smtp: SMTPDouble, name: str = "mail", **extra: str) -> str:
+def email_channel(smtp: SMTPDouble, name: str = "mail", to: str = "ops@cflex.example", **extra: str) -> str:
     opts = {"timeout": '"3s"', "rate_limit": '""', **extra}
     return (f'[[alerts.relay.channels]]\nname = "{name}"\nkind = "email"\nhost = "127.0.0.1"\n'
-            f'port = {smtp.port}\ntls = "none"\nfrom = "alerts@cflex.example"\nto = ["ops@cflex.example"]\n'
+            f'port = {smtp.port}\ntls = "none"\nfrom = "alerts@cflex.example"\nto = ["{to}"]\n'
             + "".join(f"{k} = {v}\n" for k, v in opts.items()))
 
 
@@ -84,6 +84,8 @@ def wa_channel(gw: GatewayDouble, token_file: Path, name: str = "wa", recipients
             f'url = "{gw.url}"\ntoken_file = "{token_file}"\nrecipients = {recipients}\n')
     if gw.kind == "cloud_api":
         head += f'phone_number_id = "{gw.phone_number_id}"\n'
+    if gw.kind == "generic":
+        head += 'headers = { Authorization = "Bearer {token}" }\nbody = { to = "{to}", text = "{text}" }\n'
     return head + "".join(f"{k} = {v}\n" for k, v in opts.items())
 
 

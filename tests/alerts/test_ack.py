@@ -4,18 +4,33 @@ without a valid token; basic auth does not apply to them (nor to a token-protect
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import bcrypt
+import pytest
 
 from tests.fakes.smtp import SMTPDouble, bodies
 
-from .conftest import agent_url, am_alert, email_channel, payload, post, relay_section, route, start_relay, until
+from .conftest import (
+    agent_url,
+    am_alert,
+    email_channel,
+    payload,
+    post,
+    relay_section,
+    route,
+    start_relay,
+    until,
+    wa_channel,
+)
 
 ACK_RE = re.compile(r"Acknowledge: https://monitor\.example\.com(/alerts/ack/[A-Za-z0-9_.-]+)")
 
@@ -177,3 +192,74 @@ async def test_basic_auth_spares_the_ack_pages_and_the_token_webhook(start_agent
     async with http.get(agent_url(r) + "/api/alerts", headers=basic) as resp:
         doc = await resp.json()
     assert doc["groups"][0]["alertname"] == "HighErrorRate" and doc["groups"][0]["acked_at"] is None
+
+
+async def test_cli_ack_creates_the_silence_and_stops_escalation(
+        start_agent: Any, alertmanager: Any, smtp: SMTPDouble, gateway: Any, secrets: dict[str, Path],
+        tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """`cflexagent alerts ack ID -c <the agent's config>` from a shell while the agent runs, with
+    [alerts.ack] silence = true: the group is acknowledged in the shared state, Alertmanager holds an
+    active silence for it, the pending escalation never fires, and the agent expires the silence once
+    the alert resolves."""
+    am = alertmanager()
+    gw = await gateway("waha")
+    ack = f'[alerts.ack]\nsilence = true\nalertmanager_url = "{am.url}"\npoll_interval = "1s"\n'
+    text = am.render_section() + relay_section(
+        secrets["relay_token"], email_channel(smtp) + wa_channel(gw, secrets["wa_token"]),
+        route('["mail"]', escalate_after='"5s"', escalate_to='["wa"]')) + ack
+    r = await start_relay(start_agent, text)
+    am.start(r)
+    async with http.post(am.url + "/api/v2/alerts", json=[am_alert("ApiDown")]) as resp:
+        assert resp.status == 200
+    await smtp.wait_for(lambda: len(smtp.messages) == 1, within=30)
+    relay_ = r.agent.supervisor.components["alerts.relay"]
+    await until(lambda: _delivered(relay_))
+    (listed,) = await relay_.db_call(relay_.store.groups_listing, 10)
+    gid, due = listed["id"], listed["first_delivered_at"] + 5.0
+    # The agent's own config file, as an operator would pass it (-c), with its state dir.
+    cfg = tmp_path / "agent.toml"
+    cfg.write_text(f'[agent]\nstate_dir = "{tmp_path / "state"}"\n' + text)
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "cflexagent", "alerts", "ack", str(gid),
+                                                "-c", str(cfg), "--by", "budi", stdout=subprocess.PIPE,
+                                                stderr=subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err
+    lines = out.decode().splitlines()
+    assert lines[0] == f"group {gid} (ApiDown, critical) acknowledged by budi; escalation stopped"
+    g = await group_state(r, gid)
+    assert g.acked_by == "budi" and g.silence_state == "active"
+    assert g.acked_at < due, "acknowledged after the escalation was due: the test proves nothing"
+    assert lines[1] == f"Alertmanager silence {g.silence_id} created"
+    async with http.get(am.url + "/api/v2/silences") as resp:
+        silences = await resp.json()
+    assert [(s["id"], s["status"]["state"], s["createdBy"]) for s in silences] == \
+        [(g.silence_id, "active", "cflexagent")]
+    assert silences[0]["matchers"] == [
+        {"name": "alertname", "value": "ApiDown", "isRegex": False, "isEqual": True},
+        {"name": "instance", "value": "api-1:8080", "isRegex": False, "isEqual": True}]
+    assert "budi" in silences[0]["comment"]
+
+    async def silenced() -> bool:
+        async with http.get(am.url + "/api/v2/alerts", params={"filter": 'alertname="ApiDown"'}) as resp:
+            return [a["status"]["silencedBy"] for a in await resp.json()] == [[g.silence_id]]
+
+    await until(silenced)
+    # Past the escalation's time (and a tick of the agent): nothing went to the escalation channel.
+    with pytest.raises(TimeoutError):
+        await gw.wait_for(lambda: len(gw.delivered) > 0, within=max(0.0, due + 2.0 - time.time()))
+    assert r.value("cflexagent_alert_escalations_total", {"level": "1"}) == 0
+    assert len(smtp.messages) == 1
+    # The alert resolves: the agent expires the silence the shell created.
+    async with http.post(am.url + "/api/v2/alerts", json=[am_alert("ApiDown", ends=time.time() - 1)]) as resp:
+        assert resp.status == 200
+
+    async def expired() -> bool:
+        async with http.get(am.url + "/api/v2/silences") as resp:
+            states = [s["status"]["state"] for s in await resp.json()]
+        return states == ["expired"] and (await group_state(r, gid)).silence_state == "expired"
+
+    await until(expired, within=15)
+
+
+async def _delivered(relay_: Any) -> bool:
+    return bool((await relay_.db_call(relay_.store.groups_listing, 10))[0]["first_delivered_at"])

@@ -112,7 +112,7 @@ async def test_retried_webhook_is_delivered_once(start_agent: Any, smtp: SMTPDou
     assert [m["Subject"].split("]")[0] for m in smtp.messages] == ["[FIRING:1", "[RESOLVED:1"]
 
 
-@pytest.mark.parametrize("kind", ["waha", "fonnte", "cloud_api"])
+@pytest.mark.parametrize("kind", ["waha", "fonnte", "cloud_api", "generic"])
 @pytest.mark.parametrize("smtp_failure", ["refused", "421", "554"])
 async def test_smtp_failing_falls_back_to_each_whatsapp_gateway(
         start_agent: Any, smtp: SMTPDouble, gateway: Any, secrets: dict[str, Path], http: aiohttp.ClientSession,
@@ -151,7 +151,7 @@ async def test_smtp_failing_falls_back_to_each_whatsapp_gateway(
     assert smtp.messages == []
 
 
-@pytest.mark.parametrize("kind", ["waha", "fonnte", "cloud_api"])
+@pytest.mark.parametrize("kind", ["waha", "fonnte", "cloud_api", "generic"])
 async def test_gateway_4xx_is_not_retried_and_fonnte_status_false_is_a_failure(
         start_agent: Any, smtp: SMTPDouble, gateway: Any, secrets: dict[str, Path], http: aiohttp.ClientSession,
         kind: str) -> None:
@@ -422,3 +422,43 @@ async def test_a_notification_no_route_matches_goes_to_the_fallback_and_is_count
         assert "PreviewSlow" in smtp.messages[0]["Subject"]
     assert r.value("cflexagent_alert_webhooks_total", {"result": "unrouted"}) == 1
     assert r.value("cflexagent_alert_webhooks_total", {"result": "accepted"}) == 0
+
+
+async def test_a_flood_of_unrouted_notifications_is_rate_limited_and_bounded(
+        start_agent: Any, smtp: SMTPDouble, gateway: Any, secrets: dict[str, Path],
+        http: aiohttp.ClientSession) -> None:
+    """Notifications no route matches go to default_channels under that channel's rate_limit, as routed
+    ones do: over it they are grouped into summaries (nothing dropped), and while the channel is down
+    they wait in the outbox up to outbox_max (then 503), holding no task or other state in memory."""
+    gw: GatewayDouble = await gateway("waha")
+    r = await start_relay(start_agent, relay_section(
+        secrets["relay_token"], email_channel(smtp) + wa_channel(gw, secrets["wa_token"], rate_limit='"2/2s"'),
+        route('["mail"]', "critical"), default_channels='["wa"]', outbox_max="20"))
+    for i in range(12):
+        status, doc = await post(http, r, payload(alertname=f"Unrouted{i}", severity="warning",
+                                                  fingerprint=f"0e0e{i:012d}"))
+        assert (status, doc["status"]) == (200, "unrouted")
+    await eventually(lambda: r.value("cflexagent_alert_notifications_total",
+                                     {"channel": "wa", "severity": "warning", "result": "delivered"}) == 12,
+                     within=20)
+    texts = [t for _, t in gw.delivered]
+    assert any("held back by the rate limit" in t for t in texts), texts
+    names = {f"Unrouted{i}" for i in range(12)}
+    shown = {n for n in names if any(f" {n} " in t or t.endswith(f" {n}") or f"{n}\n" in t or f" {n}:" in t
+                                     for t in texts)}
+    assert shown == names, texts   # nothing dropped
+    assert len(texts) <= 2 + 4     # the bucket: 2 at once, then 1 per second
+    assert r.value("cflexagent_alert_rate_limited_notifications_total", {"channel": "wa"}) >= 2
+    assert smtp.messages == []
+    # The channel down: a flood waits on disk, bounded by outbox_max; the relay's tasks do not grow with it.
+    await eventually(lambda: r.value("cflexagent_alert_outbox_notifications") == 0)
+    await gw.refuse()
+    tasks = len(asyncio.all_tasks())
+    answers = []
+    for i in range(25):
+        status, doc = await post(http, r, payload(alertname=f"Down{i}", severity="warning",
+                                                  fingerprint=f"0d0d{i:012d}"))
+        answers.append((status, doc["status"]))
+    assert answers == [(200, "unrouted")] * 20 + [(503, "outbox_full")] * 5
+    assert len(asyncio.all_tasks()) <= tasks + 2   # (a keep-alive connection's task may come and go)
+    assert r.value("cflexagent_alert_webhooks_total", {"result": "unrouted"}) == 32

@@ -1,5 +1,5 @@
 """The alert history and ``cflexagent alerts report`` on a generated history with a fixed clock:
-MTTR, time to acknowledge and noise figures computed by hand."""
+MTTR, time to acknowledge and noise figures computed by hand; the history's retention."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import msgspec
 import orjson
 import pytest
@@ -18,8 +19,9 @@ from cflexagent.alerts.config import HistoryConfig
 from cflexagent.alerts.history import AlertStore, HistoryMetrics, nearest_rank, report
 from cflexagent.alerts.outbox import JobPlan, outbox_path
 from cflexagent.alerts.webhook import Payload
+from tests.fakes.smtp import SMTPDouble
 
-from .conftest import payload
+from .conftest import email_channel, eventually, payload, post, relay_section, route, start_relay, until
 
 T0 = float(int(time.time()) - 3 * 86400)
 
@@ -147,3 +149,50 @@ def test_report_cli_formats_and_marks(tmp_path: Path) -> None:
     csv = run_cli("report", "-c", str(cfg), "--format", "csv").stdout.splitlines()
     assert csv[0].startswith("alertname,severity,count,") and len(csv) == 5
     assert run_cli("report", "-c", str(cfg), "--days", "0").returncode == 2
+
+
+async def test_history_retention_deletes_old_rows_and_keeps_recent_and_open_ones(
+        tmp_path: Path, start_agent: Any, smtp: SMTPDouble, secrets: dict[str, Path],
+        http: aiohttp.ClientSession) -> None:
+    """``[alerts.history] retention = "1d"`` over a history written with old times (T0 is 3 days ago): the
+    agent prunes at start. An episode over before the cutoff goes (alerts, events, group, its done
+    notifications); one of the last hour stays; one that started before the cutoff and still fires stays
+    whole, so its resolve still records the MTTR."""
+    h = History(tmp_path / "state")
+    h.alert("OldOne", "warning", "o1", starts=0, seen=0, delivered=10, acked=100, ends=200)
+    h.at(300).webhook("LongRunning", "critical", "l1", starts=300)
+    h.deliver()
+    recent = 3 * 86400 - 3600
+    h.alert("Recent", "warning", "r1", starts=recent, seen=recent, delivered=recent + 5, acked=None,
+            ends=recent + 60)
+    gids = {fp: h.group_of(fp) for fp in ("o1", "l1", "r1")}
+    h.store.close()
+    r = await start_relay(start_agent, relay_section(secrets["relay_token"], email_channel(smtp), route('["mail"]'))
+                          + '[alerts.history]\nretention = "1d"\n')
+    relay_ = r.agent.supervisor.components["alerts.relay"]
+
+    async def rows(sql: str) -> list[Any]:
+        return await relay_.db_call(lambda: relay_.store.db.execute(sql).fetchall())  # type: ignore[no-any-return]
+
+    async def pruned() -> bool:
+        return not await rows("SELECT 1 FROM alerts WHERE fingerprint = 'o1'")
+
+    await until(pruned, within=10)
+    assert sorted(x[0] for x in await rows("SELECT fingerprint FROM alerts")) == ["l1", "r1"]
+    assert sorted(x[0] for x in await rows("SELECT id FROM groups")) == sorted([gids["l1"], gids["r1"]])
+    events = await rows("SELECT group_id, kind FROM events")
+    assert {g for g, _ in events} == {gids["l1"], gids["r1"]}
+    assert (gids["l1"], "fired") in events
+    # Done notifications past the dedup window and a day: gone, but the open group's newest (escalations).
+    assert await rows("SELECT group_id FROM notifications WHERE received_at < strftime('%s', 'now') - 86400") == \
+        [(gids["l1"],)]
+    # The long-running alert resolves: its row was kept, so its time to resolve is recorded.
+    doc = payload(alertname="LongRunning", severity="critical", status="resolved", fingerprint="l1",
+                  group="{}:{fp=l1}")
+    doc["alerts"][0]["startsAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(T0 + 300))
+    doc["alerts"][0]["endsAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(T0 + 300 + 86400 * 2))
+    assert (await post(http, r, doc))[1]["status"] == "accepted"
+    labels = {"severity": "critical", "alertname": "LongRunning"}
+    await eventually(lambda: r.value("cflexagent_alert_time_to_resolve_seconds_count", labels) == 1)
+    assert r.value("cflexagent_alert_time_to_resolve_seconds_sum", labels) == 2 * 86400
+    assert (await relay_.db_call(relay_.store.group, gids["l1"])).resolved_at is not None

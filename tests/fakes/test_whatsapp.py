@@ -76,3 +76,22 @@ async def test_cloud_api_templates_and_errors(http: aiohttp.ClientSession) -> No
         assert d.delivered == [("628123456789", "template:alert:a | b")]
     finally:
         await d.stop()
+
+
+async def test_generic_rules(http: aiohttp.ClientSession) -> None:
+    d = GatewayDouble("generic")
+    await d.start()
+    try:
+        ok = {"to": "628123456789", "text": "hi"}
+        async with http.post(d.url, json=ok) as r:
+            assert r.status == 401
+        h = {"Authorization": f"Bearer {d.token}"}
+        async with http.post(d.url, json={**ok, "to": "+62 812"}, headers=h) as r:
+            assert r.status == 400 and "to" in (await r.json())["error"]
+        async with http.post(d.url, json={**ok, "text": ""}, headers=h) as r:
+            assert r.status == 400
+        async with http.post(d.url, json=ok, headers=h) as r:
+            assert r.status == 200 and (await r.json())["sent"] is True
+        assert d.delivered == [("628123456789", "hi")] and d.requests == 4
+    finally:
+        await d.stop()

@@ -1,4 +1,4 @@
-"""WhatsApp gateway doubles on loopback: WAHA, Fonnte and the Meta WhatsApp Cloud API.
+"""WhatsApp gateway doubles on loopback: WAHA, Fonnte, the Meta WhatsApp Cloud API and a generic gateway.
 
 Each enforces its gateway's documented request and answers like it:
 
@@ -19,6 +19,10 @@ Each enforces its gateway's documented request and answers like it:
   "error_subcode", "fbtrace_id"}}``. A text to a recipient outside their 24 h
   customer-service window is accepted (200) but not delivered: it lands in
   ``failed_async`` with 131047, as Meta reports it only to the business's webhook.
+
+- **generic** ``POST /hook``: what the relay's ``generic`` preset is configured to send in the
+  tests (``wa_channel``): header ``Authorization: Bearer <token>`` (401 otherwise), JSON
+  ``{"to": "<digits>", "text"}`` (400 with the reason otherwise); success is 200 ``{"sent": true}``.
 
 Failure modes (``mode``): ``ok``, ``4xx`` (the gateway's own 4xx answer; Fonnte: a
 200 with ``status: false``), ``5xx`` (503), ``hang`` (never answers), ``slow``
@@ -43,7 +47,7 @@ _ids = itertools.count(80367170)
 
 @dataclass
 class GatewayDouble:
-    kind: str                           # waha | fonnte | cloud_api
+    kind: str                           # waha | fonnte | cloud_api | generic
     token: str = "gw-secret-token"
     session: str = "default"
     phone_number_id: str = "106540352242922"
@@ -65,7 +69,7 @@ class GatewayDouble:
     def __post_init__(self) -> None:
         self._app = web.Application()
         path = {"waha": "/api/sendText", "fonnte": "/send",
-                "cloud_api": "/{version}/{phone_id}/messages"}[self.kind]
+                "cloud_api": "/{version}/{phone_id}/messages", "generic": "/hook"}[self.kind]
         self._app.router.add_post(path, self._handle)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -109,6 +113,8 @@ class GatewayDouble:
     @property
     def url(self) -> str:
         base = f"http://127.0.0.1:{self.port}"
+        if self.kind == "generic":
+            return f"{base}/hook"
         return f"{base}/{self.version}" if self.kind == "cloud_api" else base
 
     async def wait_for(self, predicate: Any, within: float = 30.0) -> None:
@@ -139,7 +145,8 @@ class GatewayDouble:
             await asyncio.sleep(self.delay)
         if self.mode == "5xx":
             return await self._answer(503, {"error": "Service Unavailable"})
-        handler = {"waha": self._waha, "fonnte": self._fonnte, "cloud_api": self._cloud}[self.kind]
+        handler = {"waha": self._waha, "fonnte": self._fonnte, "cloud_api": self._cloud,
+                   "generic": self._generic}[self.kind]
         return await handler(request, body)
 
     # -- WAHA ------------------------------------------------------------------------
@@ -171,6 +178,20 @@ class GatewayDouble:
         self.delivered.append((to, body["text"]))
         return await self._answer(201, {"id": f"true_{chat}_3EB0{next(_ids)}", "body": body["text"],
                                         "fromMe": True, "to": chat})
+
+    # -- generic ---------------------------------------------------------------------
+
+    async def _generic(self, request: web.Request, body: Any) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return await self._answer(401, {"error": "unauthorized"})
+        if self.mode == "rate_limited":
+            return await self._answer(429, {"error": "too many requests"})
+        if not isinstance(body, dict) or not re.fullmatch(r"\d{8,15}", str(body.get("to", ""))):
+            return await self._answer(400, {"error": "to: expected the recipient's digits"})
+        if not isinstance(body.get("text"), str) or not body["text"] or self.mode == "4xx":
+            return await self._answer(400, {"error": "text: must not be empty"})
+        self.delivered.append((body["to"], body["text"]))
+        return await self._answer(200, {"sent": True, "id": str(next(_ids))})
 
     # -- Fonnte ----------------------------------------------------------------------
 
