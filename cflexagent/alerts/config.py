@@ -360,6 +360,10 @@ class RelayConfig(Section, kw_only=True):
         return next(c for c in self.channels if c.name == name)
 
 
+#: How long a used acknowledge token is remembered (history.py), the longest token_ttl.
+USED_TOKENS_KEPT = 30 * 86400.0
+
+
 class AckConfig(Section, kw_only=True):
     #: Acknowledge links in firing notifications (needs relay.public_url).
     enabled: bool = True
@@ -379,8 +383,9 @@ class AckConfig(Section, kw_only=True):
     on_call: str = ""
 
     def __post_init__(self) -> None:
-        if self.token_ttl < 60:
-            raise ValueError("token_ttl: must be at least 1m")
+        if not 60 <= self.token_ttl <= USED_TOKENS_KEPT:
+            # A used token is remembered USED_TOKENS_KEPT: a link valid longer could be used twice.
+            raise ValueError("token_ttl: must be between 1m and 30d")
         if not re.fullmatch(r"https?://[^/\s?#@]+/?", self.alertmanager_url):
             raise ValueError(f'alertmanager_url: expected "http://host:port", got "{self.alertmanager_url}"')
         if self.silence_max < 60:

@@ -39,7 +39,7 @@ import msgspec
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from .config import HistoryConfig
+from .config import USED_TOKENS_KEPT, HistoryConfig
 from .outbox import _SCHEMA, Job, JobPlan, Outbox
 from .webhook import Payload, fingerprint
 
@@ -431,7 +431,7 @@ class AlertStore(Outbox):
             self.db.execute("DELETE FROM events WHERE ts < ? AND (group_id IS NULL OR group_id NOT IN "
                             "(SELECT id FROM groups WHERE resolved_at IS NULL))", (cutoff,))
             self.db.execute("DELETE FROM groups WHERE opened_at < ? AND resolved_at IS NOT NULL", (cutoff,))
-            self.db.execute("DELETE FROM used_tokens WHERE used_at < ?", (now - 30 * 86400,))
+            self.db.execute("DELETE FROM used_tokens WHERE used_at < ?", (now - USED_TOKENS_KEPT,))
 
     def alert_rows(self, since: float) -> list[tuple[str, str, float, float | None, float | None, float | None,
                                                       float, str]]:

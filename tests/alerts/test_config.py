@@ -184,3 +184,11 @@ def test_check_reports_every_unreadable_relay_file_in_one_pass(tmp_path: Path) -
                        timeout=60)
     assert r.returncode == 0, r.stderr
     assert ": error: " not in r.stderr
+
+
+@pytest.mark.parametrize("ttl", ['"30s"', '"31d"'])
+def test_ack_token_ttl_is_bounded_by_how_long_used_tokens_are_kept(ttl: str) -> None:
+    # A used token is remembered 30 days: a link valid longer could be used a second time after that.
+    with pytest.raises(ConfigError, match=r"alerts.ack.token_ttl: must be between 1m and 30d"):
+        parse(relay_text("", "") + f"[alerts.ack]\ntoken_ttl = {ttl}\n", "x.toml")
+    parse(relay_text("", "") + '[alerts.ack]\ntoken_ttl = "30d"\n', "x.toml")
