@@ -88,6 +88,7 @@ CREATE TABLE IF NOT EXISTS events (
     detail TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS events_group ON events (group_id, ts);
+CREATE INDEX IF NOT EXISTS events_uncounted ON events (kind) WHERE channel = 'uncounted';
 CREATE TABLE IF NOT EXISTS used_tokens (
     nonce TEXT PRIMARY KEY,
     used_at REAL NOT NULL
@@ -356,12 +357,30 @@ class AlertStore(Outbox):
                                    (gid,)).fetchall()
             for aid, name, sev, notified, seen in rows:
                 self.db.execute("UPDATE alerts SET acked_at = ?, acked_by = ? WHERE id = ?", (now, who[:200], aid))
-                labels = self._labels(sev, name)
-                tta = max(0.0, now - (notified if notified is not None else max(base, seen)))
-                self._observe(functools.partial(_observe_ack, labels=labels, tta=tta))
+                self._observe(functools.partial(_observe_ack, labels=self._labels(sev, name),
+                                                tta=_tta(now, notified, base, seen)))
             self.cancel_escalations(gid, now)
-            self.event(gid, "acked", now, detail=who)
+            # A process without the agent's metrics (`cflexagent alerts ack`) leaves them to the agent.
+            self.event(gid, "acked", now, channel="" if self.hm is not None else UNCOUNTED, detail=who)
             return AckOutcome("acknowledged", self.group(gid))
+
+    def count_other_acks(self) -> int:
+        """Acknowledgments made by another process (``cflexagent alerts ack`` has no metrics of the agent's):
+        observed in this process's time-to-acknowledge and acknowledged counts once, then marked counted."""
+        with self.tx():
+            rows = self.db.execute("SELECT rowid, group_id, ts FROM events WHERE kind = 'acked' AND "
+                                   "channel = 'uncounted'").fetchall()
+            for rowid, gid, ts in rows:
+                g = self.group(gid)
+                if g is not None:
+                    base = g.first_delivered_at if g.first_delivered_at is not None else g.opened_at
+                    for name, sev, notified, seen in self.db.execute(
+                            "SELECT alertname, severity, notified_at, first_seen FROM alerts WHERE group_id = ? "
+                            "AND acked_at = ?", (gid, ts)).fetchall():
+                        self._observe(functools.partial(_observe_ack, labels=self._labels(sev, name),
+                                                        tta=_tta(ts, notified, base, seen)))
+                self.db.execute("UPDATE events SET channel = '' WHERE rowid = ?", (rowid,))
+        return len(rows)
 
     def set_silence(self, gid: int, silence_id: str | None, state: str) -> None:
         with self.tx():
@@ -443,6 +462,16 @@ class AlertStore(Outbox):
 
 def _observe_escalation(hm: HistoryMetrics, level: int) -> None:
     hm.escalations.labels(str(level)).inc()
+
+
+#: The ``channel`` of an "acked" event whose metrics the agent has not observed yet (``count_other_acks``).
+UNCOUNTED = "uncounted"
+
+
+def _tta(acked: float, notified: float | None, base: float, seen: float) -> float:
+    """Time to acknowledge: from the alert's first notification (else the group's first delivery, or the
+    alert's first sighting when later)."""
+    return max(0.0, acked - (notified if notified is not None else max(base, seen)))
 
 
 def _observe_ack(hm: HistoryMetrics, labels: tuple[str, str], tta: float) -> None:

@@ -140,7 +140,10 @@ class AlertRelay:
         return {"/alerts/ack/": self.handle_ack} if self.alerts.ack.enabled else {}
 
     async def tick(self) -> None:
-        """About once a second: due escalation levels; every poll_interval, the silences."""
+        """About once a second: acknowledgments made from the shell, due escalation levels; every
+        poll_interval, the silences."""
+        if await self.db_call(self.store.count_other_acks):
+            log.info("acknowledgments made from the shell counted")
         levels = {i: [(float(lv.after), tuple(lv.channels)) for lv in r.levels]
                   for i, r in enumerate(self.relay.routes) if r.levels}
         if levels:

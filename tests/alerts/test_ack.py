@@ -17,6 +17,7 @@ import aiohttp
 import bcrypt
 import pytest
 
+from tests.conftest import eventually
 from tests.fakes.smtp import SMTPDouble, bodies
 
 from .conftest import (
@@ -249,6 +250,12 @@ async def test_cli_ack_creates_the_silence_and_stops_escalation(
         await gw.wait_for(lambda: len(gw.delivered) > 0, within=max(0.0, due + 2.0 - time.time()))
     assert r.value("cflexagent_alert_escalations_total", {"level": "1"}) == 0
     assert len(smtp.messages) == 1
+    # The shell has no metrics of the agent's: the agent counts the acknowledgment once, with its time.
+    labels = {"severity": "critical", "alertname": "ApiDown"}
+    await eventually(lambda: r.value("cflexagent_alerts_acknowledged_total", labels) == 1)
+    assert r.value("cflexagent_alert_time_to_acknowledge_seconds_count", labels) == 1
+    tta = r.value("cflexagent_alert_time_to_acknowledge_seconds_sum", labels)
+    assert 0 < tta == pytest.approx(g.acked_at - listed["first_delivered_at"], abs=1.0)
     # The alert resolves: the agent expires the silence the shell created.
     async with http.post(am.url + "/api/v2/alerts", json=[am_alert("ApiDown", ends=time.time() - 1)]) as resp:
         assert resp.status == 200
