@@ -224,11 +224,11 @@ class Tailer:
                               "start", source=self.source.name, path=path)
         elif pos is not None:
             replaced = True
-            if pos.path == path:
+            if not pos.closed and pos.path == path:
                 self._truncations.inc()
                 self.log.info("file shorter than its checkpoint (truncated); reading it from the start",
                               source=self.source.name, path=path)
-            else:  # another name on the inode: a new file (rotation deleted the old one), not a truncation
+            else:  # released after its rotation, or under another name: a new file on a reused inode
                 self.log.info("inode reused by a new file; reading it from the start", source=self.source.name,
                               path=path, was=pos.path)
         if replaced and pos is not None and pos.fp_len and truncated is not None:

@@ -96,15 +96,18 @@ def test_split_long_lines_are_cut_between_characters(tmp_path: Path) -> None:
 
 def test_an_inode_reused_by_a_new_file_under_another_name_is_no_truncation(tmp_path: Path) -> None:
     """Rotation deleted ``app.log.2`` and the new ``app.log`` got its inode: the checkpoint of that inode is
-    longer than the new file, under another name. A new file read from the start, not a truncation (the
-    counter ran high in the soak); the same name shorter than its checkpoint still is one."""
+    longer than the new file, released after its rotation (still named ``app.log``: the tailer keeps the
+    name it opened) or under another name. A new file read from the start, not a truncation (the counter ran
+    high in the soak); a file not released, under its name, shorter than its checkpoint still is one."""
     from cflexagent.logs.checkpoint import FilePos
 
     app = tmp_path / "app.log"
     app.write_bytes(numbered("new", 10))
     st = app.stat()
-    for old_name, truncations in ((str(tmp_path / "app.log.2"), 0.0), (str(app), 1.0)):
-        known = {f"{st.st_dev}:{st.st_ino}": FilePos(st.st_dev, st.st_ino, 10_000, 256, 12345, old_name)}
+    for old_name, closed, truncations in ((str(app), True, 0.0), (str(tmp_path / "app.log.2"), False, 0.0),
+                                          (str(app), False, 1.0)):
+        known = {f"{st.st_dev}:{st.st_ino}": FilePos(st.st_dev, st.st_ino, 10_000, 256, 12345, old_name,
+                                                     closed=closed)}
         registry = CollectorRegistry()
         cfg = parse(f'[logs.console]\n[[logs.sources]]\nname = "app"\npaths = ["{app}"]\n', "test.toml")
         source = cfg.logs.sources[0]
