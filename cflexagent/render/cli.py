@@ -70,6 +70,16 @@ def render_files(args: argparse.Namespace) -> tuple[Any, str, dict[str, bytes]] 
         return fail(f"{path}: {e}", EXIT_CONFIG, names_file=True)
 
 
+def warn_missing_series(args: argparse.Namespace, config: Any, path: str) -> None:
+    """One stderr line per rendered rule over series no [[logs.metrics]] derives (render and apply alike)."""
+    if args.only is None or "prometheus" in args.only:
+        from .common import RenderContext
+        from .logseries import missing_series_warnings
+
+        for line in missing_series_warnings(RenderContext(config, path)):
+            print(f"{path}: warning: {line}", file=sys.stderr)
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from ..cli import EXIT_OK, EXIT_RUNTIME, fail
     from .common import RenderContext
@@ -80,11 +90,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if isinstance(got, int):
         return got
     config, path, files = got
-    if args.only is None or "prometheus" in args.only:
-        from .logseries import missing_series_warnings
-
-        for line in missing_series_warnings(RenderContext(config, path)):
-            print(f"{path}: warning: {line}", file=sys.stderr)
+    warn_missing_series(args, config, path)
     out = Path(args.out)
     t0 = time.monotonic()
     try:
@@ -113,6 +119,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if isinstance(got, int):
         return got
     config, path, files = got
+    warn_missing_series(args, config, path)
     targets = [t for t in TARGETS if args.only is None or t in args.only]
     return run_apply(config, path, files, targets, dry_run=args.dry_run, force=args.force,
                      restart=set(args.restart), say=step)

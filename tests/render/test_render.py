@@ -320,6 +320,9 @@ def test_rules_over_series_the_logs_do_not_derive_are_warned_about(tmp_path: Pat
         assert main([cmd[0], "-c", str(conf), *cmd[1:]]) == 0, cmd  # a warning, not an error
         warned = [ln for ln in capsys.readouterr().err.splitlines() if "warning: rule" in ln]
         assert warned == expected, cmd
+    # apply says the same before it validates and swaps (a dry run changes nothing live).
+    main(["apply", "-c", str(conf), "--dry-run", "--only", "prometheus"])
+    assert [ln for ln in capsys.readouterr().err.splitlines() if "warning: rule" in ln] == expected
     # Rendering only other targets renders no rule: nothing to warn about.
     assert main(["render", "-c", str(conf), "--out", str(tmp_path / "c"), "--only", "loki"]) == 0
     assert "warning" not in capsys.readouterr().err
