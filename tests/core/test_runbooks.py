@@ -57,3 +57,13 @@ def test_raw_html_in_the_markdown_is_escaped() -> None:
 
     html = to_html("# T\n\n<script>alert(1)</script>\n\n## Probe down\n")
     assert "<script>" not in html and "&lt;script&gt;" in html and '<h2 id="probe-down">' in html
+
+
+def test_every_alert_section_says_what_it_means_what_to_check_fix_and_when_to_escalate() -> None:
+    sections = re.split(r"^## ", source(), flags=re.M)[1:]
+    for sec in sections:
+        title = sec.splitlines()[0]
+        if title == "On-call procedure":
+            continue
+        missing = [p for p in ("**Means**", "**First checks**", "**Fixes**", "**Escalate**") if p not in sec]
+        assert not missing, (title, missing)
