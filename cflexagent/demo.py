@@ -65,6 +65,8 @@ class DemoLogWriter:
                     "duration_ms": rnd.randrange(200, 70000) if action == "preview_generated"
                     else rnd.randrange(5, 900),
                     "status": status}
+                if action == "preview_generated":
+                    rec["file_size_bytes"] = rnd.randrange(10_000, 120_000_000)
                 if n % 3 == 0:
                     name, phone, email = rnd.choice(customers)
                     rec.update(customer_name=name, phone=phone, email=email)

@@ -161,3 +161,25 @@ def test_the_1d_2h_ticket_pair_on_its_own(tmp_path: Path) -> None:
                   [ratio("1d", "3", 1, "4340m"), ratio("2h", "3", 1, "4340m"), ratio("3d", "1", 0, "4340m")],
                   interval="5m")]
     promtool_test(tmp_path, "cflex-slos.yml", tests, every="5m")
+
+
+def test_the_preview_slo_counts_files_up_to_50_mb(tmp_path: Path) -> None:
+    """The design's "preview P90 < 60 s (<= 50 MB)": previews of bigger files (size_class="gt_50mb", from
+    label_bins) are out of the SLI; previews logged without a size ("unknown") stay in it."""
+    base = 'job="cflexagent",instance="127.0.0.1:9087",service="cflex-file-processor"'
+
+    def hist(size_class: str, fast: int, slow: int) -> dict[str, str]:
+        sel = f'{base},size_class="{size_class}"'
+        return {f'cflex_preview_time_seconds_bucket{{{sel},le="60.0"}}': f"0+{fast}x20",
+                f'cflex_preview_time_seconds_bucket{{{sel},le="+Inf"}}': f"0+{fast + slow}x20",
+                f"cflex_preview_time_seconds_count{{{sel}}}": f"0+{fast + slow}x20"}
+
+    # Small files: half fast; unknown size: half fast; big files: all slow (not in the SLI).
+    series = {**hist("le_50mb", 1, 1), **hist("unknown", 1, 1), **hist("gt_50mb", 0, 10)}
+    sli = {"expr": 'slo:sli_error:ratio_rate5m{slo="preview-latency"}', "eval_time": "15m",
+           "exp_samples": [{"labels": '{__name__="slo:sli_error:ratio_rate5m",slo="preview-latency"}',
+                            "value": 0.5}]}
+    events = {"expr": 'slo:sli_events:increase5m{slo="preview-latency"}', "eval_time": "15m",
+              "exp_samples": [{"labels": '{__name__="slo:sli_events:increase5m",slo="preview-latency"}',
+                               "value": 20}]}
+    promtool_test(tmp_path, "cflex-slos.yml", [case("preview SLI up to 50 MB", series, [], [sli, events])])

@@ -92,6 +92,11 @@ systemd_dir = "{r}/etc/systemd/system"
         return main(["apply", "-c", str(self.conf), *args])
 
 
+def without_warnings(err: str) -> str:
+    """stderr without the config's warnings (this config derives no cflex_* series the rules read)."""
+    return "".join(line for line in err.splitlines(keepends=True) if ": warning: " not in line)
+
+
 @pytest.fixture
 def tree(tmp_path: Path) -> Tree:
     tool("promtool")
@@ -223,7 +228,7 @@ def test_an_unwritable_location_names_the_path(tree: Tree, capsys: Any) -> None:
     blocker.parent.mkdir(parents=True)
     blocker.write_text("a file where a directory should be")
     assert tree.apply() == 1
-    err = capsys.readouterr().err
+    err = without_warnings(capsys.readouterr().err)
     assert err.startswith("cflexagent: apply: ") and str(blocker) in err and "Traceback" not in err
     assert err.count("\n") == 1
 
@@ -638,8 +643,8 @@ def test_a_live_dir_apply_cannot_write_is_one_line_and_nothing_is_swapped() -> N
         r = subprocess.run([*who, sys.executable, "-m", "cflexagent", "apply", "-c", str(tree.conf)], env=env,
                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, cwd=base)
         assert r.returncode == 1, r.stdout + r.stderr
-        assert r.stderr == (f"cflexagent: apply: {loki}: permission denied (run as root or a user that can write "
-                            "it); nothing was changed\n"), r.stderr
+        assert without_warnings(r.stderr) == (f"cflexagent: apply: {loki}: permission denied (run as root or a "
+                                              "user that can write it); nothing was changed\n"), r.stderr
         assert "swapped" not in r.stdout and "validated  promtool check rules" in r.stdout
         assert tree.live() == before
         assert not list(tree.root.rglob("*.cflexagent-new"))

@@ -7,12 +7,13 @@ precompile the rest when a transform is built.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Literal
 
 import msgspec
 
-from ...configtypes import Section
+from ...configtypes import Section, Size
 
 FieldAction = Literal["drop", "mask", "hash"]
 PatternAction = Literal["mask", "hash"]
@@ -100,6 +101,26 @@ class MetricMatch(Section):
     regex: dict[str, re.Pattern[str]] = {}
 
 
+class LabelBins(Section):
+    """A label from a number: the name of the first bin whose upper bound the field's value does not exceed
+    (``names`` has one more entry than ``le``: the last takes what is above every bound). A record without
+    a number there gets "unknown"."""
+
+    field: str
+    #: Upper bounds, strictly increasing: integers, or sizes like "50MiB".
+    le: list[Size]
+    names: list[str]
+
+    def __post_init__(self) -> None:
+        bounds = [float(b) for b in self.le]
+        if not bounds or any(b >= c for b, c in itertools.pairwise(bounds)):
+            raise ValueError("le: one or more upper bounds, strictly increasing")
+        if len(self.names) != len(bounds) + 1:
+            raise ValueError(f"names: {len(bounds) + 1} names for {len(bounds)} bounds (one more: above them all)")
+        if len(set(self.names)) != len(self.names) or "unknown" in self.names or not all(self.names):
+            raise ValueError('names: distinct, non-empty, and not "unknown" (the value of a record without one)')
+
+
 class LogMetricConfig(Section):
     name: str
     type: Literal["counter", "gauge", "histogram"]
@@ -112,6 +133,9 @@ class LogMetricConfig(Section):
     scale: float = 1.0
     #: Fields whose values become labels; label name = field name ("." -> "_").
     labels: list[str] = []
+    #: Labels from numbers, label name -> bins, e.g. ``{ size_class = { field = "file_size_bytes",
+    #: le = ["50MiB"], names = ["le_50mb", "gt_50mb"] } }`` (bounded series: one per bin name).
+    label_bins: dict[str, LabelBins] = {}
     buckets: list[float] = []
     max_series: int = 100
 
@@ -138,6 +162,11 @@ class LogMetricConfig(Section):
             if label in seen:
                 raise ValueError(f'labels: duplicate label "{label}"')
             seen.add(label)
+        for label in self.label_bins:
+            if not _LABEL_NAME.fullmatch(label) or label.startswith("__") or label in ("le", "quantile"):
+                raise ValueError(f'label_bins: "{label}" is not a valid label name')
+            if label in seen:
+                raise ValueError(f'label_bins: "{label}" is also in labels')
         if self.scale != self.scale or self.scale in (float("inf"), float("-inf")):
             raise ValueError("scale: must be a finite number")
 

@@ -75,8 +75,9 @@ class _Metric:
         self.cfg = cfg
         self.name = cfg.name
         self.kind = cfg.type
-        self.label_names = [f.replace(".", "_") for f in cfg.labels]
+        self.label_names = [f.replace(".", "_") for f in cfg.labels] + list(cfg.label_bins)
         self.label_paths = [_path(f) for f in cfg.labels]
+        self.bins = [(_path(b.field), [float(x) for x in b.le], list(b.names)) for b in cfg.label_bins.values()]
         self.value_path = _path(cfg.value_field) if cfg.value_field else None
         self.scale = cfg.scale
         self.buckets = tuple(cfg.buckets) if cfg.buckets else DEFAULT_BUCKETS
@@ -115,7 +116,9 @@ class _Metric:
             value = float(v) * self.scale
         key = tuple(source if path == ("source",) and name == "source" and _get(rec, path) is None
                     else _label_value(_get(rec, path))
-                    for name, path in zip(self.label_names, self.label_paths, strict=True))
+                    for name, path in zip(self.label_names, self.label_paths, strict=False))
+        if self.bins:
+            key += tuple(_bin(_get(rec, path), bounds, names) for path, bounds, names in self.bins)
         series = self.series
         cur: Any = series.get(key)
         if cur is None:
@@ -134,6 +137,18 @@ class _Metric:
         else:
             cur[bisect_left(self.buckets, value)] += 1
             cur[-1] += value
+
+
+def _bin(v: Any, bounds: list[float], names: list[str]) -> str:
+    """``label_bins``: the first bin whose bound the number does not exceed, the last above them all."""
+    if type(v) is str:
+        try:
+            v = float(v)
+        except ValueError:
+            return "unknown"
+    if type(v) not in (int, float) or not math.isfinite(v):
+        return "unknown"
+    return names[bisect_left(bounds, float(v))]
 
 
 def _label_value(v: Any) -> str:

@@ -120,3 +120,37 @@ def test_sources_filter_and_nginx_defaults() -> None:
 def test_definition_validation(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         mdef(**raw)
+
+
+def test_label_bins_turn_a_number_into_a_bounded_label() -> None:
+    """The design's preview SLO is for files up to 50 MB: ``size_class`` from file_size_bytes, one series per bin
+    name, "unknown" for a record without a number there (strings of digits count, as JSON apps write them)."""
+    binned = mdef(name="cflex_preview_time_seconds", type="histogram", value_field="duration_ms", scale=0.001,
+                  labels=["service"], buckets=[60],
+                  label_bins={"size_class": {"field": "file.size", "le": ["50MiB"], "names": ["le_50mb", "gt_50mb"]}})
+    reg = CollectorRegistry()
+    t = deriver("app", "json", [binned], DerivedMetrics(reg))
+    assert t is not None
+    mib = 1024 * 1024
+    t(batch(*({"service": "fp", "duration_ms": 1000, "file": {"size": s}} for s in
+              (1, 50 * mib, 50 * mib + 1, str(70 * mib), "big", None, float("nan")))))
+    g = reg.get_sample_value
+    assert g("cflex_preview_time_seconds_count", {"service": "fp", "size_class": "le_50mb"}) == 2
+    assert g("cflex_preview_time_seconds_count", {"service": "fp", "size_class": "gt_50mb"}) == 2
+    assert g("cflex_preview_time_seconds_count", {"service": "fp", "size_class": "unknown"}) == 3
+
+
+@pytest.mark.parametrize(("bins", "message"), [
+    ({"field": "f", "le": [], "names": ["a"]}, "le: one or more upper bounds, strictly increasing"),
+    ({"field": "f", "le": [10, 5], "names": ["a", "b", "c"]}, "le: one or more upper bounds, strictly increasing"),
+    ({"field": "f", "le": [10], "names": ["a"]}, "names: 2 names for 1 bounds"),
+    ({"field": "f", "le": [10], "names": ["a", "unknown"]}, 'names: distinct, non-empty, and not "unknown"'),
+    ({"field": "f", "le": ["lots"], "names": ["a", "b"]}, 'expected a size like "64MiB"'),
+])
+def test_bad_label_bins_name_the_key(bins: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=r"label_bins\.size_class\..*" + message.split(":")[0]) as e:
+        mdef(name="m_total", type="counter", label_bins={"size_class": bins})
+    assert message in str(e.value)
+    with pytest.raises(ConfigError, match='label_bins: "service" is also in labels'):
+        mdef(name="m_total", type="counter", labels=["service"],
+             label_bins={"service": {"field": "f", "le": [1], "names": ["a", "b"]}})
