@@ -34,7 +34,7 @@ from cflexagent.logs.transforms.config import RedactConfig  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "data" / "names_corpus.jsonl"
 #: The corpus's splits, the one never tuned on first (see ``names_corpus.py``).
-SPLITS = ["heldout4", "heldout3", "heldout2", "dev4", "dev3", "dev2", "heldout", "seen", "dev"]
+SPLITS = ["heldout5", "heldout4", "heldout3", "heldout2", "dev5", "dev4", "dev3", "dev2", "heldout", "seen", "dev"]
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
