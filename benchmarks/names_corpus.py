@@ -33,7 +33,9 @@ followed by a noun); ``heldout3`` (second look) 90.0 % and 4.6 %; ``heldout2`` (
 ``heldout4`` is the split ``benchmarks/names.py`` reports by default. A fifth round (``dev5``,
 ``heldout5``) was written then, before the fifth round's changes, the same way (its own
 generator, new templates, names new to the corpus, hard negatives: brands and titles before
-roles, words that are also names opening a sentence). Earlier rounds'
+roles, words that are also names opening a sentence); measured once before them: ``dev5``
+91.3 % of names, 8.6 % of harmless lines altered; ``heldout5`` 80.3 % and 6.4 %. ``dev5`` is
+tuning data; ``heldout5`` is never tuned on. Earlier rounds'
 lines are unchanged (each round has its own seeded generator). Seeded: the file is the same at
 every run.
 
