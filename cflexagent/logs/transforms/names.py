@@ -35,7 +35,13 @@ What makes a name, in order of strength:
   Baru``, ``Mawar Merah``, ``Lestari Alam``), and English capitalises product names
   (``Rose Gold``). All-caps words count like common words (``BUDI SANTOSO``, not
   ``NOTE``). One capitalised word in no list right after a name is taken with it
-  (``Budi Kurniawanto``).
+  (``Budi Kurniawanto``), and one right before a name on its own after a cue (``by Husein
+  Assegaf``) or opening a sentence when a verb follows (``Husein Assegaf asked``). Balinese
+  ``Ni`` and ``I`` (before a birth-order or caste word: ``I Wayan``) open the name after them.
+
+A greeting by the time of day takes a name only before a comma or the end (``Morning Budi,``;
+not ``Morning Glory label``); a title that is also a product word (``Teh``) only before a name
+on its own (``Teh Rina``; not ``Teh Botol Sosro``).
 
 What blocks a name: organisation and place words (``PT``, ``CV``, ``Jl.``,
 ``Bandara``, ``Universitas``, ``Bank``, ``Toko``, ``Residence``, ``Ltd`` ...) take the whole
@@ -214,6 +220,11 @@ PHRASES = frozenset({
     "idul fitri", "idul adha", "good morning", "selamat pagi", "selamat siang", "selamat sore", "selamat malam",
     "terima kasih", "thank you", "best regards", "hormat kami", "salam hangat", "new year", "happy new",
 })
+#: Balinese names' birth-order and caste words: after "I" (a man's name), "I Wayan Sudarsana".
+BALI = frozenset({
+    "wayan", "gede", "putu", "made", "kadek", "nengah", "nyoman", "komang", "ketut", "gusti", "ngurah", "dewa",
+    "ida", "luh",
+})
 #: Particles inside a name ("Muhammad bin Abdullah", "van Basten").
 PARTICLES = frozenset({"bin", "binti", "van", "von", "de", "der", "den", "da", "di", "del", "al", "el", "la", "le"})
 
@@ -287,6 +298,17 @@ def _sentence_start(s: str, p: int) -> bool:
 def _word_at(s: str, p: int) -> str:
     end = s.find(" ", p)
     return s[p:] if end < 0 else s[p:end]
+
+
+def _prefixed(s: str, lo: int) -> int:
+    """Where a name found at ``s[lo..]`` starts when the Balinese "Ni" (a woman's name: "Ni Luh
+    Sukmawati") or "I" before a birth-order or caste word ("I Wayan Sudarsana") opens it."""
+    if lo >= 3 and s[lo - 1] == " " and s[lo - 3:lo - 1] in ("Ni", "NI") and (lo == 3 or not s[lo - 4].isalnum()):
+        return lo - 3
+    if lo >= 2 and s[lo - 2:lo] == "I " and (lo == 2 or not s[lo - 3].isalnum()):
+        if _word_at(s, lo).lower().rstrip(".,:;!?") in BALI:
+            return lo - 2
+    return lo
 
 
 def _title_case(word: str) -> bool:
@@ -407,6 +429,16 @@ class NameFinder:
         if f == 0 and low.endswith(("'s", "’s")):
             f = self._names.get(low[:-2], 0)
         return 0 if f & PLACE else f
+
+    def _alone(self, w: str) -> bool:
+        """``w`` is a capitalised listed name that is a name on its own (no common word, ranked)."""
+        if not _title_case(w):
+            return False
+        wl = w.lower()
+        if wl in STOP or self._blocked(wl):
+            return False
+        f = self.flags(wl)
+        return (not f & WORD and f & (RANKED | POPULAR) != 0) or f & EXTRA != 0
 
     def _blocked(self, low: str) -> bool:
         return low in ORG or low in CALENDAR or low in self._allow or self._names.get(low, 0) & PLACE != 0
@@ -558,10 +590,16 @@ class NameFinder:
             return words[-1]  # "Ibu Kota Nusantara", "oleh PT Maju Jaya": the organisation's run
         if wl in STOP or self._blocked(wl) or (low in GREETING_TIMES and w == wl):
             return m.end()  # ("sore hari", "pagi ini": a greeting by the time of day takes capitals only)
+        if low in ORG and word[0].isupper() and not self._alone(w):
+            return self._words(s, p, 8, True)[-1]  # "Teh Botol Sosro": a title that is also a product word
         if w.lower() != w or title or strong:
             # Capitalised or all caps (or anything after a title): the run of name words, and the
             # ones joined to it ("reviewed by Ria Amelia and Hana Pertiwi").
+            found = len(out)
             e = self._context_run(s, p, title or strong, out)
+            if low in GREETING_TIMES and not title and len(out) > found and e < len(s) and s[e] not in ",!.;:":
+                del out[found:]  # "Morning Glory label": a greeting by the time of day stands before a comma
+                return e
             for _ in range(3):
                 q = e + 5 if s.startswith((" and ", " dan "), e) else e + 3 if s.startswith(" & ", e) else -1
                 if q < 0 or q >= len(s) or not s[q].isupper():
@@ -643,6 +681,11 @@ class NameFinder:
             listed = listed or f != 0
             if wl in PARTICLES and w == wl and last >= 0:
                 continue
+            if (not f and first < 0 and k + 3 < len(words) and _title_case(w) and len(w) > 1
+                    and self._alone(s[words[k + 2]:words[k + 3]])):
+                first = words[k]  # "by Husein Assegaf": a given name in no list, then a surname on its own
+                last = words[k + 1]
+                continue
             if not f and not (any_capital and (_title_case(w) or (w.isupper() and len(w) > 1))):
                 if last >= 0 and _title_case(w) and len(w) > 1 and not any_capital:
                     last = words[k + 1]  # a capitalised word right after the listed ones: a surname in no list
@@ -654,6 +697,7 @@ class NameFinder:
             return words[1] if words else p
         if self._allow_phrases and self._allowed_phrase(s[first:last]):
             return last
+        first = _prefixed(s, first)
         out.append(first)
         out.append(last)
         return last
@@ -741,9 +785,12 @@ class NameFinder:
                     b -= 1
                 if b + 1 < j and kinds[b + 1] == 1:
                     b += 1  # a capitalised word right after the listed ones: a surname in no list
-                if a > k and kinds[a - 1] == 1 and (a > 1 or not _sentence_start(s, p)):
-                    a -= 1  # and one right before them, unless it opens a sentence: a given name in no list
-                lo, hi = words[2 * a], words[2 * b + 1]
+                if a > k and kinds[a - 1] == 1 and (a > 1 or not _sentence_start(s, p)
+                                                    or (b == j - 1 and j == n and _verb_after(s, words[-1]))):
+                    # and one right before them, unless it opens a sentence and no verb follows the
+                    # name ("Husein Assegaf asked"): a given name in no list
+                    a -= 1
+                lo, hi = _prefixed(s, words[2 * a]), words[2 * b + 1]
                 if not (self._allow_phrases and self._allowed_phrase(s[lo:hi])):
                     out.append(lo)
                     out.append(hi)

@@ -44,6 +44,16 @@ NAMED = [
     ("list: apostrophe", "Kevin's proof is ready", f"{N}'s proof is ready"),
     ("list: particle", "Muhammad bin Abdullah paid", f"{N} paid"),
     ("list: value of a text key", "customer=Budi Santoso", f"customer={N}"),
+    ("balinese Ni before a name", "Ni Kadek Sukmawati approved the proof", f"{N} approved the proof"),
+    ("balinese I before a birth-order word", "pesanan dari I Wayan Sudarsana", f"pesanan dari {N}"),
+    ("a given name in no list opening a sentence, a surname and a verb", "Husein Harjono asked for a refund",
+     f"{N} asked for a refund"),
+    ("a given name in no list after a cue, then a surname", "voucher redeemed by Husein Harjono",
+     f"voucher redeemed by {N}"),
+    ("a greeting by the time of day before a name and a comma", "Morning Rina, the reprint is ready",
+     f"Morning {N}, the reprint is ready"),
+    ("I stays out of a name that opens with no Balinese word", "part I Rina Harjono", f"part I {N}"),
+    ("title Teh before a name", "Teh Rina minta desain ulang", f"Teh {N} minta desain ulang"),
     ("title Bapak", "Bapak Joko Widodo hadir", f"Bapak {N} hadir"),
     ("title Bpk.", "komplain dari Bpk. Sukmawijaya", f"komplain dari Bpk. {N}"),
     ("title Pak, lower case", "pak budi minta cetak ulang", f"pak {N} minta cetak ulang"),
@@ -168,6 +178,8 @@ UNTOUCHED = [
     ("user name without a listed piece after cue", "uploaded by file.size"),
     ("camel case", "GoSend WhatsApp iPhone McDonald"),
     ("mask", "<redacted:email> and <name:0123456789abcdef>"),
+    ("a greeting by the time of day without a comma: a product", "Evening Star theme chosen"),
+    ("a title that is also a product word, before no name", "Teh Pucuk Harum promo poster"),
 ]
 
 
