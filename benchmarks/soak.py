@@ -42,8 +42,9 @@ real schedule, everything on 127.0.0.1:
   The aiosmtpd server (``tests/fakes/smtp.py``) and the gateway run in this
   process; the SMTP server cycles through refusing connections, 421 and 451 at
   DATA, hanging and never greeting for 20-40 s (longer than the routes'
-  ``retry_for``, so the fallback runs), the gateway through 503, hanging, 429 and
-  refusing. Email keeps the default rate limit (20/min), so bursts go out as
+  ``retry_for``, so the fallback runs); in every other failure spell the
+  gateway fails too (503, hanging, 429, refusing), so both channels are down and
+  the chain starts again. Email keeps the default rate limit (20/min), so bursts go out as
   summaries, which list every notification they hold; the gateway has none, so
   every WhatsApp message names its one notification. No 5xx answer is
   permanent on both channels: a notification given up by design is not in the
@@ -668,17 +669,6 @@ async def _smtp_mode(smtp: SMTPDouble, mode: str) -> None:
     smtp.set_mode(mode)
 
 
-async def _cycle_smtp(smtp: SMTPDouble, stop: asyncio.Event, rnd: random.Random, log: list[tuple[float, str]],
-                      t0: float) -> None:
-    for mode, seconds in _smtp_schedule(rnd):
-        if stop.is_set():
-            return
-        await _smtp_mode(smtp, mode)
-        log.append((round(time.monotonic() - t0, 1), mode))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
-
-
 async def _gateway_mode(gw: GatewayDouble, mode: str) -> None:
     if mode == "refuse":
         await gw.refuse()
@@ -687,19 +677,37 @@ async def _gateway_mode(gw: GatewayDouble, mode: str) -> None:
     gw.set_mode(mode)
 
 
-async def _cycle_gateway(gw: GatewayDouble, stop: asyncio.Event, rnd: random.Random,
-                         log: list[tuple[float, str]], t0: float) -> None:
-    """The fallback gateway fails now and then too (never a 4xx: a permanent failure on both channels
-    would give a notification up by design)."""
-    hostile = ["5xx", "hang", "rate_limited", "refuse"]
-    for i in range(100):
-        for mode, seconds in (("ok", rnd.uniform(40, 80)), (hostile[i % len(hostile)], rnd.uniform(8, 20))):
-            if stop.is_set():
+async def _cycle_relay(smtp: SMTPDouble, gw: GatewayDouble, stop: asyncio.Event, rnd: random.Random,
+                       smtp_log: list[tuple[float, str]], gw_log: list[tuple[float, str]], t0: float) -> None:
+    """The SMTP server's spells; in every other failure spell the fallback gateway fails too, from 18 s
+    on (past retry_for: the critical notifications are on it by then) to the spell's end. Never a 4xx
+    there: a permanent failure on both channels would give a notification up by design."""
+    gw_hostile = ["5xx", "hang", "rate_limited", "refuse"]
+
+    async def wait(seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        return stop.is_set()
+
+    for i, (mode, seconds) in enumerate(_smtp_schedule(rnd)):
+        if stop.is_set():
+            return
+        await _smtp_mode(smtp, mode)
+        smtp_log.append((round(time.monotonic() - t0, 1), mode))
+        if mode == "ok" or i % 4 != 3 or seconds < 22:
+            if await wait(seconds):
                 return
-            await _gateway_mode(gw, mode)
-            log.append((round(time.monotonic() - t0, 1), mode))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), seconds)
+            continue
+        if await wait(18.0):
+            return
+        gw_mode = gw_hostile[i // 4 % len(gw_hostile)]
+        await _gateway_mode(gw, gw_mode)
+        gw_log.append((round(time.monotonic() - t0, 1), gw_mode))
+        stopped = await wait(seconds - 18.0)
+        await _gateway_mode(gw, "ok")
+        gw_log.append((round(time.monotonic() - t0, 1), "ok"))
+        if stopped:
+            return
 
 
 # -- storage: an SFTP scan of a throwaway sshd ----------------------------------------------------
@@ -827,8 +835,8 @@ async def soak(a: argparse.Namespace, work: Path) -> int:
         smtp_modes: list[tuple[float, str]] = []
         gw_modes: list[tuple[float, str]] = []
         alert_tasks = [asyncio.create_task(_post_webhooks(port, stop_webhooks, random.Random(a.seed + 1), ledger)),
-                       asyncio.create_task(_cycle_smtp(smtp, stop, random.Random(a.seed + 2), smtp_modes, t0)),
-                       asyncio.create_task(_cycle_gateway(gw, stop, random.Random(a.seed + 3), gw_modes, t0))]
+                       asyncio.create_task(_cycle_relay(smtp, gw, stop, random.Random(a.seed + 2), smtp_modes,
+                                                        gw_modes, t0))]
         tasks = [asyncio.create_task(_time_healthz(port, stop, latencies, hz_errors)),
                  asyncio.create_task(_sample_rss(agent.pid, stop, rss)),
                  asyncio.create_task(_cycle_loki(control_port, stop, rnd, modes, t0))]
@@ -872,6 +880,7 @@ async def soak(a: argparse.Namespace, work: Path) -> int:
         await _smtp_mode(smtp, "ok")
         await _gateway_mode(gw, "ok")
         smtp_modes.append((round(time.monotonic() - t0, 1), "ok (drain)"))
+        gw_modes.append((round(time.monotonic() - t0, 1), "ok (drain)"))
         drain_t0 = time.monotonic()
         drained = False
         settled_since = None
