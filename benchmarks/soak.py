@@ -32,12 +32,40 @@ real schedule, everything on 127.0.0.1:
   (headers a byte at a time), reopened when the agent closes them, while
   ``/healthz`` is timed every 150 ms on a fresh connection.
 
-At the end the writer stops, Loki is set to ok, and the agent is given up to
-``--drain`` seconds to empty its spool and reach lag 0 (``/metrics``).
+- **the alert relay** (``[alerts.relay]``): Alertmanager webhooks (payload
+  version 4, bearer token) are posted one every 2 s and 50 at once every 60 s,
+  each distinct (a new episode of one of 8 groups firing, or an open one
+  resolving; critical, warning and unrouted info groups), each carrying its id
+  ``NTF#<6 digits>`` in its annotations. Critical goes to email then a WAHA
+  WhatsApp gateway (``tests/fakes/whatsapp.py``), warning to email alone (its
+  chain starts again after ``max_backoff``), info to the first route's channels.
+  The aiosmtpd server (``tests/fakes/smtp.py``) and the gateway run in this
+  process; the SMTP server cycles through refusing connections, 421 and 451 at
+  DATA, hanging and never greeting for 20-40 s (longer than the routes'
+  ``retry_for``, so the fallback runs); in every other failure spell the
+  gateway fails too (503, hanging, 429, refusing), so both channels are down and
+  the chain starts again. Email keeps the default rate limit (20/min), so bursts go out as
+  summaries, which list every notification they hold; the gateway has none, so
+  every WhatsApp message names its one notification. No 5xx answer is
+  permanent on both channels: a notification given up by design is not in the
+  figure.
+- **storage**: when OpenSSH's sshd is installed, a throwaway one on loopback
+  (``cflexagent/storage/localsshd.py``) serves a generated tree that
+  ``[storage.sftp]`` scans every minute (the shortest interval the config takes).
+
+At the end the writer stops, Loki, the SMTP server and the gateway are set to
+ok, no more webhooks are posted, and the agent is given up to ``--drain``
+seconds to empty its spool, reach lag 0 and empty its alert outbox
+(``/metrics``).
 Printed: a summary table and one line of JSON: lines written, distinct lines
 received, lost, duplicates, the agent's peak RSS (VmHWM), ``/healthz`` p50 /
-p99 / max, agent CPU seconds, component errors and restarts. Exit 1 when a
-line was lost or the agent died.
+p99 / max, agent CPU seconds, component errors and restarts; webhooks posted,
+accepted (2xx) and refused (anything else: Alertmanager retries those, so
+they are not losses), notifications delivered per channel (distinct ids seen
+in the mails, summaries included, and at the gateway), notifications lost
+(accepted, seen on no channel; duplicates allowed), relay fallbacks and send
+failures; storage scans ok / failed. Exit 1 when a line or a notification was
+lost or the agent died.
 """
 
 from __future__ import annotations
@@ -45,6 +73,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import json
 import os
 import random
@@ -57,8 +86,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import aiohttp
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from logs import cpu_seconds, free_port, peak_rss_mib, stop_processes
+
+from cflexagent.storage.localsshd import LocalSSHD, sshd_available
+from tests.fakes.smtp import SMTPDouble, bodies
+from tests.fakes.whatsapp import GatewayDouble
 
 ROOT = Path(__file__).resolve().parent.parent
 ID_PATTERN = r"SEQ-(\d{9})"
@@ -130,6 +166,61 @@ labels = {{ job = "nginx" }}
 [logs.redact]
 enabled = true
 allow_fields = ["seq", "ts", "level", "service", "action", "request_id", "order_id", "duration_ms", "status"]
+
+[alerts.relay]
+bearer_token_file = "{work}/alerts/webhook-token"
+public_url = "https://monitor.example.com"
+max_backoff = "10s"
+
+[[alerts.relay.channels]]
+name = "mail"
+kind = "email"
+host = "127.0.0.1"
+port = {smtp}
+tls = "none"
+from = "alerts@cflex.example"
+to = ["ops@cflex.example"]
+timeout = "5s"
+
+[[alerts.relay.channels]]
+name = "wa"
+kind = "whatsapp"
+gateway = "waha"
+url = "http://127.0.0.1:{waha}"
+token_file = "{work}/alerts/waha-token"
+recipients = ["+62 812-3456-789"]
+rate_limit = ""
+timeout = "5s"
+
+[[alerts.relay.routes]]
+severity = "critical"
+channels = ["mail", "wa"]
+retry_for = "15s"
+
+[[alerts.relay.routes]]
+severity = "warning"
+channels = ["mail"]
+retry_for = "15s"
+"""
+
+STORAGE_CONFIG = """
+[storage.sftp]
+host = "127.0.0.1"
+port = {port}
+username = "{user}"
+key_file = "{key}"
+known_hosts = "{known_hosts}"
+interval = "1m"
+connect_backoff = "1m"
+
+[[storage.sftp.areas]]
+name = "previews"
+path = "{tree}/previews"
+group_depth = 1
+
+[[storage.sftp.areas]]
+name = "cold"
+path = "{tree}/cold"
 """
 
 # -- the writer (its own process: python soak.py --writer DIR RATE SEED) -------------------
@@ -431,6 +522,221 @@ async def _cycle_loki(port: int, stop: asyncio.Event, rnd: random.Random, log: l
             await asyncio.wait_for(stop.wait(), seconds)
 
 
+# -- the alert relay: webhooks in, SMTP and a WhatsApp gateway out (in the benchmark's loop) ----
+
+WEBHOOK_TOKEN = "soak-webhook-token-0123456789"
+WAHA_TOKEN = "soak-waha-token"
+#: Every webhook's id, in its annotations (changing them keeps Alertmanager's fingerprint): ``NTF#000123``.
+NTF_RE = re.compile(r"NTF#(\d{6})")
+#: Alert groups: name and severity (critical: mail then WhatsApp; warning: mail only; info: no route,
+#: the first route's channels).
+ALERT_GROUPS = [("HighErrorRate", "critical"), ("ProbeFailed", "critical"), ("DiskAlmostFull", "critical"),
+                ("CertExpiringSoon", "critical"), ("PreviewLatencySLO", "warning"), ("BackupLate", "warning"),
+                ("LokiPushErrors", "warning"), ("DeployFinished", "info")]
+WEBHOOK_EVERY = 2.0
+BURST = 50
+BURST_EVERY = 60.0
+
+
+class AlertLedger:
+    """Webhooks posted and what became of them; notifications seen at the SMTP server and the gateway."""
+
+    def __init__(self) -> None:
+        self.posted = 0
+        self.accepted: dict[int, str] = {}          # id -> the relay's answer (accepted, unrouted, ...)
+        self.refused: dict[str, int] = {}           # "503 outbox_full", "TimeoutError", ...
+        self.episodes: dict[str, tuple[int, int]] = {}  # group -> (episode, alerts) still firing
+        self.next_episode = 0
+        self.seen: dict[str, set[int]] = {"mail": set(), "wa": set()}
+        self.messages: dict[str, int] = {"mail": 0, "wa": 0}
+        self.summaries: dict[str, int] = {"mail": 0, "wa": 0}
+        self.sightings = 0
+        self._mail_read = self._wa_read = 0
+
+    def webhook(self, n: int, rnd: random.Random) -> dict[str, object]:
+        """Alertmanager's payload for notification ``n``: a new episode of a group firing, or an open one
+        resolving (same alerts, same fingerprints)."""
+        name, sev = rnd.choice(ALERT_GROUPS)
+        open_ = self.episodes.get(name)
+        if open_ is not None and rnd.random() < 0.6:
+            episode, count = open_
+            status = "resolved"
+            del self.episodes[name]
+        else:
+            episode, count = self.next_episode, rnd.choice([1, 1, 1, 2, 3])
+            self.next_episode += 1
+            status = "firing"
+            self.episodes[name] = (episode, count)
+        instance = f"api-{episode % 7}:8080"
+        summary = f"{name} on {instance} (NTF#{n:06d})"
+        ann = {"summary": summary, "description": f"soak notification {n}, episode {episode}",
+               "runbook_url": f"/runbooks/{name.lower()}"}
+        alerts = []
+        for i in range(count):
+            labels = {"alertname": name, "severity": sev, "instance": instance, "job": "soak", "replica": str(i)}
+            alerts.append({"status": status, "labels": labels, "annotations": ann,
+                           "startsAt": "2026-08-22T12:00:00.123456789Z",
+                           "endsAt": _iso(time.time()) if status == "resolved" else "0001-01-01T00:00:00Z",
+                           "generatorURL": "http://prometheus:9090/graph?g0.expr=x",
+                           "fingerprint": f"{episode:012x}{i:04x}"})
+        common = {"alertname": name, "severity": sev, "instance": instance, "job": "soak"}
+        return {"version": "4", "groupKey": f'{{}}:{{alertname="{name}"}}', "truncatedAlerts": 0,
+                "status": status, "receiver": "cflexagent", "groupLabels": {"alertname": name},
+                "commonLabels": common, "commonAnnotations": ann, "externalURL": "http://alertmanager:9093",
+                "alerts": alerts}
+
+    def read(self, smtp: SMTPDouble, gw: GatewayDouble) -> None:
+        """Take the messages that arrived since the last call (a summary names every notification it holds)."""
+        for msg in smtp.messages[self._mail_read:]:
+            self._saw("mail", bodies(msg)[0], str(msg["Subject"]).startswith("[SUMMARY]"))
+        self._mail_read = len(smtp.messages)
+        for _, text in gw.delivered[self._wa_read:]:
+            self._saw("wa", text, "held back by the rate limit" in text.split("\n", 1)[0])
+        self._wa_read = len(gw.delivered)
+
+    def _saw(self, channel: str, text: str, summary: bool) -> None:
+        ids = {int(m) for m in NTF_RE.findall(text)}
+        self.messages[channel] += 1
+        self.summaries[channel] += summary
+        self.sightings += len(ids)
+        self.seen[channel] |= ids
+
+    @property
+    def lost(self) -> list[int]:
+        delivered = self.seen["mail"] | self.seen["wa"]
+        return sorted(n for n in self.accepted if n not in delivered)
+
+
+async def _post_webhook(http: aiohttp.ClientSession, port: int, n: int, doc: dict[str, object],
+                        ledger: AlertLedger) -> None:
+    """One webhook, with Alertmanager's 10 s timeout; 2xx accepted, anything else refused (Alertmanager
+    would retry it)."""
+    ledger.posted += 1
+    try:
+        async with http.post(f"http://127.0.0.1:{port}/alerts/webhook", json=doc,
+                             headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},
+                             timeout=aiohttp.ClientTimeout(total=10)) as r:
+            answer = await r.json(content_type=None)
+            result = str(answer.get("status", "")) if isinstance(answer, dict) else ""
+            if 200 <= r.status < 300:
+                ledger.accepted[n] = result
+                return
+            reason = f"{r.status} {result}".strip()
+    except (aiohttp.ClientError, TimeoutError, ValueError) as e:
+        reason = type(e).__name__
+    ledger.refused[reason] = ledger.refused.get(reason, 0) + 1
+
+
+async def _post_webhooks(port: int, stop: asyncio.Event, rnd: random.Random, ledger: AlertLedger) -> None:
+    """One webhook every WEBHOOK_EVERY seconds, and BURST at once every BURST_EVERY (from 20 s on)."""
+    n = 0
+    start = time.monotonic()
+    next_burst = start + 20.0
+    pending: set[asyncio.Task[None]] = set()
+    async with aiohttp.ClientSession() as http:
+        try:
+            while not stop.is_set():
+                batch = 1
+                if time.monotonic() >= next_burst:
+                    batch, next_burst = BURST, next_burst + BURST_EVERY
+                for _ in range(batch):
+                    t = asyncio.create_task(_post_webhook(http, port, n, ledger.webhook(n, rnd), ledger))
+                    pending.add(t)
+                    t.add_done_callback(pending.discard)
+                    n += 1
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), WEBHOOK_EVERY)
+        finally:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _smtp_schedule(rnd: random.Random) -> list[tuple[str, float]]:
+    """SMTP failure spells with ok spells between them: longer than the routes' retry_for (15 s), so the
+    critical route falls back to WhatsApp and the warning route (mail alone) starts its chain again."""
+    hostile = ["refuse", "421", "hang", "451", "silent", "refuse"]
+    out: list[tuple[str, float]] = []
+    for i in range(100):
+        out.append(("ok", rnd.uniform(15, 30)))
+        out.append((hostile[i % len(hostile)], rnd.uniform(20, 40)))
+    return out
+
+
+async def _smtp_mode(smtp: SMTPDouble, mode: str) -> None:
+    if mode == "refuse":
+        await smtp.refuse()
+        return
+    await smtp.accept()
+    smtp.set_mode(mode)
+
+
+async def _gateway_mode(gw: GatewayDouble, mode: str) -> None:
+    if mode == "refuse":
+        await gw.refuse()
+        return
+    await gw.accept()
+    gw.set_mode(mode)
+
+
+async def _cycle_relay(smtp: SMTPDouble, gw: GatewayDouble, stop: asyncio.Event, rnd: random.Random,
+                       smtp_log: list[tuple[float, str]], gw_log: list[tuple[float, str]], t0: float) -> None:
+    """The SMTP server's spells; in every other failure spell the fallback gateway fails too, from 18 s
+    on (past retry_for: the critical notifications are on it by then) to the spell's end. Never a 4xx
+    there: a permanent failure on both channels would give a notification up by design."""
+    gw_hostile = ["5xx", "hang", "rate_limited", "refuse"]
+
+    async def wait(seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        return stop.is_set()
+
+    for i, (mode, seconds) in enumerate(_smtp_schedule(rnd)):
+        if stop.is_set():
+            return
+        await _smtp_mode(smtp, mode)
+        smtp_log.append((round(time.monotonic() - t0, 1), mode))
+        if mode == "ok" or i % 4 != 3 or seconds < 22:
+            if await wait(seconds):
+                return
+            continue
+        if await wait(18.0):
+            return
+        gw_mode = gw_hostile[i // 4 % len(gw_hostile)]
+        await _gateway_mode(gw, gw_mode)
+        gw_log.append((round(time.monotonic() - t0, 1), gw_mode))
+        stopped = await wait(seconds - 18.0)
+        await _gateway_mode(gw, "ok")
+        gw_log.append((round(time.monotonic() - t0, 1), "ok"))
+        if stopped:
+            return
+
+
+# -- storage: an SFTP scan of a throwaway sshd ----------------------------------------------------
+
+
+def _storage_tree(root: Path, rnd: random.Random) -> None:
+    for rel, count in (("previews/images", 300), ("previews/videos", 20), ("previews/docs", 80),
+                       ("cold/2024", 100)):
+        d = root / rel
+        d.mkdir(parents=True)
+        for i in range(count):
+            (d / f"item-{i:04d}.bin").write_bytes(b"\0" * rnd.choice([0, 900, 4000, 40_000, 300_000]))
+
+
+def _start_sshd(work: Path, rnd: random.Random) -> tuple[LocalSSHD | None, str]:
+    """The sshd and its [storage.sftp] section, or (None, why not)."""
+    if not sshd_available():
+        return None, "no sshd on this machine"
+    _storage_tree(work / "storage-tree", rnd)
+    server = LocalSSHD(work / "sshd", getpass.getuser())
+    try:
+        server.prepare()
+        server.start()
+    except (RuntimeError, OSError) as e:
+        return None, f"sshd did not start: {e}"
+    return server, STORAGE_CONFIG.format(port=server.port, user=server.username, key=server.client_key,
+                                         known_hosts=server.known_hosts, tree=work / "storage-tree")
+
+
 # -- the run -----------------------------------------------------------------------------------
 
 
@@ -480,22 +786,37 @@ async def soak(a: argparse.Namespace, work: Path) -> int:
         text=True)
     agent = writer = None
     stop = asyncio.Event()
+    stop_webhooks = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
+    alert_tasks: list[asyncio.Task[None]] = []
+    smtp = SMTPDouble()
+    gw = GatewayDouble("waha", token=WAHA_TOKEN)
+    ledger = AlertLedger()
+    sshd, storage_toml = await asyncio.to_thread(_start_sshd, work, random.Random(a.seed))
     try:
+        await smtp.start()
+        await gw.start()
+        (work / "alerts").mkdir()
+        for name, secret in (("webhook-token", WEBHOOK_TOKEN), ("waha-token", WAHA_TOKEN)):
+            (work / "alerts" / name).write_text(secret)
+            (work / "alerts" / name).chmod(0o600)
         assert double.stdout is not None
         words = double.stdout.readline().split()
         loki_port, control_port = int(words[1]), int(words[3])
         port = free_port()
         cfg = work / "agent.toml"
-        cfg.write_text(CONFIG.format(work=work, port=port, loki=loki_port, closed=closed,
-                                     **{k: v[1] for k, v in servers.items()}))
+        cfg.write_text(CONFIG.format(work=work, port=port, loki=loki_port, closed=closed, smtp=smtp.port,
+                                     waha=gw.port, **{k: v[1] for k, v in servers.items()})
+                       + (storage_toml if sshd is not None else ""))
+        if sshd is None:
+            print(f"storage scans not soaked: {storage_toml}", file=sys.stderr)
         agent_log = open(work / "agent.log", "wb")
         agent = subprocess.Popen([sys.executable, "-m", "cflexagent", "run", "-c", str(cfg)], cwd=ROOT,  # noqa: ASYNC220
                                  stdout=agent_log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:
             try:
-                metrics_text(port)
+                await asyncio.to_thread(metrics_text, port)
                 break
             except OSError:
                 if time.monotonic() > deadline or agent.poll() is not None:
@@ -511,6 +832,11 @@ async def soak(a: argparse.Namespace, work: Path) -> int:
         hz_errors: list[str] = []
         rss: list[float] = []
         modes: list[tuple[float, str]] = []
+        smtp_modes: list[tuple[float, str]] = []
+        gw_modes: list[tuple[float, str]] = []
+        alert_tasks = [asyncio.create_task(_post_webhooks(port, stop_webhooks, random.Random(a.seed + 1), ledger)),
+                       asyncio.create_task(_cycle_relay(smtp, gw, stop, random.Random(a.seed + 2), smtp_modes,
+                                                        gw_modes, t0))]
         tasks = [asyncio.create_task(_time_healthz(port, stop, latencies, hz_errors)),
                  asyncio.create_task(_sample_rss(agent.pid, stop, rss)),
                  asyncio.create_task(_cycle_loki(control_port, stop, rnd, modes, t0))]
@@ -527,12 +853,15 @@ async def soak(a: argparse.Namespace, work: Path) -> int:
                 next_report += 30
                 with contextlib.suppress(OSError, ValueError):
                     w = json.loads((work / "writer.json").read_text())
-                    ids = get_json(control_port, "/stats")
-                    m = metrics_text(port)
+                    ids = await asyncio.to_thread(get_json, control_port, "/stats")
+                    m = await asyncio.to_thread(metrics_text, port)
+                    ledger.read(smtp, gw)
                     print(f"  {time.monotonic() - t0:5.0f}s written {w['written']:,} at Loki {ids['accepted']:,} "
                           f"spool {metric_sum(m, 'cflexagent_log_spool_bytes') / 1e6:.1f} MB lag "
                           f"{metric_sum(m, 'cflexagent_log_lag_bytes') / 1e6:.1f} MB rss {rss[-1] if rss else 0:.0f}"
-                          f" MiB loki {modes[-1][1] if modes else '?'}", flush=True)
+                          f" MiB loki {modes[-1][1] if modes else '?'}; webhooks {len(ledger.accepted)}/"
+                          f"{ledger.posted} outbox {metric_sum(m, 'cflexagent_alert_outbox_notifications'):.0f} "
+                          f"smtp {smtp_modes[-1][1] if smtp_modes else '?'}", flush=True)
         # The end: writer stopped, Loki ok, the agent drains.
         writer.send_signal(signal.SIGTERM)
         writer.wait(30)
@@ -542,17 +871,28 @@ async def soak(a: argparse.Namespace, work: Path) -> int:
             t.cancel()
         await _control(control_port, "ok")
         modes.append((round(time.monotonic() - t0, 1), "ok (drain)"))
+        # The relay's end: no more webhooks, the SMTP server and the gateway ok, the outbox drains.
+        stop_webhooks.set()
+        await alert_tasks[0]
+        for t in alert_tasks[1:]:
+            t.cancel()
+        await asyncio.gather(*alert_tasks[1:], return_exceptions=True)
+        await _smtp_mode(smtp, "ok")
+        await _gateway_mode(gw, "ok")
+        smtp_modes.append((round(time.monotonic() - t0, 1), "ok (drain)"))
+        gw_modes.append((round(time.monotonic() - t0, 1), "ok (drain)"))
         drain_t0 = time.monotonic()
         drained = False
         settled_since = None
         ids: dict = {}  # type: ignore[type-arg]
         while time.monotonic() - drain_t0 < a.drain and agent.poll() is None:
             await asyncio.sleep(1.0)
-            m = metrics_text(port)
-            ids = get_json(control_port, f"/ids?below={written}")
+            m = await asyncio.to_thread(metrics_text, port)
+            ids = await asyncio.to_thread(get_json, control_port, f"/ids?below={written}")
+            ledger.read(smtp, gw)
             empty = metric_sum(m, "cflexagent_log_spool_records") == 0 and metric_sum(
-                m, "cflexagent_log_lag_bytes") == 0
-            if ids["received_below"] == written and empty:
+                m, "cflexagent_log_lag_bytes") == 0 and metric_sum(m, "cflexagent_alert_outbox_notifications") == 0
+            if ids["received_below"] == written and empty and not ledger.lost:
                 drained = True
                 break
             settled_since = (settled_since or time.monotonic()) if empty else None
@@ -562,11 +902,17 @@ async def soak(a: argparse.Namespace, work: Path) -> int:
         drain_s = time.monotonic() - drain_t0
         stop.set()
         alive = agent.poll() is None
-        m = metrics_text(port) if alive else ""
-        ids = get_json(control_port, f"/ids?below={written}")
-        stats = get_json(control_port, "/stats")
+        m = await asyncio.to_thread(metrics_text, port) if alive else ""
+        ids = await asyncio.to_thread(get_json, control_port, f"/ids?below={written}")
+        stats = await asyncio.to_thread(get_json, control_port, "/stats")
         received = int(ids["received_below"])
         lost = written - received
+        ledger.read(smtp, gw)
+        alerts_lost = ledger.lost
+        answers: dict[str, int] = {}
+        for answer in ledger.accepted.values():
+            answers[answer] = answers.get(answer, 0) + 1
+        scans = metric_by(m, "cflexagent_storage_scans_total", "result")
         result = {
             "minutes": a.minutes, "rate": a.rate, "written": written, "received": received, "lost": lost,
             "duplicates": int(ids["sightings"]) - int(ids["distinct"]),
@@ -585,14 +931,29 @@ async def soak(a: argparse.Namespace, work: Path) -> int:
             "rotations": status["rotations"], "long_lines": status["long_lines"],
             "truncations_seen": metric_sum(m, "cflexagent_log_truncations_total"),
             "backpressure_s": round(metric_sum(m, "cflexagent_log_backpressure_seconds_total"), 1),
+            "spool_write_errors": metric_sum(m, "cflexagent_log_spool_write_errors_total"),
             "loki_statuses": stats.get("statuses"), "loki_modes": len(modes),
             "drained": drained, "drain_s": round(drain_s, 1), "agent_alive": alive,
+            "webhooks_posted": ledger.posted, "webhooks_accepted": len(ledger.accepted),
+            "webhooks_answers": answers, "webhooks_refused": ledger.refused,
+            "notifications_delivered": {ch: len(ids_) for ch, ids_ in ledger.seen.items()},
+            "notification_messages": ledger.messages, "notification_summaries": ledger.summaries,
+            "notifications_lost": len(alerts_lost), "notifications_lost_sample": alerts_lost[:10],
+            "notification_duplicates": ledger.sightings - len(ledger.seen["mail"] | ledger.seen["wa"]),
+            "alert_fallbacks": metric_sum(m, "cflexagent_alert_fallbacks_total"),
+            "alert_undeliverable": metric_sum(m, "cflexagent_alert_undeliverable_total"),
+            "alert_send_failures": metric_by(m, "cflexagent_alert_send_failures_total", "reason"),
+            "smtp_answers": dict(smtp.answers), "smtp_modes": len(smtp_modes), "gateway_statuses":
+                {str(k): v for k, v in gw.statuses.items()}, "gateway_modes": len(gw_modes),
+            "storage_scans": scans if sshd is not None else None,
         }
         result = {k: ({n: v for n, v in val.items() if v} if isinstance(val, dict) and k != "rotations" else val)
                   for k, val in result.items()}
         print()
         print(f"soak {a.minutes:g} min at {a.rate:,} lines/s (seed {a.seed}); Loki modes: "
               + " ".join(f"{t:.0f}s:{md}" for t, md in modes))
+        print("SMTP modes: " + " ".join(f"{t:.0f}s:{md}" for t, md in smtp_modes))
+        print("WhatsApp gateway modes: " + " ".join(f"{t:.0f}s:{md}" for t, md in gw_modes))
         rows = [
             ("lines written", f"{written:,}"),
             ("distinct lines received", f"{received:,}"),
@@ -609,21 +970,40 @@ async def soak(a: argparse.Namespace, work: Path) -> int:
             ("dropped lines (agent)", json.dumps(result["dropped_lines"])),
             ("rotations / long lines", f"{status['rotations']} / {status['long_lines']}; truncations seen "
                                        f"{result['truncations_seen']:.0f}"),
-            ("back-pressure", f"{result['backpressure_s']} s"),
+            ("back-pressure", f"{result['backpressure_s']} s; spool write errors "
+                              f"{result['spool_write_errors']:.0f}"),
             ("drained", f"{drained} in {drain_s:.0f} s"),
+            ("webhooks posted", f"{ledger.posted:,}: accepted (2xx) {len(ledger.accepted):,} "
+                                f"{json.dumps(answers)}, refused {sum(ledger.refused.values()):,} "
+                                f"{json.dumps(ledger.refused)}"),
+            ("notifications delivered", ", ".join(
+                f"{ch} {len(ledger.seen[ch]):,} ({ledger.messages[ch]:,} messages, {ledger.summaries[ch]} summaries)"
+                for ch in ledger.seen) + f"; duplicates {result['notification_duplicates']:,}"),
+            ("notifications lost (must be 0)", f"{len(alerts_lost):,}"
+                                               + (f"  e.g. {alerts_lost[:5]}" if alerts_lost else "")),
+            ("relay fallbacks / failures", f"{result['alert_fallbacks']:.0f} / "
+                                           f"{json.dumps(result['alert_send_failures'])}; undeliverable "
+                                           f"{result['alert_undeliverable']:.0f}"),
+            ("storage scans", (f"ok {scans.get('success', 0):.0f}, failed {scans.get('failure', 0):.0f}"
+                               if sshd is not None else storage_toml)),
         ]
         for k, v in rows:
-            print(f"  {k:26s} {v}")
+            print(f"  {k:30s} {v}")
         print(json.dumps(result, separators=(",", ":")))
-        return 0 if lost == 0 and alive and drained else 1
+        return 0 if lost == 0 and not alerts_lost and alive and drained else 1
     finally:
         stop.set()
-        for t in tasks:
+        stop_webhooks.set()
+        for t in tasks + alert_tasks:
             t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, *alert_tasks, return_exceptions=True)
         stop_processes(writer, agent, double)
         for server, _ in servers.values():
             server.close()
+        await smtp.stop()
+        await gw.stop()
+        if sshd is not None:
+            sshd.stop()
 
 
 def main() -> int:

@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd) on loopback, in the test's event loop, with failure modes.
 
 ``mode``: ``ok`` (250, the message is kept), ``421`` (service not available,
-answered at DATA: a transient failure), ``554`` (transaction failed: permanent),
+answered at DATA: a transient failure), ``451`` (local error in processing, at
+DATA: transient too), ``554`` (transaction failed: permanent),
 ``hang`` (accepts the connection, never answers DATA), ``silent`` (accepts the
 connection and never says a word, not even its 220 greeting; ``open``
 counts such connections still open). ``refuse()`` /
@@ -75,7 +76,7 @@ class SMTPDouble:
         await self.refuse()
 
     def set_mode(self, mode: str) -> None:
-        assert mode in ("ok", "421", "554", "hang", "silent"), mode
+        assert mode in ("ok", "421", "451", "554", "hang", "silent"), mode
         self.mode = mode
         if mode == "hang":
             self._unhang.clear()
@@ -98,6 +99,8 @@ class SMTPDouble:
             await self._unhang.wait()
         if self.mode == "421":
             return await self._note("421 4.3.2 Service not available, try again later")
+        if self.mode == "451":
+            return await self._note("451 4.3.0 Local error in processing")
         if self.mode == "554":
             return await self._note("554 5.7.1 Message rejected as spam")
         raw = envelope.content if isinstance(envelope.content, bytes) else str(envelope.content).encode()

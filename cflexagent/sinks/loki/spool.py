@@ -395,7 +395,12 @@ class Spool:
                 placed = []
                 for p in batch:
                     size = len(p.head) + len(p.meta) + len(p.payload)
+                    fd_before = self._write_fd
                     seg = self._segment_for(size, p.seq)
+                    if self._write_fd != fd_before and fd_before in touched:
+                        # Starting a new segment fsynced and closed the full one; its number may be
+                        # another file's by now (a thread's), or nobody's (EBADF, a false write error).
+                        touched.remove(fd_before)
                     if not marks or marks[-1][0] is not seg:
                         marks.append((seg, seg.size, seg.last_seq))
                     off = seg.size

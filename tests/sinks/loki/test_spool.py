@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import resource
 import signal
 import time
 import zlib
 from pathlib import Path
+from typing import Any
 
 import cramjam
 import orjson
+import pytest
 from prometheus_client import CollectorRegistry
 
 from cflexagent.logs.metrics import LogMetrics
@@ -177,4 +180,33 @@ async def test_an_acked_segment_is_deleted_once_it_holds_a_megabyte(tmp_path: Pa
     assert not list((tmp_path / "spool").glob("seg-*")) and s.live_bytes == 0
     assert await s.append(b"z", META, 1) > 0  # a new segment for the next record
     assert len(list((tmp_path / "spool").glob("seg-*"))) == 1
+    s.close()
+
+
+async def test_a_group_that_starts_a_new_segment_fsyncs_only_open_files(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The segment a group filled is fsynced and closed when the next one starts; the group's final fsync
+    must not touch its closed descriptor. In the agent another thread often takes the freed number
+    first (the alert outbox, a checkpoint), so the new segment gets another one: a false write error."""
+    real_open = os.open
+    numbers = iter(range(200, 300))
+
+    def open_elsewhere(path: str | os.PathLike[str], flags: int, mode: int = 0o777, **kw: Any) -> int:
+        fd = real_open(path, flags, mode, **kw)
+        if str(path).endswith(".spool") and flags & os.O_WRONLY:
+            moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, next(numbers))  # the freed number stays free
+            os.close(fd)
+            return moved
+        return fd
+
+    monkeypatch.setattr(os, "open", open_elsewhere)
+    registry = CollectorRegistry()
+    s = Spool(tmp_path / "spool", 10**7, 0.0, "block", LogMetrics(registry), segment_bytes=2500)
+    s.open()
+    assert await s.append(b"a" * 1000, META, 1) == 1
+    # One group of four (queued while nothing commits): it fills the first segment and starts two more.
+    seqs = await asyncio.wait_for(asyncio.gather(*(s.append(bytes([66 + i]) * 1000, META, 1) for i in range(4))), 10)
+    assert seqs == [2, 3, 4, 5]
+    assert registry.get_sample_value("cflexagent_log_spool_write_errors_total") == 0
+    assert len(s.segments) == 3
     s.close()
