@@ -44,7 +44,7 @@ import time
 from dataclasses import dataclass, field
 
 from ...telemetry import get_logger
-from ...utf8 import cut_utf8
+from ...utf8 import cut_utf8, split_utf8
 from ..checkpoint import FP_BYTES, FilePos, fingerprint
 from ..config import FileSource
 from ..metrics import LogMetrics
@@ -482,14 +482,9 @@ class Tailer:
         """A partial line already over the limit: ship what the policy keeps, don't buffer more."""
         limit = self.source.max_line_bytes
         if self.source.long_lines == "split":
-            # Pieces cut on character boundaries, like _cut_long's: the rest kept must not start
-            # inside a character (both halves would become U+FFFD).
-            buf, pos, pieces = f.pending, 0, []
-            while len(buf) - pos > limit:
-                piece = cut_utf8(buf[pos:pos + limit + 1], limit) or buf[pos:pos + limit]
-                pieces.append(piece)
-                pos += len(piece)
-            f.pending = buf[pos:]
+            # Cut between characters: the rest kept must not start inside one (both halves would
+            # become U+FFFD).
+            pieces, f.pending = split_utf8(f.pending, limit)
             if not f.splitting:
                 self._long_split.inc()
             self._emit(pieces, out)
@@ -553,14 +548,9 @@ class Tailer:
             elif split:
                 if not (continued and i == 0):
                     self._long_split.inc()
-                pos = 0
-                while pos < len(line):
-                    # limit + 1 bytes: cut_utf8 sees whether the byte after the cut continues a character.
-                    piece = cut_utf8(line[pos:pos + limit + 1], limit) if len(line) - pos > limit else line[pos:]
-                    if not piece:  # no character boundary found: cut raw, the UTF-8 check repairs it
-                        piece = line[pos:pos + limit]
-                    out.append(piece)
-                    pos += len(piece)
+                pieces, rest = split_utf8(line, limit)
+                out += pieces
+                out.append(rest)
             else:
                 self._long_trunc.inc()
                 out.append(cut_utf8(line, limit) or line[:limit])

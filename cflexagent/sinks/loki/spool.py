@@ -388,19 +388,13 @@ class Spool:
     async def _commit_loop(self) -> None:
         while self._queue and not self._closed:
             batch, self._queue = self._queue, []
-            touched: list[int] = []
             #: Each segment this group writes to, with its size and last seq before the group.
             marks: list[tuple[Segment, int, int]] = []
             try:
                 placed = []
                 for p in batch:
                     size = len(p.head) + len(p.meta) + len(p.payload)
-                    fd_before = self._write_fd
                     seg = self._segment_for(size, p.seq)
-                    if self._write_fd != fd_before and fd_before in touched:
-                        # Starting a new segment fsynced and closed the full one; its number may be
-                        # another file's by now (a thread's), or nobody's (EBADF, a false write error).
-                        touched.remove(fd_before)
                     if not marks or marks[-1][0] is not seg:
                         marks.append((seg, seg.size, seg.last_seq))
                     off = seg.size
@@ -408,10 +402,12 @@ class Spool:
                     seg.size += size
                     seg.last_seq = p.seq
                     seg.max_ack = max(seg.max_ack, p.ack_id)
-                    if self._write_fd not in touched:
-                        touched.append(self._write_fd)
                     placed.append((p, seg, off))
-                await asyncio.to_thread(_fsync_all, touched)
+                # A segment the group filled was fsynced when the next one was started (_segment_for):
+                # only the one written last is left. (Never a descriptor closed meanwhile: its number
+                # may be another file's by now.)
+                if placed:
+                    await asyncio.to_thread(os.fsync, self._write_fd)
             except OSError as e:
                 # Nothing of the group is acknowledged: cut what reached the files (whole or torn
                 # records) so the retry writes each record exactly once.
@@ -639,7 +635,3 @@ def _write_all(fd: int, parts: list[bytes]) -> None:
         while view:
             view = view[os.write(fd, view):]
 
-
-def _fsync_all(fds: list[int]) -> None:
-    for fd in fds:
-        os.fsync(fd)
