@@ -367,9 +367,11 @@ class AlertStore(Outbox):
     def count_other_acks(self) -> int:
         """Acknowledgments made by another process (``cflexagent alerts ack`` has no metrics of the agent's):
         observed in this process's time-to-acknowledge and acknowledged counts once, then marked counted."""
+        query = "SELECT rowid, group_id, ts FROM events WHERE kind = 'acked' AND channel = 'uncounted'"
+        if not self.db.execute(query).fetchone():  # the usual case, every second: no write transaction
+            return 0
         with self.tx():
-            rows = self.db.execute("SELECT rowid, group_id, ts FROM events WHERE kind = 'acked' AND "
-                                   "channel = 'uncounted'").fetchall()
+            rows = self.db.execute(query).fetchall()
             for rowid, gid, ts in rows:
                 g = self.group(gid)
                 if g is not None:

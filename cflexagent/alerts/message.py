@@ -189,9 +189,10 @@ def _summary_text(msg: Message, recipient: str, now: float) -> str:
     lines = [head]
     for line, ack in items:
         lines.append(line)
-        if ack and len(ack) + 16 <= room:
-            lines.append(f"  Acknowledge: {ack}")
-            room -= len(ack) + 16
+        link = f"  Acknowledge: {ack}" if ack else ""
+        if link and len(link) + 1 <= room:  # + its newline
+            lines.append(link)
+            room -= len(link) + 1
     return _cap("\n".join(lines + tail))
 
 

@@ -47,6 +47,10 @@ class FileSourceComponent(SourceComponent):
             b = min(b, int(self.logs.loki.batch_max_bytes))
         return b
 
+    async def _settle_scanning(self, tailer: Tailer) -> None:
+        """``settle``, scanning every scan_interval of the wait: an outage must not hide a rotation."""
+        await self.settle(tailer.scan, float(self.source.scan_interval))
+
     async def run(self, stop: asyncio.Event) -> None:
         cp = await self.checkpointer(stop)
         if cp is None:
@@ -71,15 +75,15 @@ class FileSourceComponent(SourceComponent):
                 released = tailer.take_released()
                 if lines:
                     encoded = self.pipeline.process(lines, read_ns)
-                    await self.settle(tailer.scan, float(self.source.scan_interval))
+                    await self._settle_scanning(tailer)
                     # The scans meanwhile may have placed files (at their end, at a copy's offset).
                     released += tailer.take_released()
                     self.start_delivery(encoded, cp.begin(name, positions + released), stop)
                 elif positions or released:
-                    await self.settle(tailer.scan, float(self.source.scan_interval))
+                    await self._settle_scanning(tailer)
                     cp.update(name, positions + released + tailer.take_released())
                 if not consumed:
-                    await self.settle(tailer.scan, float(self.source.scan_interval))
+                    await self._settle_scanning(tailer)
                     await cp.maybe_persist(float(self.logs.checkpoint_interval))
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), float(tailer.poll_interval()))

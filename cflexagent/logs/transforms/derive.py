@@ -75,8 +75,10 @@ class _Metric:
         self.cfg = cfg
         self.name = cfg.name
         self.kind = cfg.type
-        self.label_names = [f.replace(".", "_") for f in cfg.labels] + list(cfg.label_bins)
-        self.label_paths = [_path(f) for f in cfg.labels]
+        names = [f.replace(".", "_") for f in cfg.labels]
+        #: (label name, field path) of the labels copied from fields, then the label_bins' labels.
+        self.fields = list(zip(names, [_path(f) for f in cfg.labels], strict=True))
+        self.label_names = names + list(cfg.label_bins)
         self.bins = [(_path(b.field), [float(x) for x in b.le], list(b.names)) for b in cfg.label_bins.values()]
         self.value_path = _path(cfg.value_field) if cfg.value_field else None
         self.scale = cfg.scale
@@ -116,7 +118,7 @@ class _Metric:
             value = float(v) * self.scale
         key = tuple(source if path == ("source",) and name == "source" and _get(rec, path) is None
                     else _label_value(_get(rec, path))
-                    for name, path in zip(self.label_names, self.label_paths, strict=False))
+                    for name, path in self.fields)
         if self.bins:
             key += tuple(_bin(_get(rec, path), bounds, names) for path, bounds, names in self.bins)
         series = self.series
