@@ -388,7 +388,7 @@ def _adopt_and_reload(config: Config, files: dict[str, Any], written: list[tuple
     """Record the restored files in apply's manifest as cflexagent's own (else the next `apply` refuses them as
     hand-edited, or sees them unchanged and never reloads), then reload what they belong to, as apply does."""
     from ..render import TARGETS, target_of
-    from ..render.apply import ApplyError, Op, Paths, Reloader, read_json, restart_needs, write_json
+    from ..render.apply import ApplyError, Op, Paths, Reloader, failure_text, read_json, restart_needs, write_json
 
     paths = Paths(config)
     owner: dict[str, str] = {}
@@ -416,10 +416,9 @@ def _adopt_and_reload(config: Config, files: dict[str, Any], written: list[tuple
             say(f"reloaded   {t}: {reloader.reload(t, {})}")
         except (ApplyError, OSError) as e:
             failed += 1
-            reason = str(e) if isinstance(e, ApplyError) else f"{e.filename or ''}: {e.strerror or e}"
-            say(f"FAILED     {t}: {reason}")
+            say(f"FAILED     {t}: {failure_text(e)}")
         for need in restart_needs(paths, touched[t]):
-            say(f"restart needed: {need.unit} ({need.kind} restored in {need.file}); run {need.advice()}")
+            say(need.line("restored"))
     if failed:
         say(f"restore: the files are back but {failed} reload(s) failed; fix the service, then "
             "`cflexagent apply --force` puts the current render in place instead")

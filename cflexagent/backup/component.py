@@ -2,8 +2,9 @@
 
 Each run is one archive (``archive.create``) in a worker thread with a
 timeout; a run past it is cancelled (``archive.Cancel``), so it keeps no
-archive and prunes nothing, as its "failure" says; the result is a metric and one structured log event, never a dead
-agent: a failed run is counted and the next day's run goes ahead.
+archive and prunes nothing, as its "failure" says. The result is a metric
+and one structured log event, never a dead agent: a failed run is counted
+and the next day's run goes ahead.
 """
 
 from __future__ import annotations

@@ -452,6 +452,15 @@ class RestartNeed:
         cmd = f"systemctl restart {self.unit}"
         return f"`systemctl daemon-reload && {cmd}`" if self.kind == "unit" else f"`{cmd}`"
 
+    def line(self, how: str = "changed") -> str:
+        """The report line when the restart is left to ops."""
+        return f"restart needed: {self.unit} ({self.kind} {how} in {self.file}); run {self.advice()}"
+
+
+def failure_text(e: ApplyError | OSError) -> str:
+    """One line for a failed reload or restart: apply's own message, or the OS error with its path."""
+    return str(e) if isinstance(e, ApplyError) else f"{e.filename or ''}: {e.strerror or e}"
+
 
 def restart_needs(paths: Paths, ops: list[Op]) -> list[RestartNeed]:
     """The ops of a swap that only a restart makes live. A removed unit file is not one (nothing to start)."""
@@ -465,7 +474,6 @@ def restart_needs(paths: Paths, ops: list[Op]) -> list[RestartNeed]:
         elif op.live.parent == Path(p.systemd_dir) and op.data is not None:
             out.append(RestartNeed(op.live.name, op.live, "unit"))
     return out
-
 
 
 class Reloader:
@@ -517,9 +525,7 @@ class Reloader:
             why = self._systemctl("daemon-reload")
             if why is not None:
                 raise ApplyError(f"{target}: {why}")
-        p = self.r.prometheus
-        prom = f"{'https' if p.web_tls_cert_file else 'http'}://{p.listen}/"
-        auth = (p.self_username, Path(p.self_password_file).read_text().strip()) if p.web_users else None
+        prom, auth = self._prometheus_api()
         am = f"http://{self.r.alertmanager.listen}/"
 
         def mark() -> Any:
@@ -533,8 +539,8 @@ class Reloader:
             return None
 
         before = mark()
-        if need.unit == self.r.apply.prometheus_unit and isinstance(before, float):
-            time.sleep(max(0.0, before + 1.0 - time.time()))  # lastConfigTime has whole seconds
+        if need.unit == self.r.apply.prometheus_unit:
+            _next_second(before)
         why = self._systemctl("restart", need.unit)
         if why is not None:
             if why.endswith("is not active"):
@@ -596,6 +602,12 @@ class Reloader:
             raise ApplyError(f"{name}: reload rejected (HTTP {status}): {(text or [''])[0][:300]}")
         return True, "POST /-/reload"
 
+    def _prometheus_api(self) -> tuple[str, tuple[str, str] | None]:
+        """Prometheus' base URL and the basic-auth credentials of its web config, if it has users."""
+        p = self.r.prometheus
+        base = f"{'https' if p.web_tls_cert_file else 'http'}://{p.listen}/"
+        return base, (p.self_username, Path(p.self_password_file).read_text().strip()) if p.web_users else None
+
     def _runtimeinfo(self, base: str, auth: tuple[str, str] | None) -> dict[str, Any] | None:
         try:
             status, body = self._http("GET", f"{base}api/v1/status/runtimeinfo", auth)
@@ -611,17 +623,10 @@ class Reloader:
         (whole seconds). The reload counts only once lastConfigTime is newer than before it, so a SIGHUP that
         reached another process, or an asynchronous reload that failed, is not taken for a success (the
         ``prometheus_config_last_reload_successful`` sample in the TSDB can predate the reload)."""
-        p = self.r.prometheus
-        scheme = "https" if p.web_tls_cert_file else "http"
-        base = f"{scheme}://{p.listen}/"
-        auth = None
-        if p.web_users:
-            auth = (p.self_username, Path(p.self_password_file).read_text().strip())
+        base, auth = self._prometheus_api()
         before = self._runtimeinfo(base, auth)
         before_time = _config_time(before)
-        if before_time is not None:
-            # One-second resolution: a reload within the second of the last one would not show as newer.
-            time.sleep(max(0.0, before_time + 1.0 - time.time()))
+        _next_second(before_time)
         since = before_time if before_time is not None else float(int(time.time())) - 1.0
         done, how = self._lifecycle("prometheus", base, auth, self.r.apply.prometheus_unit,
                                     self.r.apply.prometheus_pid_file)
@@ -698,6 +703,12 @@ class Reloader:
                 expected = read_live(Path(self.r.paths.alertmanager_dir) / "alertmanager.yml") or b""
             return self.alertmanager(expected)
         return getattr(self, target)()  # type: ignore[no-any-return]
+
+
+def _next_second(config_time: float | None) -> None:
+    """lastConfigTime has whole seconds: a reload within the second of the last one would not show as newer."""
+    if config_time is not None:
+        time.sleep(max(0.0, config_time + 1.0 - time.time()))
 
 
 def _config_time(info: dict[str, Any] | None) -> float | None:
@@ -836,8 +847,7 @@ def _reload_or_roll_back(paths: Paths, reloader: Reloader, target: str, ops: lis
         end_journal(paths)
         return True
     except (ApplyError, OSError) as e:
-        reason = str(e) if isinstance(e, ApplyError) else f"{e.filename or ''}: {e.strerror or e}"
-        say(f"FAILED     {target}: {reason}")
+        say(f"FAILED     {target}: {failure_text(e)}")
     if not can_roll_back:
         end_journal(paths)
         say(f"apply: the reload of {target}'s rolled-back files failed; fix the service, then reload it")
@@ -868,7 +878,7 @@ def _load(paths: Paths, reloader: Reloader, target: str, ops: list[Op], files: d
         if restarting:
             say(f"restarted  {target}: {reloader.restart_unit(target, need)}")
         else:
-            say(f"restart needed: {need.unit} ({need.kind} changed in {need.file}); run {need.advice()}")
+            say(need.line())
 
 
 def _live_view(paths: Paths, files: dict[str, bytes]) -> dict[str, bytes]:
