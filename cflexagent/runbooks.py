@@ -9,7 +9,7 @@ it is open like ``/healthz``, with a strict Content-Security-Policy (no
 scripts, nothing loaded from elsewhere) and raw HTML in the Markdown off.
 
 CommonMark (markdown-it-py) renders it; each heading gets the id the GitHub
-style anchor gives it, the same function the alert annotations use.
+style anchor gives it (``anchor``), the same function the alert annotations use.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from importlib import resources
 from aiohttp import web
 
 from . import __version__
-from .render.common import anchor
 
 PATH = "/runbooks/"
 
@@ -35,6 +34,18 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+def anchor(heading: str) -> str:
+    """The anchor GitHub, GitLab and Gitea give a Markdown heading (lower case, spaces to dashes): the ids of
+    this page, and the fragment of every rendered alert's runbook_url (``render/common.py``)."""
+    out = []
+    for ch in heading.strip().lower():
+        if ch.isalnum() or ch in "-_":
+            out.append(ch)
+        elif ch == " ":
+            out.append("-")
+    return "".join(out)
 
 
 def source() -> str:

@@ -3,8 +3,9 @@
 Alertmanager 0.25 configuration: https://prometheus.io/docs/alerting/0.25/configuration/
 
 Routes: the Watchdog goes to the relay (recorded for heartbeats, ``watchdog.py``)
-and the dead-man's switch; critical goes to the agent's alert relay (email first, WhatsApp proxy as fallback, which
-Alertmanager itself cannot do) when ``[alerts.relay]`` is enabled, else
+and the dead-man's switch; critical goes to the agent's alert relay (email
+first, WhatsApp proxy as fallback, which Alertmanager itself cannot do) when
+``[alerts.relay]`` is enabled, else
 straight to email; warning goes to email; info goes to a low-noise digest (one
 mail per group per ``digest_interval``). Critical inhibits warning for the
 same instance (and probe), the same job's service-level alerts, or the same SLO
@@ -68,8 +69,9 @@ def receivers(ctx: RenderContext) -> list[dict[str, Any]]:
     am = ctx.render.alertmanager
     out: list[dict[str, Any]] = [{"name": "email", "email_configs": [_email(list(am.email_to))]}]
     url = relay_url(ctx)
+    hook: dict[str, Any] | None = None
     if url:
-        hook: dict[str, Any] = {"url": url, "send_resolved": True}
+        hook = {"url": url, "send_resolved": True}
         relay = ctx.config.alerts.relay
         token = relay.bearer_token_file if relay is not None else ""
         # With a token the relay needs no basic auth (and Alertmanager sends one Authorization header).
@@ -85,7 +87,7 @@ def receivers(ctx: RenderContext) -> list[dict[str, Any]]:
     # The Watchdog goes to the relay (which records it for [[heartbeats]] require_watchdog, cflexagent/watchdog.py)
     # and to the external dead-man's switch when one is given.
     watchdog: dict[str, Any] = {"name": "watchdog"}
-    hooks = [{**hook, "send_resolved": False}] if url else []
+    hooks = [{**hook, "send_resolved": False}] if hook is not None else []
     if am.watchdog_url_file:
         hooks.append({"url": read_secret(am.watchdog_url_file, "alertmanager.watchdog_url_file"),
                       "send_resolved": False})

@@ -11,6 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+#: What ``apply --restart`` may restart (systemctl restart, checked like a reload).
+RESTARTABLE = ("prometheus", "alertmanager", "loki")
+
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     from . import TARGETS
@@ -35,10 +38,6 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="restart these when their files changed (prometheus, alertmanager: command-line flags "
                         "in /etc/default and units; loki reads its config only at start)")
     p.set_defaults(func=cmd_apply)
-
-
-#: What ``apply --restart`` may restart (systemctl restart, checked like a reload).
-RESTARTABLE = ("prometheus", "alertmanager", "loki")
 
 
 def _targets(valid: dict[str, Any]) -> Any:

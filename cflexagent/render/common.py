@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .. import __version__
+from ..runbooks import anchor
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -123,16 +124,6 @@ class RenderContext:
     def runbook_url(self, alert: str) -> str:
         return f"{self.runbooks_base}#{anchor(alert)}"
 
-
-def anchor(heading: str) -> str:
-    """The anchor GitHub, GitLab and Gitea give a Markdown heading (lower case, spaces to dashes)."""
-    out = []
-    for ch in heading.strip().lower():
-        if ch.isalnum() or ch in "-_":
-            out.append(ch)
-        elif ch == " ":
-            out.append("-")
-    return "".join(out)
 
 
 def duration(seconds: float) -> str:

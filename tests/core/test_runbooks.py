@@ -10,8 +10,7 @@ import yaml
 
 from cflexagent.config import parse
 from cflexagent.render import render_all
-from cflexagent.render.common import anchor
-from cflexagent.runbooks import source
+from cflexagent.runbooks import anchor, source
 
 from .test_server_auth import auth_agent
 

@@ -16,8 +16,8 @@ from cflexagent import __version__
 from cflexagent.cli import main
 from cflexagent.config import ConfigError, parse
 from cflexagent.render import render_all
-from cflexagent.render.common import anchor
 from cflexagent.render.files import MANIFEST, write_tree
+from cflexagent.runbooks import anchor
 
 from .conftest import EXAMPLE, EXAMPLE_SOURCE, ROOT, example_config
 
