@@ -611,15 +611,16 @@ def test_render_apply_groups_names_only_targets_and_groups() -> None:
 
 
 def test_a_live_dir_apply_cannot_write_is_one_line_and_nothing_is_swapped() -> None:
-    """EACCES on a live directory: apply (an unprivileged user: root's writes are not stopped by modes) names
-    the directory on one line, exits 1, and swaps no target at all, not even those before it."""
+    """A live directory apply cannot write: apply names it on one line, exits 1, and swaps no target at all,
+    not even those before it. As root (CI), whose writes no mode stops, the directory is a read-only bind
+    mount; as another user, a directory of mode 0555 (permission denied)."""
     import shutil
     import tempfile
 
     tool("promtool")
     tool("amtool")
     base = Path(tempfile.mkdtemp(prefix="cflex-apply-eacces-", dir="/tmp"))
-    os.chmod(base, 0o755)  # nobody must reach the tree, the config and the venv's python
+    mounted = False
     try:
         tree = Tree(base / "root")
         assert tree.apply() == 0
@@ -628,28 +629,24 @@ def test_a_live_dir_apply_cannot_write_is_one_line_and_nothing_is_swapped() -> N
         before = tree.live()
         loki = tree.root / "etc" / "loki"
         if os.geteuid() == 0:
-            # Everything belongs to nobody, except etc/loki: root's, 0755 (its files readable, not writable).
-            for p in [tree.root, *tree.root.rglob("*")]:
-                if p != loki and loki not in p.parents:
-                    os.chown(p, 65534, 65534, follow_symlinks=False)
-            for p in loki.rglob("*"):
-                os.chmod(p, 0o755 if p.is_dir() else 0o644)
-            os.chmod(loki, 0o755)
-            who = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+            subprocess.run(["mount", "--bind", str(loki), str(loki)], check=True, capture_output=True)
+            mounted = True
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(loki)], check=True, capture_output=True)
+            why = f"{loki}: read-only file system"
         else:
             os.chmod(loki, 0o555)
-            who = []
-        env = {**os.environ, "HOME": str(base)}
-        r = subprocess.run([*who, sys.executable, "-m", "cflexagent", "apply", "-c", str(tree.conf)], env=env,
+            why = f"{loki}: permission denied (run as root or a user that can write it)"
+        r = subprocess.run([sys.executable, "-m", "cflexagent", "apply", "-c", str(tree.conf)],
                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, cwd=base)
         assert r.returncode == 1, r.stdout + r.stderr
-        assert without_warnings(r.stderr) == (f"cflexagent: apply: {loki}: permission denied (run as root or a "
-                                              "user that can write it); nothing was changed\n"), r.stderr
+        assert without_warnings(r.stderr) == f"cflexagent: apply: {why}; nothing was changed\n", r.stderr
         assert "swapped" not in r.stdout and "validated  promtool check rules" in r.stdout
         assert tree.live() == before
         assert not list(tree.root.rglob("*.cflexagent-new"))
         assert not (tree.root / "var/lib/cflexagent/apply/journal.json").exists()
     finally:
+        if mounted:
+            subprocess.run(["umount", str(base / "root" / "etc" / "loki")], check=False)
         shutil.rmtree(base, ignore_errors=True)
 
 

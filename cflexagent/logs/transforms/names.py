@@ -90,8 +90,12 @@ _LOWER = "a-zß-öø-ÿ"
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LETTER = _LOWER + _UPPER
 #: A word piece: letters with inner apostrophes (O'Brien, Budi's); pieces joined by "-", "_" or ".".
-_PIECE = rf"[{_LETTER}]++(?:['’][{_LETTER}]++)*+"
-_REST = rf"[{_LETTER}]*+(?:['’][{_LETTER}]++)*+(?:[\-_.]{_PIECE})*+"
+_PIECE = rf"[{_LETTER}]+(?:['’][{_LETTER}]+)*"
+#: One atomic group, so a word that cannot end where it stops ("AAAA…-1") fails at once instead of
+#: backtracking letter by letter. Not possessive repeats of groups: on Python 3.11.2 (Debian 12's) a
+#: possessive repeat of the "[-_.]piece" group keeps a "." whose piece failed ("Mr." for "Mr. Smith");
+#: later 3.11 releases fixed it.
+_REST = rf"(?>[{_LETTER}]*(?:['’][{_LETTER}]+)*(?:[\-_.]{_PIECE})*)"
 #: Where a word may not end: glued to a word character, an "@", a path, a call, or "-1", ".2", ":80".
 _END = r"(?![\w'’@/\\(]|[\-_.:][0-9])"
 #: The start of a capitalised word that is not inside a word, a path, a domain or an email. The

@@ -415,3 +415,20 @@ def test_compiled_name_finder_gives_exactly_what_the_pure_one_gives() -> None:
     got, want = run(mod), run(pure_names)
     assert got == want
     assert sum(1 for spans in got if spans) > 200  # the corpus exercises the rules
+
+
+def test_word_patterns_stop_where_the_word_does_on_every_python_3_11() -> None:
+    """Python 3.11.2 (Debian 12's own) lets a possessive repeat of a group keep the "." of a piece that
+    failed: "Mr. Smith" read the title as "Mr." and no name followed. The word patterns use one atomic
+    group instead; no pattern of the module may repeat a group possessively (CI's Python has no such bug,
+    so the source is checked too)."""
+    import inspect
+
+    from cflexagent.logs.transforms import names
+
+    assert names._WORD.match("Mr. Smith").group() == "Mr"  # type: ignore[union-attr]
+    assert names._CAP.match("Jl. Sudirman").group() == "Jl"  # type: ignore[union-attr]
+    assert names._WORD.match("kevin.wijaya.").group() == "kevin.wijaya"  # type: ignore[union-attr]
+    assert names._WORD.match("AAAA-1") is None
+    source = inspect.getsource(names)
+    assert not re.search(r"\)[*+?]\+|\)\{[0-9,]*\}\+", source)
