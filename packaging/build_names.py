@@ -16,12 +16,13 @@ Reproducible from pinned public sources; the output is byte-identical for the sa
   ``wordfreq`` package (PyPI, version pinned below; code Apache-2.0, frequency data CC BY-SA
   4.0): at least ``EN_ZIPF`` / ``ID_ZIPF`` on its Zipf scale, and ``names.VERY_COMMON`` from
   ``VERY_COMMON_ZIPF``. The dictionaries alone list many plain names (``siti``, ``wijaya``,
-  ``nyoman``); the frequency alone counts names as words;
+  ``nyoman``); the frequency alone counts names as words. The words of those lists and
+  frequencies that are no name in any list are shipped too, flagged ``names.COMMON``, so the
+  detector reads ``Valued``, ``Sobat`` or ``Konstruksi`` as words, not as names in no list;
 - how common a name is, from the ranks of names-dataset's lists of ``RANK_COUNTRIES``:
   ``names.RANKED`` for the first ``RANKED_TOP`` given names or surnames, ``names.POPULAR`` for
   the first ``POPULAR_TOP`` given names of a gender that are not very common words (``budi``,
-  ``dewi``, ``siti``, ``john``; not ``putri``, ``indah``, ``made``, ``will``). Only these bits per
-  name come from the dictionaries and frequencies; no word list is shipped;
+  ``dewi``, ``siti``, ``john``; not ``putri``, ``indah``, ``made``, ``will``);
 - places never taken for names (the lists hold some: Facebook users who wrote their city as their
   surname): country names and Indonesian provinces from ``pycountry`` (a names-dataset dependency,
   LGPL-2.1) and the Indonesian cities below, shipped with the flag ``names.PLACE`` so the detector
@@ -166,16 +167,16 @@ def dictionary_words(path: Path) -> set[str]:
     return words
 
 
-def hunspell_words(dic: Path, aff: Path, keep: set[str]) -> set[str]:
-    """The lower-case words of a hunspell dictionary that are in ``keep``, with every form its affix
-    rules make (``harap`` gives ``harapan``), as hunspell-tools' ``unmunch`` expands them."""
+def hunspell_words(dic: Path, aff: Path, keep: set[str] | None) -> set[str]:
+    """The lower-case words of a hunspell dictionary (those in ``keep``, if given), with every form its
+    affix rules make (``harap`` gives ``harapan``), as hunspell-tools' ``unmunch`` expands them."""
     words: set[str] = set()
     with subprocess.Popen(["unmunch", str(dic), str(aff)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                           text=True, encoding="utf-8", errors="replace") as p:
         assert p.stdout is not None
         for line in p.stdout:
             word = line.strip()
-            if word in keep:
+            if word in keep if keep is not None else (word.isalpha() and word == word.lower()):
                 words.add(word)
     if p.returncode != 0 or not words:
         raise SystemExit(f"unmunch {dic} failed (apt-get install hunspell-tools hunspell-id)")
@@ -238,7 +239,7 @@ def build() -> str:
                 low = clean(name)
                 if low is not None and low not in blocked:
                     flags[low] = flags.get(low, 0) | flag
-    en, idw = dictionary_words(EN_DICT), hunspell_words(ID_DICT, ID_AFF, set(flags))
+    en, idw = dictionary_words(EN_DICT), hunspell_words(ID_DICT, ID_AFF, None)
     ranks = rank_flags(nd)
     for low in flags:
         zen, zid = zipf_frequency(low, "en"), zipf_frequency(low, "id")
@@ -251,6 +252,18 @@ def build() -> str:
                               or (word & N.ID_WORD and zid >= POPULAR_MAX_ID)):
             r &= ~N.POPULAR  # "Putri", "Indah", "Bagus", "Made": the word is the commoner reading
         flags[low] |= r
+    # The common words that are no names: the detector reads a capitalised one as a word, not as a
+    # name in no list ("Dear Valued Partner", "Halo Sobat", "Adi Karya Konstruksi banner").
+    common: dict[str, int] = {}
+    for low in sorted(en | idw):
+        if low in flags or len(low) < 2:
+            continue
+        zen = zipf_frequency(low, "en") if low in en else 0.0
+        zid = zipf_frequency(low, "id") if low in idw else 0.0
+        f = ((N.EN_WORD if zen >= EN_ZIPF else 0) | (N.ID_WORD if zid >= ID_ZIPF else 0)
+             | (N.VERY_COMMON if max(zen, zid) >= VERY_COMMON_ZIPF else 0))
+        if f:
+            common[low] = f | N.COMMON
     counts = {k: sum(1 for f in flags.values() if f & v) for k, v in
               (("given", N.GIVEN), ("surname", N.SURNAME), ("english_word", N.EN_WORD),
                ("indonesian_word", N.ID_WORD), ("popular", N.POPULAR), ("ranked", N.RANKED),
@@ -279,7 +292,10 @@ def build() -> str:
     # The places, so the detector knows them too ("Hi Jakarta" is no greeting of a person).
     places = {p for p in blocked_places() if p not in flags}
     header.append(f"# Places ({len(places)}, flag {N.PLACE}): the places above, never names.")
-    rows = dict(flags)
+    header.append(f"# Common words ({len(common)}, flag {N.COMMON}): the dictionary words above of those "
+                  "frequencies that are no names in the lists.")
+    rows = dict(common)
+    rows.update(flags)
     rows.update(dict.fromkeys(places, N.PLACE))
     return "\n".join(header + [f"{k}\t{v}" for k, v in sorted(rows.items())]) + "\n"
 

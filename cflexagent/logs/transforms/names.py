@@ -84,6 +84,9 @@ RANKED = 64
 VERY_COMMON = 128
 #: A place (a city, region or country), never a name: "Jakarta", "Bali", "Indonesia".
 PLACE = 256
+#: A common word that is in no name list ("Valued", "Sobat", "Konstruksi", "logged"): never a name,
+#: and a capitalised one is a word, not a name in no list. ``flags`` reads these entries as 0.
+COMMON = 512
 WORD = EN_WORD | ID_WORD
 
 _LOWER = "a-zß-öø-ÿ"
@@ -114,10 +117,11 @@ _GAP = re.compile(r"[ \t]*+(?:[:=,][ \t]*+)?")
 TITLES = frozenset({
     "bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak", "sdr", "sdri", "sdra", "saudara",
     "saudari", "hj", "h", "haji", "hajah", "tuan", "nyonya", "ny", "nona", "nn", "tn", "bang", "abang", "teh",
-    "aa", "akang", "kang", "bli", "mbok", "uda", "uni", "ustadz", "ustaz", "ustadzah", "kyai", "dr", "drs", "dra",
+    "aa", "akang", "kang", "bli", "om", "tante", "koh", "cik", "mbok", "uda", "uni", "ustadz", "ustaz", "ustadzah",
+    "kyai", "dr", "drs", "dra",
     "ir", "prof", "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "mister", "dear", "yth",
 })
-TITLES_LOWER = frozenset({"bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak"})
+TITLES_LOWER = frozenset({"bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak", "om", "tante"})
 #: Cue words: what follows is a name when it is in the list (any case) or a user-name form of one.
 CUES = frozenset({
     "by", "oleh", "user", "username", "from", "dari", "to", "cc", "kepada", "penerima", "pengirim", "sender",
@@ -125,8 +129,13 @@ CUES = frozenset({
     "akun", "account", "cs", "thanks", "makasih",
     # roles before a name ("desainer Hamzah", "kurir Budi", "agent Dewi")
     "desainer", "designer", "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician",
-    "operator", "staff", "staf", "agent", "admin", "sebagai",
+    "operator", "staff", "staf", "agent", "admin", "sebagai", "sales",
+    # passive verbs and requests before their agent ("diminta Budi", "diterima Yohana", "call Rina")
+    "diminta", "diterima", "ditangani", "dihandle", "call", "hubungi", "kasih",
 })
+#: Cue words that take only a user name after them ("session started for kliang"; not "for Budi", which
+#: the capitalised words' rules read, nor "for budi").
+USER_CUES = frozenset({"for"})
 #: Cue words that are cues only with a colon ("From: Budi", not "from cache").
 COLON_CUES = frozenset({"from", "to", "cc"})
 #: The cues and titles looked for in lower case ("oleh budi", "pak budi"); capitalised ones are found
@@ -136,7 +145,8 @@ LOWER_CUES = frozenset({
     "halo", "hallo", "hai", "hi", "hello", "yth", "kepada", "dari", "penerima", "pengirim", "pak", "bu", "bapak",
     "ibu", "mas", "mbak", "kak", "atas", "a.n", "akun", "account", "thanks", "makasih", "desainer", "designer",
     "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician", "operator", "staff", "staf",
-    "agent", "admin", "sebagai", "as", "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
+    "agent", "admin", "sebagai", "sales", "diminta", "diterima", "ditangani", "dihandle", "call", "hubungi",
+    "kasih", "for", "as", "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
 })
 #: Titles that are titles only with their dot ("H. Ahmad", not "level H").
 DOTTED_TITLES = frozenset({"h", "hj", "tn", "nn", "ny"})
@@ -158,7 +168,8 @@ STOP = frozenset({
     "there", "sir", "madam", "default", "the", "a", "an", "this", "that", "your", "our", "my", "me", "us", "you",
     "kamu", "anda", "kami", "kita", "saya", "id", "name", "nama", "root", "guest", "tamu", "anonymous", "unknown",
     "bot", "cron", "scheduler", "worker", "server", "api", "app", "nginx", "cs", "agent", "operator",
-    "friend", "friends", "world", "new", "baru", "not", "no", "tidak", "belum", "sudah", "yang", "dan", "atau",
+    "friend", "friends", "world", "sobat", "partner", "partners", "mitra",
+    "new", "baru", "not", "no", "tidak", "belum", "sudah", "yang", "dan", "atau",
     "ke", "di", "untuk", "dengan", "with", "for", "of", "in", "on", "at", "and", "or", "is", "was", "has", "via",
     "email", "phone", "whatsapp", "wa", "sms", "telepon", "alamat", "address", "mr", "mrs", "ms", "dr",
     "karena", "itu", "ini", "nomor", "number", "value", "key", "reference", "ref", "hand", "manual",
@@ -192,7 +203,9 @@ ORG = frozenset({
     "wisma", "graha", "menara", "balai", "lapangan", "stadion", "stadium", "motor", "motors", "mart",
     "express", "ekspres", "logistik", "logistics", "cargo", "travel", "tour", "tours", "printing", "percetakan",
     "digital", "media", "foundation", "association", "asosiasi", "club", "klub", "academy", "center", "centre",
-    "pusat", "cabang", "branch", "republik", "republic", "negara", "kerajaan", "kingdom",
+    "pusat", "cabang", "branch", "gudang", "warehouse", "pabrik", "factory", "konstruksi", "construction",
+    "tanjung", "teluk", "bukit", "pondok", "ujung", "kebun", "perusahaan",
+    "republik", "republic", "negara", "kerajaan", "kingdom",
     # kinds of product that open a product's name ("Kertas Samson", "Tinta Galaxy", "Kopi Kenangan")
     "kertas", "tinta", "stiker", "sticker", "spanduk", "baliho", "brosur", "kalender", "undangan", "amplop",
     "map", "buku", "kaos", "plakat", "lakban", "spidol", "pulpen", "pensil", "kanvas", "akrilik", "nota",
@@ -206,7 +219,7 @@ ORG_AFTER = frozenset({
     "pharmacy", "church", "mosque", "temple", "foundation", "orphanage", "club", "nursery", "florist", "stall",
     "market", "mall", "supermarket", "minimarket", "branch", "outlet", "warehouse", "factory", "company",
     "group", "studio", "gallery", "agency", "bus", "travel", "transport", "logistics", "printing", "brand",
-    "showroom", "dealer", "workshop", "bank", "cooperative",
+    "showroom", "dealer", "workshop", "bank", "cooperative", "office", "plant", "site", "depot",
 })
 #: Months, weekdays and holidays in both languages: never names, and they end a run.
 CALENDAR = frozenset({
@@ -216,7 +229,7 @@ CALENDAR = frozenset({
     "des", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "tues",
     "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "senin", "selasa", "rabu", "kamis", "jumat", "jum'at",
     "sabtu", "minggu", "ahad", "lebaran", "natal", "christmas", "easter", "imlek", "nyepi", "waisak",
-    "ramadan", "ramadhan", "idul", "idulfitri", "iduladha", "galungan", "kuningan",
+    "idul", "idulfitri", "iduladha", "galungan", "kuningan",
 })
 #: Two-word phrases of common words that the list would take for a name.
 PHRASES = frozenset({
@@ -370,6 +383,30 @@ def _noun_after(s: str, end: int) -> bool:
     return w != "" and not _verb(w)
 
 
+#: Lower-case words after a name that join it to the rest of a sentence, not to a product's name.
+JOINERS = frozenset({
+    "and", "dan", "or", "atau", "with", "dengan", "from", "dari", "di", "at", "in", "to", "ke", "untuk", "for",
+    "via", "lewat", "yang", "who", "juga", "too", "also", "please", "mohon", "tolong", "sendiri", "bersama",
+})
+
+
+def _product_after(s: str, end: int) -> bool:
+    """What follows ``s[..end]`` reads as the rest of a product's or a firm's name, not as the rest
+    of a sentence about a person: a lower-case noun (no verb, no joining word) that is not followed
+    by an ID ("Bintang Kejora award certificate", "Sunter Agung pickup rescheduled"; not "Arif
+    Wibowo invoice ORD-40330 overdue", "Hendro Saputro dan tim akan datang")."""
+    w = _next_lower(s, end)
+    if w == "" or _verb(w) or w in JOINERS:
+        return False
+    nxt = end + 1 + len(w)
+    if s[nxt:nxt + 1] == " ":
+        q = s.find(" ", nxt + 1)
+        token = s[nxt + 1:] if q < 0 else s[nxt + 1:q]
+        if any(ch.isdigit() for ch in token):
+            return False
+    return True
+
+
 def _verb_after(s: str, end: int) -> bool:
     w = _next_lower(s, end)
     return w != "" and _verb(w)
@@ -432,7 +469,11 @@ class NameFinder:
         f = self._names.get(low, 0)
         if f == 0 and low.endswith(("'s", "’s")):
             f = self._names.get(low[:-2], 0)
-        return 0 if f & PLACE else f
+        return 0 if f & (PLACE | COMMON) else f
+
+    def _common(self, low: str) -> bool:
+        """``low`` is a common word in no name list ("valued", "sobat", "logged")."""
+        return self._names.get(low, 0) & COMMON != 0 and low not in self._extra
 
     def _alone(self, w: str) -> bool:
         """``w`` is a capitalised listed name that is a name on its own (no common word, ranked)."""
@@ -443,6 +484,16 @@ class NameFinder:
             return False
         f = self.flags(wl)
         return (not f & WORD and f & (RANKED | POPULAR) != 0) or f & EXTRA != 0
+
+    def _partner_after(self, w: str) -> bool:
+        """``w``, after a capitalised word in no list, makes a name with it: a name on its own, or a
+        listed capitalised name that is not a very common word ("by Yohana Kristiani")."""
+        if self._alone(w):
+            return True
+        wl = w.lower()
+        f = self.flags(wl)
+        return (_title_case(w) and f != 0 and not f & VERY_COMMON and wl not in STOP
+                and not self._blocked(wl))
 
     def _blocked(self, low: str) -> bool:
         return low in ORG or low in CALENDAR or low in self._allow or self._names.get(low, 0) & PLACE != 0
@@ -474,7 +525,7 @@ class NameFinder:
     def _glued(self, low: str) -> bool:
         """After a cue: ``dnurhaliza`` (an initial and a listed name), ``budisantoso`` (two listed
         names, not both common words)."""
-        if not 5 <= len(low) <= 48 or not low.isalpha():
+        if not 5 <= len(low) <= 48 or not low.isalpha() or self._common(low):
             return False  # (a listed name has at most 24 letters: a crafted long word costs nothing)
         rest = low[1:]
         if self.flags(rest) and rest not in STOP and not self._blocked(rest):
@@ -494,7 +545,7 @@ class NameFinder:
         cues = _lower_cues(s)
         users = self._bare_users(s) if _JOINED.search(s) is not None else _NO_SPANS
         ci = ui = 0
-        pos = 0
+        pos = self._subject_user(s, out) if s[:1].islower() else 0
         m = _CAP.search(s)
         while m is not None or ci < len(cues) or ui < len(users):
             if ui < len(users) and (m is None or users[ui] < m.start()) and (ci >= len(cues) or users[ui] < cues[ci]):
@@ -527,6 +578,22 @@ class NameFinder:
                 # (Once a search found nothing, no later one can: the text is not searched again.)
                 m = _CAP.search(s, pos) if pos < len(s) else None
         return out
+
+    def _subject_user(self, s: str, out: list[int]) -> int:
+        """A lower-case user name opening the text before a verb ("nhasanah deleted draft", "kevin.w
+        exported 120 orders"): read as after a cue. Returns where the scan starts."""
+        m = _WORD.match(s)
+        if m is None or not _verb_after(s, m.end()):
+            return 0
+        w = m.group()
+        dot = w.rfind(".")
+        if not w.islower() or self._common(w) or self.flags(w) or (dot >= 0 and len(w) - dot <= 4):
+            return 0  # (not "santoso.id is the shop domain")
+        if (("." in w or "_" in w or "-" in w) and self._username(w, False)) or self._glued(w):
+            out.append(0)
+            out.append(m.end())
+            return m.end()
+        return 0
 
     def _bare_users(self, s: str) -> list[int]:
         """[start, end, ...] of the lower-case user names of ``s`` that stand without a cue
@@ -596,6 +663,12 @@ class NameFinder:
             return m.end()  # ("sore hari", "pagi ini": a greeting by the time of day takes capitals only)
         if low in ORG and word[0].isupper() and not self._alone(w):
             return self._words(s, p, 8, True)[-1]  # "Teh Botol Sosro": a title that is also a product word
+        if low in USER_CUES:
+            if w == wl and ((("." in w or "_" in w) and self._username(w, True)) or self._glued(wl)):
+                out.append(p)
+                out.append(m.end())
+                return m.end()
+            return end
         if w.lower() != w or title or strong:
             # Capitalised or all caps (or anything after a title): the run of name words, and the
             # ones joined to it ("reviewed by Ria Amelia and Hana Pertiwi").
@@ -669,6 +742,7 @@ class NameFinder:
         words = self._words(s, p, 4, False)
         first = last = -1
         listed = False
+        taken: list[int] = []  # the flags of the listed words taken
         for k in range(0, len(words), 2):
             w = s[words[k]:words[k + 1]]
             wl = w.lower()
@@ -682,16 +756,26 @@ class NameFinder:
             f = self.flags(wl)
             if w == wl and f & VERY_COMMON and not f & (POPULAR | RANKED):
                 break  # "Pak ada di kantor", "sore hari": a very common word in lower case
+            if not f and self._common(wl):
+                if not listed and first < 0:
+                    return words[k + 1]  # "Dear Valued Partner", "Halo Sobat CFlex": words, not a name
+                break
+            if not f and w.isupper() and len(w) <= 3 and first < 0:
+                return words[k + 1]  # "Mr. DIY", "Bu RT": an acronym, not a name
             listed = listed or f != 0
+            if f:
+                taken.append(f)
             if wl in PARTICLES and w == wl and last >= 0:
                 continue
             if (not f and first < 0 and k + 3 < len(words) and _title_case(w) and len(w) > 1
-                    and self._alone(s[words[k + 2]:words[k + 3]])):
+                    and self._partner_after(s[words[k + 2]:words[k + 3]])):
                 first = words[k]  # "by Husein Assegaf": a given name in no list, then a surname on its own
                 last = words[k + 1]
                 continue
             if not f and not (any_capital and (_title_case(w) or (w.isupper() and len(w) > 1))):
-                if last >= 0 and _title_case(w) and len(w) > 1 and not any_capital:
+                if last >= 0 and not any_capital and (
+                        (_title_case(w) and len(w) > 1)
+                        or (w.isupper() and len(w) > 3 and s[words[k - 2]:words[k - 1]].isupper())):
                     last = words[k + 1]  # a capitalised word right after the listed ones: a surname in no list
                 break
             if first < 0:
@@ -699,6 +783,10 @@ class NameFinder:
             last = words[k + 1]
         if first < 0:
             return words[1] if words else p
+        if (not any_capital and len(taken) >= 2 and s[first:last].count(" ") + 1 == len(taken)
+                and all(f & WORD and not f & EXTRA for f in taken) and any(f & VERY_COMMON for f in taken)
+                and not _pair(taken[0], taken[1])):
+            return last  # "pesanan dari Jaya Abadi": common words only, one very common, a firm's name
         if self._allow_phrases and self._allowed_phrase(s[first:last]):
             return last
         first = _prefixed(s, first)
@@ -734,10 +822,15 @@ class NameFinder:
                 f = self.flags(wl)
                 if f:
                     kind = 3 if ((not f & WORD and f & (RANKED | POPULAR)) or f & EXTRA) else 2
+                elif self._common(wl):
+                    if kinds and kinds[-1] >= 2:
+                        return words[-1]  # "Adi Karya Konstruksi banner": names then a word, a firm's name
                 elif len(w) > 1 and "." not in w and "_" not in w:
                     kind = 1
             elif "." in w or "_" in w:
                 kind = 3 if self._username(w, False) else 0
+            elif w.isalpha() and any(ch.isupper() for ch in w[1:]):
+                return words[-1]  # "Roland VersaCAMM", "Adobe InDesign": a product's name in mixed case
             if k and kind >= 2 and wl in PHRASES_SECOND.get(s[words[2 * k - 2]:words[2 * k - 1]].lower(), _NONE):
                 kinds[-1] = 0
                 kind = 0
@@ -771,11 +864,25 @@ class NameFinder:
                         second = i
             name = strong or (second >= 0 and _pair(flags[first], flags[second]))
             if k == 0 and j == n:  # the whole run: what follows it is what follows the name
-                if name and _soft(kinds, flags, k, j) and _sentence_start(s, p) and _noun_after(s, words[-1]):
+                if name and _sentence_start(s, p) and ((_soft(kinds, flags, k, j) and _noun_after(s, words[-1]))
+                                                        or _product_after(s, words[-1])):
                     name = False  # "Ayu Sari spa menu", "Misty Morning invitation": a brand opening a line
-                elif (not name and j - k == 2 and kinds[k] == 2 and flags[k] & GIVEN and kinds[k + 1] == 1
-                      and not s[words[0]:words[1]].isupper() and _verb_after(s, words[-1])):
-                    name = True  # "Cucu Rohaeti confirmed": a given name, a surname in no list, a verb
+                elif (not name and j - k == 2 and kinds[k] == 2 and flags[k] & GIVEN
+                      and (kinds[k + 1] == 1 or (kinds[k + 1] == 2 and flags[k + 1] & SURNAME))
+                      and not (flags[k] | flags[k + 1]) & VERY_COMMON and not s[words[0]:words[1]].isupper()
+                      and (_verb_after(s, words[-1]) or s.startswith(": ", words[-1]))):
+                    # "Cucu Rohaeti confirmed", "Hana Pertiwi belum bayar", "Cucu Rohaeti: revisi": a
+                    # given name, a surname (in no list, or a common word), a verb or a colon
+                    name = True
+                    kinds[k] = 3
+                elif (not name and j - k == 1 and kinds[k] == 2 and flags[k] & GIVEN
+                      and not flags[k] & VERY_COMMON and (not flags[k] & ID_WORD or flags[k] & RANKED)
+                      and _title_case(s[words[0]:words[1]]) and _sentence_start(s, p)
+                      and (_verb_after(s, words[-1]) or s.startswith(": ", words[-1]))):
+                    # "Lily will collect", "Kenji: sudah saya cek": the subject or the speaker of a
+                    # sentence (not "Rose gold", "Will be done", "Made to order", "Fajar menyingsing":
+                    # very common words, Indonesian words that are rarer names: "Rezeki tidak ke mana")
+                    name = True
                     kinds[k] = 3
             if name and not org_checked:
                 org_checked = True
