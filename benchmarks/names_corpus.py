@@ -1,6 +1,6 @@
 """Write ``benchmarks/data/names_corpus.jsonl``: the labelled corpus of the ``names`` pattern.
 
-Each line: ``{"split": "dev"|"seen"|"heldout"|"dev2"|"heldout2"|...|"dev5"|"heldout5", "text": ...,
+Each line: ``{"split": "dev"|"seen"|"heldout"|"dev2"|"heldout2"|...|"dev6"|"heldout6", "text": ...,
 "names": [...]}``, ``names`` the exact personal names in ``text`` (empty for a hard negative).
 Half of the lines carry names in free text (English and Indonesian phrasing: titles, cue words,
 user names, all caps, bare names), half are hard negatives (places, products, companies, months,
@@ -41,7 +41,10 @@ a given name in no list before a name on its own, greetings by the time of day b
 (unchanged: the rules fitted dev5's misses and none of heldout5's); ``heldout4`` (second look)
 88.3 % and 8.9 %; ``heldout3`` 90.0 % and 4.6 %; ``heldout2`` 92.9 % and 4.8 %; ``dev5`` 98.6 %
 and 6.5 %, ``dev4`` 90.5 % and 0.0 %, ``dev3`` 98.3 % and 1.5 %, ``dev2`` 97.8 % and 0.8 %.
-``heldout5`` is the split ``benchmarks/names.py`` reports by default. Earlier rounds'
+``heldout5`` is the split ``benchmarks/names.py`` reports by default. A sixth round (``dev6``,
+``heldout6``) was written then by a separate author who never saw the detector, before the sixth
+round's changes, the same way (new templates, names new to the corpus, new hard negatives);
+measured once before them: (to be filled). Earlier rounds'
 lines are unchanged (each round has its own seeded generator). Seeded: the file is the same at
 every run.
 
@@ -56,7 +59,8 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "data" / "names_corpus.jsonl"
 
-# {N}: a full name, {F}: a given name alone, {U}: a user name made from a name, {C}: the name in caps.
+# {N}: a full name, {F}: a given name alone, {U}: a user name made from a name, {C}: the name in caps,
+# {L}: the name in lower case (from the sixth round on), {N2}: a second full name.
 POSITIVE = {
     "dev": [
         "order {id} approved by {N}", "Pelanggan Ibu {N} minta revisi desain", "uploaded by {U}",
@@ -604,6 +608,160 @@ POOL5_NAMES = [
 ]
 
 
+# -- the sixth round (dev6 / heldout6) -----------------------------------------
+# Written by a separate author who never saw the detector, its word lists or its tests, before
+# the sixth round's changes, the same way: new templates (titles such as Bli, Teh, Kang, Uda, Uni,
+# Hj., names in quotes and parentheses, possessives, names at the end of a line, two names, names in
+# lower case via {L}), names new to the corpus (some of them also ordinary words: Indah, Cahya,
+# Permata, Mulia, Rose, Hope, Faith, Grant, Chase), hard negatives (companies and brands made of
+# such words, places, holidays, nginx and syslog lines, paper terms); divided at random between
+# dev6 and heldout6.
+POOL6_POSITIVE = [
+    # titles and terms of address
+    "Bli {F} sudah ambil spanduk di counter Denpasar", "Teh {F} minta proof dikirim ulang lewat WA",
+    "Kang {F} dari Garut pesan 20 kaos sablon", "Uda {F} konfirmasi ukuran baliho 4x6 m",
+    "Uni {F} minta tambahan 100 lembar brosur", "Hj. {N} memesan 500 buku Yasin untuk tahlilan",
+    "H. {N} transfer pelunasan via BSI", "Dr. {N} needs the conference posters by Thursday",
+    "Mrs. {N} said the box arrived dented", "Ms. {N} asked whether we can print on kraft paper",
+    "Sdr. {N} menolak paket karena salah alamat", "Sdri. {N} sudah melunasi sisa tagihan {id}",
+    "Bapak {N} selaku ketua panitia menyetujui desain backdrop", "Bu {N} (guru SD) pesan 40 sertifikat lomba",
+    "Mas {F} dari tim produksi lembur sampai jam 10", "Mbak {F} (kasir) salah input nominal di {id}",
+    "Kak {N}, mau sekalian laminasi doff?",
+    # cue words
+    "ticket {id} handled by {N} (CS shift pagi)", "ditangani {N}, menunggu balasan pelanggan",
+    "paket {id} diterima oleh {N} di meja resepsionis", "signed in as {U} via Google OAuth",
+    "audit: {U} changed order {id} status to PAID", "upload rejected for {U}: file exceeds 100 MB",
+    "user {U} tidak punya akses ke menu laporan", "konfirmasi bayar (a.n. {C}) cocok dengan {id}",
+    "subject: URGENT - PESANAN {C} BELUM DATANG", 'Dari: "{N}" via form kontak website',
+    "Halo {F}, makasih sudah sabar menunggu", "Hi {F}, just checking whether the proof looks right to you",
+    "Dear {F}, order {id} is out for delivery today",
+    # bare names, names in the middle or at the end of a sentence
+    "{F} baru kirim bukti transfer, tolong dicek", "{N} minta warna pink diganti magenta",
+    "proof for {N}'s wedding invitation uploaded (v3)", "koordinasi dengan {N} soal ukuran banner panggung",
+    "CS note: spoke with {N}, will resend the artwork tonight", "invoice {id} sudah dikirim ke email {N}",
+    "courier picked up the parcel; recipient {N}", "reprint gratis disetujui (pelanggan lama, {N})",
+    'nama di kartu ucapan: "{N}"', "escalation: {N} threatened a chargeback on {id}",
+    "konfirmasi pembayaran dari {N} sebesar Rp 1.350.000 sudah diverifikasi",
+    "error: cannot generate tax invoice for {N}: missing NPWP",
+    "cflex-worker[2231]: notify: WhatsApp sent to {N} for {id}",
+    # two names, lower case
+    "proof {id} reassigned from {N} to {N2}", "{N} and {N2} both asked for the invoice to be split",
+    "chat log: pelanggan {L} nanya ongkir ke Bekasi", "catatan kurir: titip ke satpam, penerima {L}",
+]
+POOL6_NEGATIVE = [
+    # companies, shops and institutions, some made of words that are also names
+    "Toko Sumber Rejeki minta nota rangkap 2", "PT Indah Kiat Pulp & Paper surat jalan diterima",
+    "CV Cahaya Mulia Printing subkon laminasi {id}", "Sinar Mas Land brosur cluster baru, 2.000 eks",
+    "Toko Bangunan Intan Jaya spanduk promo semen", "Bayu Buana Travel ticket holder 500 pcs",
+    "UD Permata Tani label pupuk 5 kg", "Koperasi Mulia Sejahtera undangan rapat tahunan 150 lembar",
+    "CV Sari Indah Catering menu prasmanan", "Apotek Jaya Sehat etiket obat 1.000 lembar",
+    "Pegadaian outlet Cawang pesan standing banner", "Yayasan Bina Insani sertifikat wisuda 120 lembar",
+    "Masjid Al-Ikhlas kalender 2027, 500 eks", "Gereja HKBP Kebayoran warta jemaat mingguan",
+    "Bank Rakyat Indonesia mutasi masuk Rp 2.750.000",
+    # brands and products
+    "Teh Pucuk Harum wobbler 200 pcs approved", "Indomie Goreng promo stand banner",
+    "Kapal Api Special Mix shelf talker proof", "Gudang Garam Surya 12 neon box sticker",
+    "Wardah display card reprint", "Honda Beat Street decal set cutting", "Yamaha NMAX body sticker custom",
+    "Le Minerale gallon sleeve label", "Pocari Sweat event backdrop 6x3 m", "Chitato snack display proof",
+    "Tolak Angin counter display", "Kecap Bango hanging mobile proof", "So Klin detergent wobbler",
+    "Teh Kotak cooler sticker", "Aqua 600 ml shrink label sample",
+    # places and streets
+    "kirim ke Jl. Gatot Subroto Barat No. 21, Denpasar", "Bandara Soekarno-Hatta Terminal 3 booth graphic",
+    "Pantai Kuta surf event flag banner 10 pcs", "Gunung Bromo trip brochure A5 lipat dua",
+    "alamat Kebayoran Baru, Jakarta Selatan 12110", "Ciputat Timur drop point tutup sementara",
+    "Kota Batu, Jawa Timur: ongkir Rp 18.000", "pickup di Jl. Pemuda Raya No. 7, Semarang",
+    "Jl. Veteran No. 3 gudang lama dikosongkan", "Stasiun Manggarai signage order",
+    "Pelabuhan Tanjung Perak container label", "Ubud, Gianyar: kurir lokal sudah jalan",
+    "Candi Prambanan festival poster", "Kintamani coffee label proof", "Bukit Jimbaran villa menu board",
+    "Kuningan City mall banner dipasang", "kirim ke Payakumbuh, Sumatera Barat", "Tebing Tinggi branch reorder",
+    # calendar and holidays
+    "Hari Raya Idul Fitri: kantor tutup 5 hari, order masuk diproses setelahnya",
+    "Natal 25 Desember: pengiriman libur", "Imlek promo angpao custom", "Nyepi: kurir Bali tidak beroperasi",
+    "Rabu, 30 September 2026 cut-off pukul 14:00", "Monday 30 November 2026 batch started",
+    "Sunday deliveries paused until further notice", "jadwal cetak ulang: Kamis depan",
+    "Maret-April: permintaan kalender turun", "Idul Adha: produksi hanya setengah hari",
+    "Hari Kemerdekaan 17 Agustus: spanduk 300 pcs", "April invoices emailed in one batch",
+    # ordinary sentences that open with a word that is also a name
+    "Will be retried at 02:00 by the scheduler", "May 2026 report exported to /var/lib/cflex/reports/2026-05.csv",
+    "Mark the order as urgent if the deadline is under 48 h", "Grant read access to the finance group",
+    "Chase up unpaid invoices older than 30 days", "Made a backup of orders.db before the migration",
+    "Indah banget hasil hot print-nya, makasih", "Intan imitasi untuk plakat habis, pakai kristal akrilik",
+    "Sari buah mangga label botol 250 ml", "Permata merah di logo perlu dibuat ulang dalam vektor",
+    "Rose petals pattern selected for the invitation", "Hope to ship by Friday, depends on the courier",
+    "Drew the bleed lines on a separate layer as requested", "Lily white envelopes restocked",
+    "Dawn shift starts at 05:00", "Bunga papan ucapan selamat ukuran 2x1,25 m",
+    "Putri Duyung theme for a kids party backdrop", "Baru saja masuk 3 order dari marketplace",
+    # cue words and titles before what is not a name
+    "handled by Auto-Responder", "diterima oleh Security Lobby", "assigned to Tim Finishing",
+    "signed in as service account cflex-bot", "Dear Pelanggan CFlex, ada update kebijakan retur",
+    "Hi Admin, there are 4 pending refunds", "Dari: CS CFlex Bali", "dikirim oleh kurir internal",
+    "customer Sekolah (B2B) discount applied", "atas nama CV Anugerah Sablon", "Bu Lurah pesan banner 17-an",
+    "Mas Admin minta data resi hari ini", "Bu RT minta undangan rapat warga",
+    # services, notifications, couriers
+    "WhatsApp gateway: 3 messages queued, 0 failed", "WA template invoice_reminder approved by Meta",
+    "Midtrans settlement received for {id}", "J&T Express pickup gagal, dijadwalkan ulang",
+    "Anteraja resi tidak valid", "Cetak Kilat 1 Jam tersedia untuk kartu nama",
+    "Paket Undangan Premium Emboss 300 pcs", "Layanan Desain Express aktif Senin-Sabtu",
+    # paper and print terms, statuses
+    "Art Paper 260 gsm, laminasi doff 1 sisi", "Ivory 310 + Spot UV, 500 lembar",
+    "Samson Kraft 80 gsm paper bag, 2 warna", "Duplex 400 box makanan, die-cut ulang",
+    "Vinyl Glossy 60x40 cm, kiss-cut", "Laminasi Doff habis, pakai Glossy sementara", "Status: MENUNGGU PROOF",
+    "Status changed: Printing -> Finishing", "QC Passed", "Ready To Print", "Out For Delivery",
+    # error classes
+    'asyncpg.exceptions.UniqueViolationError: duplicate key value violates unique constraint "orders_code_key"',
+    "aiohttp.client_exceptions.ServerDisconnectedError: Server disconnected",
+    "ValueError: unsupported page size 'F4'", "asyncio.exceptions.CancelledError in upload handler",
+    "weasyprint: ERROR: Failed to load font 'Montserrat'", "OSError: cannot write mode RGBA as JPEG",
+    "botocore.exceptions.EndpointConnectionError: Could not connect to the endpoint URL",
+    "httpx.ConnectError: [Errno 111] Connection refused",
+    "tenacity.RetryError[<Future at 0x7f3a2c1d9e50 state=finished raised ReadTimeout>]",
+    # nginx
+    "2026/11/30 14:02:11 [error] 2231#2231: *88412 upstream timed out (110: Connection timed out) while reading "
+    'response header from upstream, client: 127.0.0.1, server: api.cflex.id, request: "GET /orders/{id} HTTP/1.1", '
+    'upstream: "http://127.0.0.1:8000/orders/{id}", host: "api.cflex.id"',
+    "[warn] 2231#2231: *88501 a client request body is buffered to a temporary file "
+    "/var/cache/nginx/client_temp/0000000042, client: 127.0.0.1, server: upload.cflex.id, "
+    'request: "POST /upload HTTP/1.1"',
+    "[error] 2231#2231: *90122 client intended to send too large body: 157286400 bytes, client: 127.0.0.1, "
+    "server: upload.cflex.id",
+    "[crit] 2231#2231: *912 SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) "
+    "while SSL handshaking, client: 127.0.0.1, server: 0.0.0.0:443",
+    '[error] 2231#2231: *7001 open() "/var/www/cflex/static/favicon.ico" failed (2: No such file or directory)',
+    '127.0.0.1 - - [30/Nov/2026:14:02:11 +0700] "GET /api/orders?status=proof HTTP/1.1" 200 5123',
+    # systemd and syslog
+    "systemd[1]: Started cflex-worker.service - CFlex render worker.",
+    "CRON[1234]: (root) CMD (/usr/local/bin/cflex-backup --daily)",
+    "systemd[1]: cflex-api.service: Scheduled restart job, restart counter is at 3.",
+    "kernel: nvme0n1: I/O error, dev nvme0n1, sector 88123", "rsyslogd: imjournal: journal files changed, reopening",
+    "systemd-logind[712]: New session 42 of user deploy.",
+    "sshd[2231]: Disconnected from user deploy 127.0.0.1 port 52210",
+    # IDs, amounts, paths
+    "ORD-88120 moved to status PROOF_SENT", "file F-4410 checksum e3b0c442 ok",
+    "uuid 9b2f6c0a-41d3-4e8a-9c77-0d3e2f1a5b66 removed from queue", "deploy 7c1e9a4 (v2.4.1) rolled out to 3 nodes",
+    "total Rp 1.250.000 (termasuk PPN 11%)", "saved to /var/lib/cflex/uploads/2026/11/30/{id}/artwork_final.pdf",
+    "tmp cleanup: removed 412 files from /var/tmp/cflex-render", "2026-11-30T14:02:11+07:00 job {id} done in 8.4 s",
+]
+POOL6_NAMES = [
+    # Javanese, Sundanese, Balinese, Batak, Minang, Bugis, Chinese-Indonesian, Arabic-origin, international;
+    # some given names are also ordinary words.
+    ("Indah Kusumaningrum", "Indah"), ("Cahya Nugraheni", "Cahya"), ("Bayu Adinegoro", "Bayu"),
+    ("Permata Hapsari", "Permata"), ("Mulia Siagian", "Mulia"), ("Rose Marbun", "Rose"),
+    ("Intan Kurniasari", "Intan"), ("Suparman Hadiwijoyo", "Suparman"), ("Retno Palupi", "Retno"),
+    ("Wiwik Sumiyati", "Wiwik"), ("Darmanto Sastro", "Darmanto"), ("Sulistyo Budiarto", "Sulistyo"),
+    ("Acep Saepudin", "Acep"), ("Dede Rohmat", "Dede"), ("Nenden Sukaesih", "Nenden"),
+    ("I Made Suardana", "Made"), ("Ni Luh Putu Ardani", "Ardani"), ("Gusti Ayu Trisna Dewi", "Trisna"),
+    ("Ketut Sudiarsa", "Ketut"), ("Tiurma Napitupulu", "Tiurma"), ("Bonar Situmorang", "Bonar"),
+    ("Lamhot Simbolon", "Lamhot"), ("Rahmi Sikumbang", "Rahmi"), ("Desrianti Jambak", "Desrianti"),
+    ("Andi Tenri Ajeng", "Tenri"), ("Syamsul Daeng Matutu", "Syamsul"), ("Tan Bun Seng", "Bun Seng"),
+    ("Yenny Gunawijaya", "Yenny"), ("Steven Wiranata", "Steven"), ("Meiliana Tjahjadi", "Meiliana"),
+    ("Fuad Baraqbah", "Fuad"), ("Sakinah Alhabsyi", "Sakinah"), ("Umar Bawazier", "Umar"),
+    ("Hope Richardson", "Hope"), ("Faith Okafor", "Faith"), ("Grant Fairweather", "Grant"),
+    ("Chase Whitaker", "Chase"), ("Arjun Mehta", "Arjun"), ("Anjali Nair", "Anjali"),
+    ("Chen Xiaoling", "Xiaoling"), ("Yuki Nakamura", "Yuki"), ("Omar Al-Farsi", "Omar"),
+    ("Pieter van der Berg", "Pieter"), ("Sophie de Vries", "Sophie"),
+]
+
+
 def _divide(items: list[str] | list[tuple[str, str]], seed: str) -> tuple[list[object], list[object]]:
     """``items`` shuffled (seeded) and dealt alternately to dev2 and heldout2."""
     pool: list[object] = list(items)
@@ -615,7 +773,8 @@ def _fresh() -> None:
     rounds = (("dev2", "heldout2", FRESH_POSITIVE, FRESH_NEGATIVE, FRESH_NAMES, "names-corpus"),
               ("dev3", "heldout3", POOL3_POSITIVE, POOL3_NEGATIVE, POOL3_NAMES, "names-corpus-3"),
               ("dev4", "heldout4", POOL4_POSITIVE, POOL4_NEGATIVE, POOL4_NAMES, "names-corpus-4"),
-              ("dev5", "heldout5", POOL5_POSITIVE, POOL5_NEGATIVE, POOL5_NAMES, "names-corpus-5"))
+              ("dev5", "heldout5", POOL5_POSITIVE, POOL5_NEGATIVE, POOL5_NAMES, "names-corpus-5"),
+              ("dev6", "heldout6", POOL6_POSITIVE, POOL6_NEGATIVE, POOL6_NAMES, "names-corpus-6"))
     for dev, held, positive, negative, names, seed in rounds:
         for kind, items in (("positive", positive), ("negative", negative), ("names", names)):
             table = {"positive": POSITIVE, "negative": NEGATIVE, "names": NAMES}[kind]
@@ -648,10 +807,12 @@ def lines(split: str, rnd: random.Random, per_template: int) -> list[dict[str, o
                 shown = full.upper()
             elif "{F}" in tpl:
                 shown = first
+            elif "{L}" in tpl:
+                shown = full.lower()
             else:
                 shown = full
             text = (tpl.replace("{N2}", shown2).replace("{N}", shown).replace("{F}", shown).replace("{U}", shown)
-                    .replace("{C}", shown))
+                    .replace("{C}", shown).replace("{L}", shown))
             out.append({"split": split, "text": text.replace("{id}", order_id(rnd)),
                         "names": [shown, shown2] if shown2 else [shown]})
     for tpl in NEGATIVE[split]:
@@ -671,6 +832,8 @@ def main() -> None:
     rows += lines("dev4", rnd4, 3) + lines("heldout4", rnd4, 3)
     rnd5 = random.Random(1605)
     rows += lines("dev5", rnd5, 3) + lines("heldout5", rnd5, 3)
+    rnd6 = random.Random(1606)
+    rows += lines("dev6", rnd6, 3) + lines("heldout6", rnd6, 3)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     pos = sum(1 for r in rows if r["names"])
