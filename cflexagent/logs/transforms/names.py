@@ -38,6 +38,14 @@ What makes a name, in order of strength:
   (``Budi Kurniawanto``), and one right before a name on its own after a cue (``by Husein
   Assegaf``) or opening a sentence when a verb follows (``Husein Assegaf asked``). Balinese
   ``Ni`` and ``I`` (before a birth-order or caste word: ``I Wayan``) open the name after them.
+- **The subject or the speaker of a sentence**: a listed given name that is no very common word
+  opening a sentence before a verb or a colon (``Lily will collect``, ``Kenji: sudah saya cek``,
+  ``Hana Pertiwi belum bayar``), and a lower-case user name opening the text before a verb
+  (``nhasanah deleted draft``).
+- **The list's common words** (``COMMON``: dictionary words that are in no name list, ``Valued``,
+  ``Sobat``, ``Konstruksi``, ``logged``): never names, so a capitalised one after a greeting is
+  a word (``Dear Valued Partner``), one right after names in a run makes the run a firm's name
+  (``Adi Karya Konstruksi``), and a lower-case one is no glued user name.
 
 A greeting by the time of day takes a name only before a comma or the end (``Morning Budi,``;
 not ``Morning Glory label``); a title that is also a product word (``Teh``) only before a name
@@ -47,7 +55,10 @@ What blocks a name: organisation and place words (``PT``, ``CV``, ``Jl.``,
 ``Bandara``, ``Universitas``, ``Bank``, ``Toko``, ``Residence``, ``Ltd`` ...) take the whole
 run of capitalised words they are in (``PT Budi Jaya``, ``Jl. Sudirman``), and so does a
 lower-case organisation noun in the two words after it (``Pelita Harapan school``,
-``Puspa Sari gift shop``); the list's places (``Jakarta``, ``Bali``), months,
+``Puspa Sari gift shop``), a product noun after a run that opens a line when no ID follows it
+(``Bintang Kejora award certificate``; not ``Arif Wibowo invoice ORD-1 overdue``), and a word in
+mixed case in the run (``Roland VersaCAMM``); after a plain cue, common words of which one is
+very common follow the pair rule (``dari Jaya Abadi``); the list's places (``Jakarta``, ``Bali``), months,
 weekdays, holidays (``Hari Raya``) and the user's ``names_allow`` are never
 names; a word with a digit, inside a path, an email, a URL or a dotted
 identifier, in camel case (``ValueError``) or glued to digits (``F-5258``) is
@@ -275,6 +286,8 @@ def _lower_cues(s: str) -> list[int]:
     prev = ""
     for w in s.split():
         last, prev = prev, w
+        if w[0] in "([\"'" and len(w) > 1:
+            w = w[1:]  # "(a.n. Budi)", "'oleh budi'"
         if len(w) > 10 or not w[0].islower():
             continue  # longer than any cue, or not lower case: no hashing
         core = w
@@ -295,7 +308,7 @@ def _token_at(s: str, w: str, pos: int, n: int, out: list[int]) -> int:
     same letters inside a longer word) to ``out``; returns where the next token is looked for, or
     -1 when it is not there."""
     i = s.find(w, pos)
-    while i > 0 and not s[i - 1].isspace():
+    while i > 0 and not s[i - 1].isspace() and (s[i - 1] not in "([\"'" or (i > 1 and not s[i - 2].isspace())):
         i = s.find(w, i + 1)
     if i < 0:
         return -1
@@ -380,7 +393,7 @@ def _next_lower(s: str, end: int) -> str:
 def _noun_after(s: str, end: int) -> bool:
     """A lower-case word that is no verb follows ``s[..end]``."""
     w = _next_lower(s, end)
-    return w != "" and not _verb(w)
+    return w != "" and not _verb(w) and w not in JOINERS
 
 
 #: Lower-case words after a name that join it to the rest of a sentence, not to a product's name.
@@ -388,6 +401,11 @@ JOINERS = frozenset({
     "and", "dan", "or", "atau", "with", "dengan", "from", "dari", "di", "at", "in", "to", "ke", "untuk", "for",
     "via", "lewat", "yang", "who", "juga", "too", "also", "please", "mohon", "tolong", "sendiri", "bersama",
 })
+
+
+def _after_word(s: str, p: int) -> bool:
+    """``s[p]`` follows a lower-case word and one space ("sent to Yuki"; not "area: Kramat")."""
+    return p >= 2 and s[p - 1] == " " and s[p - 2].islower()
 
 
 def _product_after(s: str, end: int) -> bool:
@@ -661,8 +679,11 @@ class NameFinder:
             return words[-1]  # "Ibu Kota Nusantara", "oleh PT Maju Jaya": the organisation's run
         if wl in STOP or self._blocked(wl) or (low in GREETING_TIMES and w == wl):
             return m.end()  # ("sore hari", "pagi ini": a greeting by the time of day takes capitals only)
-        if low in ORG and word[0].isupper() and not self._alone(w):
-            return self._words(s, p, 8, True)[-1]  # "Teh Botol Sosro": a title that is also a product word
+        if low in ORG and word[0].isupper() and not self._alone(w) and not (
+                _title_case(w) and not self._common(wl) and _verb_after(s, m.end())):
+            # "Teh Botol Sosro": a title that is also a product word (but "Teh Tiurma minta": a name
+            # in no dictionary before a verb)
+            return self._words(s, p, 8, True)[-1]
         if low in USER_CUES:
             if w == wl and ((("." in w or "_" in w) and self._username(w, True)) or self._glued(wl)):
                 out.append(p)
@@ -750,7 +771,7 @@ class NameFinder:
                 last = words[k + 1]  # "Liem Hok Sun": a weekday's or month's abbreviation inside a name
                 continue
             if wl in STOP or self._blocked(wl) or wl in TITLES:
-                if not listed and wl in STOP:
+                if not listed and wl in STOP and w != wl:
                     return words[k + 1]  # "Dear Valued Customer": a phrase, not a name
                 break
             f = self.flags(wl)
@@ -817,7 +838,7 @@ class NameFinder:
                 kind = 4
             elif w.isupper():
                 f = self.flags(wl)
-                kind = 2 if f and len(w) > 1 else 0
+                kind = 2 if f and len(w) > 1 else 1 if len(w) > 3 and not f and not self._common(wl) else 0
             elif _title_case(w):
                 f = self.flags(wl)
                 if f:
@@ -831,7 +852,7 @@ class NameFinder:
                 kind = 3 if self._username(w, False) else 0
             elif w.isalpha() and any(ch.isupper() for ch in w[1:]):
                 return words[-1]  # "Roland VersaCAMM", "Adobe InDesign": a product's name in mixed case
-            if k and kind >= 2 and wl in PHRASES_SECOND.get(s[words[2 * k - 2]:words[2 * k - 1]].lower(), _NONE):
+            if k and kind >= 1 and wl in PHRASES_SECOND.get(s[words[2 * k - 2]:words[2 * k - 1]].lower(), _NONE):
                 kinds[-1] = 0
                 kind = 0
             kinds.append(kind)
@@ -863,6 +884,23 @@ class NameFinder:
                     elif second < 0:
                         second = i
             name = strong or (second >= 0 and _pair(flags[first], flags[second]))
+            if (not name and 2 <= j - k <= 3 and first >= 0 and flags[first] & (GIVEN | SURNAME)
+                    and all(kinds[i] == 1 or (kinds[i] == 2 and not flags[i] & VERY_COMMON) for i in range(k, j))
+                    and any(kinds[i] == 1 for i in range(k, j))):
+                # "Yuki Nakamura", "Desrianti Jambak", "KETUT SUDIARSA": a listed name beside a
+                # capitalised word in no list and in no dictionary (a proper noun), inside a sentence
+                # after a lower-case word, or opening one before a verb, a colon or "and" (not a
+                # product's or a place's name opening a line or after a label: "Pin Peniti 58 mm",
+                # "delivery area: Kramat Jati")
+                end = words[2 * j - 1]
+                if k > 0:
+                    # after a capitalised word that is no name: "Libur Isra Miraj" (but all caps is a
+                    # sentence in capitals: "PESANAN KETUT SUDIARSA BELUM DATANG")
+                    name = s[words[2 * k - 2]:words[2 * k - 1]].isupper() and s[p:end].isupper()
+                elif _after_word(s, p) and not _sentence_start(s, p):
+                    name = True
+                else:
+                    name = j == n and (_verb_after(s, end) or s.startswith((": ", " and ", " dan "), end))
             if k == 0 and j == n:  # the whole run: what follows it is what follows the name
                 if name and _sentence_start(s, p) and ((_soft(kinds, flags, k, j) and _noun_after(s, words[-1]))
                                                         or _product_after(s, words[-1])):

@@ -133,6 +133,23 @@ NAMED = [
     ("Ramadhan is a name after a title", "pesanan untuk Ibu Galih Ramadhan", f"pesanan untuk Ibu {N}"),
     ("two common-word names after a cue, none very common", "From: Ratna Sari", f"From: {N}"),
     ("a name opening a line, then and", "Hendro Saputro dan tim akan datang", f"{N} dan tim akan datang"),
+    ("a listed name beside a proper noun in no list, inside a sentence", "WhatsApp sent to Yuki Nakamura today",
+     f"WhatsApp sent to {N} today"),
+    ("a proper noun in no list, then a listed surname, before a verb", "Desrianti Jambak minta warna pink",
+     f"{N} minta warna pink"),
+    ("all caps: a listed name beside a proper noun in no list", "PESANAN KETUT SUDIARSA BELUM DATANG",
+     f"PESANAN {N} BELUM DATANG"),
+    ("a cue inside a bracket", "konfirmasi bayar (a.n. GRANT FAIRWEATHER) cocok", f"konfirmasi bayar (a.n. {N}) cocok"),
+    ("particles inside a name after a cue", "ditangani Pieter van der Berg, menunggu",
+     f"ditangani {N}, menunggu"),
+    ("a title before a name in no list, then a lower-case word that ends it", "Bli Desrianti sudah ambil spanduk",
+     f"Bli {N} sudah ambil spanduk"),
+    ("title Teh before a name in no dictionary and a verb", "Teh Tiurma minta proof dikirim ulang",
+     f"Teh {N} minta proof dikirim ulang"),
+    ("a given name that is also a brand's", "Halo Permata, makasih sudah menunggu",
+     f"Halo {N}, makasih sudah menunggu"),
+    ("names joined by and opening a line", "Suparman Hadiwijoyo and Grant Fairweather both asked",
+     f"{N} and {N} both asked"),
 ]
 
 UNTOUCHED = [
@@ -218,6 +235,12 @@ UNTOUCHED = [
     ("a very common word opening a sentence before a colon", "Mark: as read"),
     ("a lower-case word opening a line before a verb", "logged out after 5 minutes; backup completed"),
     ("for before a lower-case listed name", "waiting for budi"),
+    ("a product's name opening a line: a listed word beside a word in no list",
+     "Galih Sablonex 58 mm, Kain Galih Sablonex"),
+    ("a place after a label", "zona kirim: Cempaka Baru, area: Kramat Jati"),
+    ("a title-case heading", "Print Job Queued; Order Summary Updated"),
+    ("a phrase whose second word is a cue", "Terima Kasih sudah order di CFlex"),
+    ("a holiday of two words in no list", "Libur Isra Miraj: Kamis"),
 ]
 
 
