@@ -143,28 +143,32 @@ CUES = frozenset({
     "operator", "staff", "staf", "agent", "admin", "sebagai", "sales",
     # passive verbs and requests before their agent ("diminta Budi", "diterima Yohana", "call Rina")
     "diminta", "diterima", "ditangani", "dihandle", "call", "hubungi", "kasih",
+    # who ordered, bought, is the contact ("pemesan Bunga", "PIC Rina", "ATTN Haruto Sato")
+    "pemesan", "pembeli", "buyer", "pic", "attn",
 })
 #: Cue words that take only a user name after them ("session started for kliang"; not "for Budi", which
 #: the capitalised words' rules read, nor "for budi").
-USER_CUES = frozenset({"for"})
+USER_CUES = frozenset({"for", "to"})
 #: Cue words that are cues only with a colon ("From: Budi", not "from cache").
 COLON_CUES = frozenset({"from", "to", "cc"})
 #: The cues and titles looked for in lower case ("oleh budi", "pak budi"); capitalised ones are found
 #: with the capitalised words.
 LOWER_CUES = frozenset({
-    "by", "oleh", "user", "username", "pelanggan", "customer", "nasabah", "member", "client", "klien", "dear",
+    "by", "oleh", "user", "username", "from", "to", "pelanggan", "customer", "nasabah", "member", "client", "klien",
+    "dear",
     "halo", "hallo", "hai", "hi", "hello", "yth", "kepada", "dari", "penerima", "pengirim", "pak", "bu", "bapak",
     "ibu", "mas", "mbak", "kak", "atas", "a.n", "akun", "account", "thanks", "makasih", "desainer", "designer",
     "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician", "operator", "staff", "staf",
     "agent", "admin", "sebagai", "sales", "diminta", "diterima", "ditangani", "dihandle", "call", "hubungi",
-    "kasih", "for", "as", "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
+    "kasih", "for", "pemesan", "pembeli", "buyer", "pic", "attn", "as", "pagi", "siang", "sore", "malam", "morning",
+    "afternoon", "evening",
 })
 #: Titles that are titles only with their dot ("H. Ahmad", not "level H").
 DOTTED_TITLES = frozenset({"h", "hj", "tn", "nn", "ny"})
 #: Greeting and addressing cues: what follows is a name when it is capitalised, listed or not.
 STRONG_CUES = frozenset({
     "dear", "halo", "hallo", "hai", "hi", "hello", "hey", "yth", "pelanggan", "customer", "nasabah", "member",
-    "client", "klien", "a.n", "atas", "thanks", "makasih",
+    "client", "klien", "a.n", "atas", "thanks", "makasih", "attn",
     # greetings by the time of day ("Selamat siang Rahmat", "Pagi Budi", "Good morning Dewi")
     "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
 })
@@ -188,7 +192,7 @@ STOP = frozenset({
     "camat", "lurah", "kades", "bupati", "walikota", "gubernur", "presiden", "menteri", "direktur", "director",
     "manager", "manajer", "dokter", "doctor", "guru", "teacher", "dosen", "satpam", "kurir", "courier", "sopir",
     "supir", "driver", "bos", "boss", "ketua", "sekretaris", "bendahara", "kepala", "pimpinan", "haji", "mandor",
-    "rt", "rw", "president", "officer", "polisi", "tentara", "pegawai", "karyawan", "pemilik",
+    "rt", "rw", "president", "officer", "ojol", "ojek", "polisi", "tentara", "pegawai", "karyawan", "pemilik",
     # customer tiers after "customer" / "pelanggan" / "member"
     "corporate", "premium", "regular", "reguler", "vip", "gold", "silver", "platinum", "bronze", "business",
     "bisnis", "personal", "retail", "prioritas", "priority", "reseller", "dropshipper", "distributor", "agen",
@@ -365,6 +369,9 @@ VERBS = frozenset({
     "paid", "sent", "left", "made", "took", "gave", "got", "gets", "sends", "pays", "wrote", "called", "agreed",
     "sudah", "telah", "belum", "akan", "mau", "ingin", "minta", "sedang", "masih", "tidak", "tak", "baru",
     "bilang", "bisa", "harus", "perlu", "juga", "sempat", "pernah", "komplain", "bayar", "setuju", "transfer",
+    # colloquial Indonesian of chats and notes ("Mirah udah oke", "Joy nggak bisa datang")
+    "udah", "dah", "sdh", "blm", "nggak", "ngga", "gak", "ga", "tdk", "lagi", "pengen", "nanya", "tanya", "cek",
+    "kirim", "ambil", "datang", "pesan", "lapor", "batal", "balas", "bales", "jawab", "oke", "ok", "konfirmasi",
 })
 
 
@@ -510,8 +517,8 @@ class NameFinder:
             return True
         wl = w.lower()
         f = self.flags(wl)
-        return (_title_case(w) and f != 0 and not f & VERY_COMMON and wl not in STOP
-                and not self._blocked(wl))
+        return (_title_case(w) and len(w) > 1 and (f == 0 or not f & VERY_COMMON) and wl not in STOP
+                and not self._blocked(wl) and not self._common(wl) and wl not in TITLES and wl not in CUES)
 
     def _blocked(self, low: str) -> bool:
         return low in ORG or low in CALENDAR or low in self._allow or self._names.get(low, 0) & PLACE != 0
@@ -648,7 +655,9 @@ class NameFinder:
             title = title or (low in TITLES and (low in TITLES_LOWER or word[0].isupper()))
             strong = strong or low in STRONG_CUES
             if low in COLON_CUES and s[end:end + 1] != ":":
-                return end
+                # "from cache", "to retry": a cue only with a colon, or before a user name
+                # ("assigned to nabila_alhadar") or two lower-case names ("from wiliam tanujaya")
+                return self._lower_after(s, end, low in USER_CUES, out)
             if low == "atas":
                 # "atas nama" is the cue; "atas" alone is a preposition.
                 if s[end:end + 5].lower() != " nama":
@@ -714,12 +723,46 @@ class NameFinder:
             out.append(p)
             out.append(m.end())
             return m.end()
-        if (f and not f & EN_WORD) or f & EXTRA or self._glued(wl):
+        if ((f and not f & EN_WORD and (not f & VERY_COMMON or f & POPULAR or ":" in s[end:p]))
+                or f & EXTRA or self._glued(wl)):
+            # (not "kurir susah parkir": a very common word; "Dari: indah" has a colon)
             e = self._more_lower(s, m.end())
             out.append(p)
             out.append(e)
             return e
         return m.end()
+
+    def _lower_after(self, s: str, end: int, users: bool, out: list[int]) -> int:
+        """After a cue that needs a colon and has none: a user name (``users``) or two lower-case
+        listed names, one of them a name on its own ("from wiliam tanujaya"); returns where the scan
+        goes on."""
+        if s[end:end + 1] != " ":
+            return end
+        m = _WORD.match(s, end + 1)
+        if m is None:
+            return end
+        w = m.group()
+        if not w.islower():
+            return end
+        if "." in w or "_" in w or "-" in w:
+            if users and self._username(w, False):  # every piece a name or an initial: not "to max_retries"
+                out.append(m.start())
+                out.append(m.end())
+                return m.end()
+            return end
+        if s[m.end():m.end() + 1] != " ":
+            return end
+        m2 = _WORD.match(s, m.end() + 1)
+        if m2 is None or not m2.group().isalpha() or not m2.group().islower():
+            return end
+        a, b = self.flags(w), self.flags(m2.group())
+        ranked = [f for f in (a, b) if f and not f & WORD and f & (RANKED | POPULAR)]
+        other = b if ranked and a == ranked[0] else a
+        if ranked and not (other & VERY_COMMON) and (other or not self._common(w if other is a else m2.group())):
+            out.append(m.start())
+            out.append(m2.end())
+            return m2.end()
+        return end
 
     def _more_lower(self, s: str, end: int) -> int:
         """After a lower-case name, the listed names that follow it ("oleh budi santoso")."""
@@ -885,8 +928,14 @@ class NameFinder:
                         second = i
             name = strong or (second >= 0 and _pair(flags[first], flags[second]))
             if (not name and 2 <= j - k <= 3 and first >= 0 and flags[first] & (GIVEN | SURNAME)
-                    and all(kinds[i] == 1 or (kinds[i] == 2 and not flags[i] & VERY_COMMON) for i in range(k, j))
-                    and any(kinds[i] == 1 for i in range(k, j))):
+                    and all(kinds[i] == 1 or kinds[i] == 2 for i in range(k, j))
+                    and any(kinds[i] == 1 or (kinds[i] == 2 and not flags[i] & WORD and flags[i] & SURNAME)
+                            for i in range(k, j))
+                    and all(kinds[i] == 1 or not flags[i] & VERY_COMMON or any(
+                        kinds[x] == 2 and not flags[x] & WORD and flags[x] & SURNAME for x in range(k, j))
+                            for i in range(k, j))):
+                # (a very common word only beside a listed surname: "kabari Bunga Rahmadani"; not
+                # "cetak Art Carton")
                 # "Yuki Nakamura", "Desrianti Jambak", "KETUT SUDIARSA": a listed name beside a
                 # capitalised word in no list and in no dictionary (a proper noun), inside a sentence
                 # after a lower-case word, or opening one before a verb, a colon or "and" (not a

@@ -150,6 +150,16 @@ NAMED = [
      f"Halo {N}, makasih sudah menunggu"),
     ("names joined by and opening a line", "Suparman Hadiwijoyo and Grant Fairweather both asked",
      f"{N} and {N} both asked"),
+    ("the subject before a colloquial verb", "Sumarsono udah oke sama warnanya", f"{N} udah oke sama warnanya"),
+    ("a cue before two proper nouns in no list", "penerima: Yelfi Rahmadona, Sleman", f"penerima: {N}, Sleman"),
+    ("a very common given name beside a listed surname inside a sentence", "tolong kabari Bunga Rahmadani kalau",
+     f"tolong kabari {N} kalau"),
+    ("from without a colon before two lower-case names", "WA inbound from wiliam tanujaya re F-4837",
+     f"WA inbound from {N} re F-4837"),
+    ("to before a user name", "ticket auto-assigned to ratna_hapsari (round-robin)",
+     f"ticket auto-assigned to {N} (round-robin)"),
+    ("ATTN in capitals", "ATTN HARUTO SATO: PROOF EXPIRES TONIGHT", f"ATTN {N}: PROOF EXPIRES TONIGHT"),
+    ("the orderer", "nama pemesan Bunga Rahmadani", f"nama pemesan {N}"),
 ]
 
 UNTOUCHED = [
@@ -241,6 +251,10 @@ UNTOUCHED = [
     ("a title-case heading", "Print Job Queued; Order Summary Updated"),
     ("a phrase whose second word is a cue", "Terima Kasih sudah order di CFlex"),
     ("a holiday of two words in no list", "Libur Isra Miraj: Kamis"),
+    ("a very common word after a role cue", "Jl. Surya Kencana: kurir susah parkir"),
+    ("a role after a title", "Mas Ojol nunggu di depan"),
+    ("from and to without a colon before common words", "copied from cache to disk, sent to max_retries"),
+    ("a very common given name beside a word in no list inside a sentence", "cetak Art Carton 260 gsm"),
 ]
 
 
