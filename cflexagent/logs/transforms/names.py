@@ -292,13 +292,17 @@ def _lower_cues(s: str) -> list[int]:
         last, prev = prev, w
         if w[0] in "([\"'" and len(w) > 1:
             w = w[1:]  # "(a.n. Budi)", "'oleh budi'"
-        if len(w) > 10 or not w[0].islower():
+        eq = w.find("=")
+        if 1 < eq <= 10 and w[0].islower() and w[:eq] in LOWER_CUES:
+            core = w[:eq]  # "penerima=budi", "pic=rina"
+        elif len(w) > 10 or not w[0].islower():
             continue  # longer than any cue, or not lower case: no hashing
-        core = w
-        if w not in LOWER_CUES:
+        elif w not in LOWER_CUES:
             if len(w) < 2 or w[-1] not in ":,." or w[:-1] not in LOWER_CUES:
                 continue
             core = w[:-1]
+        else:
+            core = w
         if core == "as" and last not in AS_AFTER:
             continue
         pos = _token_at(s, w, pos, len(core), out)
@@ -448,6 +452,11 @@ def _soft(kinds: list[int], flags: list[int], k: int, j: int) -> bool:
     return all(flags[i] & WORD != 0 for i in listed)
 
 
+def _strong(f: int) -> bool:
+    """A listed name that is a name on its own: no common word, and ranked (or the user's)."""
+    return f != 0 and (f & EXTRA != 0 or (not f & WORD and f & (RANKED | POPULAR) != 0))
+
+
 def _partner(f: int) -> bool:
     """A listed word that can stand beside another as part of a name: no common word, a common
     name ("Lestari", "Smith"), or a common word that is not a very common one ("Sari")."""
@@ -568,7 +577,7 @@ class NameFinder:
         """Start and end offsets of the names in ``s``, flat and in order: [start0, end0, start1, ...]."""
         out: list[int] = []
         cues = _lower_cues(s)
-        users = self._bare_users(s) if _JOINED.search(s) is not None else _NO_SPANS
+        users = self._bare_users(s, _JOINED.search(s) is not None)
         ci = ui = 0
         pos = self._subject_user(s, out) if s[:1].islower() else 0
         m = _CAP.search(s)
@@ -620,14 +629,39 @@ class NameFinder:
             return m.end()
         return 0
 
-    def _bare_users(self, s: str) -> list[int]:
-        """[start, end, ...] of the lower-case user names of ``s`` that stand without a cue
-        (``ratih_kumalasari``, ``kevin.wijaya``): pieces joined by "_", "." or "-", each a listed
-        name or an initial, one of them no common word (``_username``)."""
+    def _bare_users(self, s: str, joined: bool) -> list[int]:
+        """[start, end, ...] of the lower-case names of ``s`` that stand without a cue: user names
+        (``ratih_kumalasari``, ``kevin.wijaya``; when ``joined``): pieces joined by "_", "." or "-",
+        each a listed name or an initial, one of them no common word (``_username``); and two
+        listed names in a row, one a name on its own, the other no very common word
+        (``koordinasi dengan rina marlina``)."""
         out: list[int] = []
         pos = 0
+        prev = ""  # the previous token when it is a lower-case listed word that a pair may open
+        prev_f = 0
         for w in s.split():
-            if len(w) > 48 or not w[0].islower() or not ("_" in w or "." in w[:-1]):
+            if len(w) > 48 or not w[0].islower():
+                prev = ""
+                continue
+            if not ("_" in w or "." in w[:-1]):
+                core = w.rstrip(".,;:!?)\"'")
+                f = self._lower_name(core)
+                if f and prev and ((_strong(prev_f) and not f & VERY_COMMON)
+                                   or (_strong(f) and not prev_f & VERY_COMMON)):
+                    i = len(out)
+                    q = _token_at(s, prev, pos, len(prev), out)
+                    q = _token_at(s, w, q, len(core), out) if q >= 0 else -1
+                    if q < 0:
+                        del out[i:]
+                        break
+                    out[i + 1:i + 3] = []  # one span from the first word's start to the second's end
+                    pos = q
+                    prev = ""
+                    continue
+                prev, prev_f = (core, f) if f and core == w else ("", 0)  # (a comma ends a pair)
+                continue
+            prev = ""
+            if not joined:
                 continue
             core = w.rstrip(".,;:!?)\"'")
             dot = core.rfind(".")
@@ -639,6 +673,15 @@ class NameFinder:
             if pos < 0:
                 break
         return out
+
+    def _lower_name(self, w: str) -> int:
+        """The flags of a lower-case listed name that may stand in a pair without a cue, else 0."""
+        if not 3 <= len(w) <= 24 or not w.isalpha():
+            return 0
+        f = self.flags(w)
+        if f == 0 or w in STOP or w in CUES or w in TITLES or w in PARTICLES or self._blocked(w):
+            return 0
+        return f
 
     def user_spans(self, s: str) -> list[int]:
         """``spans`` of a field that holds a user name (nginx's ``remote_user``): read as after the
@@ -927,11 +970,14 @@ class NameFinder:
                     elif second < 0:
                         second = i
             name = strong or (second >= 0 and _pair(flags[first], flags[second]))
+            if not name and j - k >= 2 and s[words[2 * k]:words[2 * k + 1]].lower() in BALI and all(
+                    kinds[i] >= 1 for i in range(k, j)):
+                name = True  # "Gusti Ayu Made Sri", "Made Wirawan": a Balinese birth-order or caste word opens it
             if (not name and 2 <= j - k <= 3 and first >= 0 and flags[first] & (GIVEN | SURNAME)
                     and all(kinds[i] == 1 or kinds[i] == 2 for i in range(k, j))
                     and any(kinds[i] == 1 or (kinds[i] == 2 and not flags[i] & WORD and flags[i] & SURNAME)
                             for i in range(k, j))
-                    and all(kinds[i] == 1 or not flags[i] & VERY_COMMON or any(
+                    and all(kinds[i] == 1 or not flags[i] & VERY_COMMON or flags[i] & POPULAR or any(
                         kinds[x] == 2 and not flags[x] & WORD and flags[x] & SURNAME for x in range(k, j))
                             for i in range(k, j))):
                 # (a very common word only beside a listed surname: "kabari Bunga Rahmadani"; not

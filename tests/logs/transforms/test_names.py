@@ -160,6 +160,13 @@ NAMED = [
      f"ticket auto-assigned to {N} (round-robin)"),
     ("ATTN in capitals", "ATTN HARUTO SATO: PROOF EXPIRES TONIGHT", f"ATTN {N}: PROOF EXPIRES TONIGHT"),
     ("the orderer", "nama pemesan Bunga Rahmadani", f"nama pemesan {N}"),
+    ("two lower-case listed names without a cue", "koordinasi dengan rina marlina soal ukuran",
+     f"koordinasi dengan {N} soal ukuran"),
+    ("a cue as a key, lower case", "penerima=budi santoso, pic=rina", f"penerima={N}, pic={N}"),
+    ("a Balinese caste word opens a name of common words", "Gusti Ayu Made Sri approved the layout",
+     f"{N} approved the layout"),
+    ("a name in no list beside a common given name inside a sentence", "proof sent to Élodie Martin",
+     f"proof sent to {N}"),
 ]
 
 UNTOUCHED = [
@@ -255,6 +262,9 @@ UNTOUCHED = [
     ("a role after a title", "Mas Ojol nunggu di depan"),
     ("from and to without a colon before common words", "copied from cache to disk, sent to max_retries"),
     ("a very common given name beside a word in no list inside a sentence", "cetak Art Carton 260 gsm"),
+    ("lower-case words of a sentence, some listed", "hasil cetak sudah rapi, warna merah agak pudar"),
+    ("lower-case names split by a comma", "rina, marlina"),
+    ("a Balinese word opening a product's name", "Made In Indonesia label"),
 ]
 
 
