@@ -65,6 +65,7 @@ NAMES_PY = ROOT / "cflexagent" / "logs" / "transforms" / "names.py"
 N = _detector()
 
 OUT = ROOT / "cflexagent" / "data" / "names.tsv"
+GRAMS_OUT = ROOT / "cflexagent" / "data" / "name_grams.tsv"
 NAMES_DATASET_VERSION = "3.3.1"
 WORDFREQ_VERSION = "3.1.1"
 #: Zipf frequency from which a dictionary word is a common word: about 3 per million words of
@@ -306,13 +307,16 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="exit 1 when the shipped file is not what this builds")
     a = ap.parse_args()
     text = build()
+    grams = N.format_grams(N.train_grams(N.parse_names(text)))  # the letters that make a name
     if a.check:
-        same = OUT.read_text(encoding="utf-8") == text
-        print(f"{OUT.relative_to(ROOT)} is {'current' if same else 'NOT current'}")
+        same = OUT.read_text(encoding="utf-8") == text and GRAMS_OUT.read_text(encoding="utf-8") == grams
+        print(f"{OUT.relative_to(ROOT)} and {GRAMS_OUT.name} are {'current' if same else 'NOT current'}")
         return 0 if same else 1
     OUT.write_text(text, encoding="utf-8")
+    GRAMS_OUT.write_text(grams, encoding="utf-8")
     names = sum(1 for line in text.splitlines() if not line.startswith("#"))
-    print(f"wrote {OUT.relative_to(ROOT)}: {names} names, {len(text.encode()):,} bytes")
+    print(f"wrote {OUT.relative_to(ROOT)}: {names} names, {len(text.encode()):,} bytes; "
+          f"{GRAMS_OUT.name}: {grams.count(chr(10)) - 3} trigrams")
     return 0
 
 

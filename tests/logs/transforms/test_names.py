@@ -167,6 +167,10 @@ NAMED = [
      f"{N} approved the layout"),
     ("a name in no list beside a common given name inside a sentence", "proof sent to Élodie Martin",
      f"proof sent to {N}"),
+    ("two names in no list that read like names by their letters", "Rohaeti Wisnawa approved",
+     f"{N} approved"),
+    ("a name in no list by its letters beside one that is not", "foto dikirim ke Yelfi Rahmadona",
+     f"foto dikirim ke {N}"),
 ]
 
 UNTOUCHED = [
@@ -265,6 +269,8 @@ UNTOUCHED = [
     ("lower-case words of a sentence, some listed", "hasil cetak sudah rapi, warna merah agak pudar"),
     ("lower-case names split by a comma", "rina, marlina"),
     ("a Balinese word opening a product's name", "Made In Indonesia label"),
+    ("a holiday that reads like a name", "Libur Isra Miraj dan Maulid"),
+    ("words in no list that do not read like names", "Spunbond Queued Kebayoran"),
 ]
 
 
@@ -356,6 +362,24 @@ def test_shipped_list_records_its_source() -> None:
         assert names[first] & pure_names.POPULAR, first
     for word in ("sinar", "harapan", "alam", "putri", "indah", "made", "will"):
         assert not names.get(word, 0) & pure_names.POPULAR, word
+    # Common words in no name list, for the detector to know as words; blocked words are none.
+    for word in ("valued", "logged", "konstruksi", "perusahaan"):
+        assert names.get(word, 0) & pure_names.COMMON or word in pure_names.ORG, word
+    for word in ("van", "bank", "dear", "oleh"):
+        assert not names.get(word, 0) & pure_names.COMMON, word
+
+
+def test_shipped_trigrams_are_trained_on_the_shipped_list() -> None:
+    from importlib import resources
+
+    text = resources.files("cflexagent").joinpath("data/name_grams.tsv").read_text(encoding="utf-8")
+    assert text == pure_names.format_grams(pure_names.train_grams(pure_names.shipped_names()))
+    grams = pure_names.shipped_grams()
+    # Names in no list read like names by their letters; dictionary words and places do not.
+    for name in ("rahmadona", "wisnawa", "sukmawati", "hadiwijoyo", "rohaeti"):
+        assert pure_names.name_score(grams, name) >= pure_names.NAME_LIKE, name
+    for word in ("spunbond", "cikarang", "kebayoran", "queued", "printer", "invoice"):
+        assert pure_names.name_score(grams, word) < pure_names.NAME_LIKE, word
 
 
 # -- nginx access lines -----------------------------------------------------------
