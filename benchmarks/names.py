@@ -1,6 +1,6 @@
 """Names in free text: recall and false alterations on the labelled corpus, and the cost per line.
 
-    python benchmarks/names.py [--split heldout7|...|dev|all|each] [--show]
+    python benchmarks/names.py [--split heldout8|...|dev|all|each] [--show]
 
 Runs the agent's redaction (default ``[logs.redact]``, the build ``compiled.py`` picks) over
 ``benchmarks/data/names_corpus.jsonl`` (written by ``benchmarks/names_corpus.py``). Figures:
@@ -34,8 +34,8 @@ from cflexagent.logs.transforms.config import RedactConfig  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "data" / "names_corpus.jsonl"
 #: The corpus's splits, the one never tuned on first (see ``names_corpus.py``).
-SPLITS = ["heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2", "dev7", "dev6", "dev5", "dev4",
-          "dev3", "dev2", "heldout", "seen", "dev"]
+SPLITS = ["heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2", "dev8", "dev7", "dev6",
+          "dev5", "dev4", "dev3", "dev2", "heldout", "seen", "dev"]
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -127,8 +127,8 @@ def report(label: str, s: dict[str, object], show: bool) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", choices=[*SPLITS, "all", "each"], default="heldout7",
-                    help="a split (default: heldout7, the one never tuned on), all of it, or each in turn")
+    ap.add_argument("--split", choices=[*SPLITS, "all", "each"], default="heldout8",
+                    help="a split (default: heldout8, the one never tuned on), all of it, or each in turn")
     ap.add_argument("--show", action="store_true", help="print each missed name and altered line")
     ap.add_argument("--no-presidio", action="store_true")
     a = ap.parse_args()
