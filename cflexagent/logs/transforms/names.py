@@ -124,7 +124,7 @@ _WORD = re.compile(rf"[{_LETTER}]{_REST}{_END}")
 #: Two lower-case letters joined by "_" or ".": a text that may hold a user name without a cue.
 _JOINED = re.compile(rf"[{_LOWER}][_.][{_LOWER}]")
 #: What may stand between a cue and its name: spaces, one ":" or "=".
-_GAP = re.compile(r"[ \t]*+(?:[:=,][ \t]*+)?")
+_GAP = re.compile(r"[ \t]*+(?:[:=,][ \t]*+)?[\"'“]?")
 
 # -- words with a role (all lower-case, without a trailing dot) ----------------
 
@@ -132,7 +132,9 @@ _GAP = re.compile(r"[ \t]*+(?:[:=,][ \t]*+)?")
 TITLES = frozenset({
     "bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak", "sdr", "sdri", "sdra", "saudara",
     "saudari", "hj", "h", "haji", "hajah", "tuan", "nyonya", "ny", "nona", "nn", "tn", "bang", "abang", "teh",
-    "aa", "akang", "kang", "bli", "om", "tante", "koh", "cik", "mbok", "uda", "uni", "ustadz", "ustaz", "ustadzah",
+    "aa", "akang", "kang", "bli", "om", "tante", "koh", "cik", "koko", "cece", "neng", "gek", "tulang",
+    "etek", "buya", "amang", "inang", "namboru", "pakde", "bude", "bulik", "paklik", "romo", "pdt", "pastor",
+    "suster", "mevr", "dhr", "mbok", "uda", "uni", "ustadz", "ustaz", "ustadzah",
     "kyai", "dr", "drs", "dra",
     "ir", "prof", "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "mister", "dear", "yth",
 })
@@ -149,6 +151,8 @@ CUES = frozenset({
     "diminta", "diterima", "ditangani", "dihandle", "call", "hubungi", "kasih",
     # who ordered, bought, is the contact ("pemesan Bunga", "PIC Rina", "ATTN Haruto Sato")
     "pemesan", "pembeli", "buyer", "pic", "attn",
+    # signatures ("Salam, Budi", "Regards, Rina", "Hormat kami, Yakob Wenda")
+    "regards", "salam", "kami", "wassalam",
 })
 #: Cue words that take only a user name after them ("session started for kliang"; not "for Budi", which
 #: the capitalised words' rules read, nor "for budi").
@@ -164,7 +168,8 @@ LOWER_CUES = frozenset({
     "ibu", "mas", "mbak", "kak", "atas", "a.n", "akun", "account", "thanks", "makasih", "desainer", "designer",
     "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician", "operator", "staff", "staf",
     "agent", "admin", "sebagai", "sales", "diminta", "diterima", "ditangani", "dihandle", "call", "hubungi",
-    "kasih", "for", "pemesan", "pembeli", "buyer", "pic", "attn", "as", "pagi", "siang", "sore", "malam", "morning",
+    "kasih", "for", "pemesan", "pembeli", "buyer", "pic", "attn", "regards", "salam", "kami", "wassalam", "cc",
+    "as", "pagi", "siang", "sore", "malam", "morning",
     "afternoon", "evening",
 })
 #: Titles that are titles only with their dot ("H. Ahmad", not "level H").
@@ -172,14 +177,25 @@ DOTTED_TITLES = frozenset({"h", "hj", "tn", "nn", "ny"})
 #: Greeting and addressing cues: what follows is a name when it is capitalised, listed or not.
 STRONG_CUES = frozenset({
     "dear", "halo", "hallo", "hai", "hi", "hello", "hey", "yth", "pelanggan", "customer", "nasabah", "member",
-    "client", "klien", "a.n", "atas", "thanks", "makasih", "attn",
+    "client", "klien", "a.n", "atas", "thanks", "makasih", "attn", "regards", "salam", "kami", "wassalam", "cc",
+    # keys whose value is a name
+    "name", "nama", "customer_name", "full_name", "fullname", "first_name", "last_name", "contact_name",
+    "nama_pelanggan", "nama_penerima", "nama_pengirim", "recipient_name", "sender_name", "receiver_name",
     # greetings by the time of day ("Selamat siang Rahmat", "Pagi Budi", "Good morning Dewi")
     "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
 })
 #: Greetings by the time of day: cues only before a capitalised name ("Selamat siang Rahmat").
 GREETING_TIMES = frozenset({"pagi", "siang", "sore", "malam", "morning", "afternoon", "evening"})
-#: Cues only after one of these words ("signed in as budi", "login as kevin"; not "such as").
+#: Cues only after one of these words ("signed in as budi", "login as kevin"; not "such as"; "Hormat
+#: kami, Budi": a signature; not "kami sudah").
 AS_AFTER = frozenset({"in", "login", "masuk"})
+CUE_AFTER: dict[str, frozenset[str]] = {"as": AS_AFTER, "kami": frozenset({"hormat"})}
+#: Keys whose value in a text is a person's name ("customer_name: Budi", "nama=Rina"): strong cues,
+#: with their ":" or "=" only ("sorted by name, page 2").
+NAME_KEYS = frozenset({
+    "name", "nama", "customer_name", "full_name", "fullname", "first_name", "last_name", "contact_name",
+    "nama_pelanggan", "nama_penerima", "nama_pengirim", "recipient_name", "sender_name", "receiver_name",
+})
 #: Words after a cue that are never names ("Dear Customer", "by system", "Halo semua").
 STOP = frozenset({
     "customer", "customers", "pelanggan", "client", "klien", "member", "user", "users", "admin", "administrator",
@@ -371,22 +387,36 @@ def _lower_cues(s: str) -> list[int]:
         last, prev = prev, w
         if w[0] in "([\"'" and len(w) > 1:
             w = w[1:]  # "(a.n. Budi)", "'oleh budi'"
-        eq = w.find("=")
-        if 1 < eq <= 10 and w[0].islower() and w[:eq] in LOWER_CUES:
-            core = w[:eq]  # "penerima=budi", "pic=rina"
-        elif len(w) > 10 or not w[0].islower():
-            continue  # longer than any cue, or not lower case: no hashing
-        elif w not in LOWER_CUES:
-            if len(w) < 2 or w[-1] not in ":,." or w[:-1] not in LOWER_CUES:
-                continue
-            core = w[:-1]
-        else:
-            core = w
-        if core == "as" and last not in AS_AFTER:
+        if not w[0].islower():
             continue
-        pos = _token_at(s, w, pos, len(core), out)
+        core = ""
+        skip = 0  # letters of the token before the cue ("requested_" of "requested_by=...")
+        eq = w.find("=")
+        if eq < 0 and w[-1] == ":":
+            eq = len(w) - 1
+        if 1 < eq <= 24:
+            key = w[:eq]
+            if key in LOWER_CUES or key in NAME_KEYS:
+                core = key  # "penerima=budi", "pic=rina", "customer_name: ..."
+            elif key.endswith(("_by", "_to")):
+                core = key[-2:]  # "requested_by=yana.mulyana", "assigned_to=budi_s"
+                skip = eq - 2
+        if not core:
+            if len(w) > 10:
+                continue  # longer than any cue: no hashing
+            if w in LOWER_CUES:
+                core = w
+            elif len(w) >= 2 and w[-1] in ":,." and w[:-1] in LOWER_CUES:
+                core = w[:-1]
+            else:
+                continue
+        after = CUE_AFTER.get(core)
+        if after is not None and last.lower() not in after:
+            continue
+        pos = _token_at(s, w, pos, skip + len(core), out)
         if pos < 0:
             break
+        out[-2] += skip
     return out
 
 
@@ -410,6 +440,17 @@ def _sentence_start(s: str, p: int) -> bool:
     while i >= 0 and s[i] in " \t\"'(":
         i -= 1
     return i < 0 or s[i] in ".!?\n"
+
+
+def _word_before(s: str, p: int) -> str:
+    """The lower-case word that ends right before ``s[p]`` and its spaces ("" at the start)."""
+    i = p
+    while i > 0 and s[i - 1] == " ":
+        i -= 1
+    j = i
+    while j > 0 and s[j - 1].isalpha():
+        j -= 1
+    return s[j:i].lower()
 
 
 def _word_at(s: str, p: int) -> str:
@@ -631,6 +672,9 @@ class NameFinder:
             if f == 0:
                 if not cue:
                     return False
+                if (len(low) >= 4 and low.isalpha() and not self._common(low)
+                        and name_score(self._grams, low) >= NAME_LIKE):
+                    listed = True  # "account yulianus_rumbiak": pieces that read like names
                 continue
             listed = True
             if not f & WORD or f & EXTRA:
@@ -681,7 +725,8 @@ class NameFinder:
                 word = m.group()
                 low = word.lower()
                 e = m.end()
-                if low in CUES or low in STRONG_CUES or low in TITLES:
+                if (low in CUES or low in STRONG_CUES or low in TITLES) and (
+                        low not in CUE_AFTER or _word_before(s, start) in CUE_AFTER[low]):
                     nxt = self._after_cue(s, e, low, word, out)
                 elif (e + 1 < len(s) and s[e + 1].isupper() and s[e] in " .") or low in ORG or self.flags(low):
                     nxt = self._run(s, start, out)
@@ -778,6 +823,8 @@ class NameFinder:
         for _ in range(3):
             title = title or (low in TITLES and (low in TITLES_LOWER or word[0].isupper()))
             strong = strong or low in STRONG_CUES
+            if low in NAME_KEYS and s[end:end + 1] not in (":", "="):
+                return end
             if low in COLON_CUES and s[end:end + 1] != ":":
                 # "from cache", "to retry": a cue only with a colon, or before a user name
                 # ("assigned to nabila_alhadar") or two lower-case names ("from wiliam tanujaya")
@@ -832,7 +879,8 @@ class NameFinder:
                 del out[found:]  # "Morning Glory label": a greeting by the time of day stands before a comma
                 return e
             for _ in range(3):
-                q = e + 5 if s.startswith((" and ", " dan "), e) else e + 3 if s.startswith(" & ", e) else -1
+                q = (e + 5 if s.startswith((" and ", " dan "), e) else e + 3 if s.startswith(" & ", e)
+                     else e + 2 if low == "cc" and s.startswith(", ", e) else -1)  # "cc: A B, C D"
                 if q < 0 or q >= len(s) or not s[q].isupper():
                     break
                 found = len(out)
@@ -847,7 +895,7 @@ class NameFinder:
             out.append(p)
             out.append(m.end())
             return m.end()
-        if ((f and not f & EN_WORD and (not f & VERY_COMMON or f & POPULAR or ":" in s[end:p]))
+        if ((f and not f & EN_WORD and (not f & VERY_COMMON or f & POPULAR or ":" in s[end:p] or wl in BALI))
                 or f & EXTRA or self._glued(wl)):
             # (not "kurir susah parkir": a very common word; "Dari: indah" has a colon)
             e = self._more_lower(s, m.end())
@@ -942,6 +990,9 @@ class NameFinder:
                     return words[k + 1]  # "Dear Valued Customer": a phrase, not a name
                 break
             f = self.flags(wl)
+            if (not f and len(w) >= 4 and _title_case(w) and w.isalpha() and not self._common(wl)
+                    and name_score(self._grams, wl) >= NAME_LIKE):
+                f = SURNAME | GUESSED  # "Terima kasih, Sekarini!": a name by its letters
             if w == wl and f & VERY_COMMON and not f & (POPULAR | RANKED):
                 break  # "Pak ada di kantor", "sore hari": a very common word in lower case
             if not f and self._common(wl):
@@ -985,6 +1036,14 @@ class NameFinder:
     def _run(self, s: str, p: int, out: list[int]) -> int:
         """A run of capitalised words without a cue before it: its names, if any."""
         words = self._words(s, p, 8, True)
+        for k in range(0, len(words), 2):
+            wl = s[words[k]:words[k + 1]].lower()
+            if wl in ORG or self._names.get(wl, 0) & PLACE:
+                break  # "Warung Bu Tini", "Bandara Mr. ...": the organisation takes the run
+            if k > 0 and ((wl in TITLES and wl not in DOTTED_TITLES) or wl in CUES or wl in STRONG_CUES) and (
+                    wl not in GREETING_TIMES):
+                del words[k:]  # "Permisi Bu Yulianus": the title reads as a title, the scan goes on there
+                break
         n = len(words) // 2
         # Kinds: 3 a listed name that is no common word (a name on its own), 2 a listed name that
         # needs another (a common word, or all caps), 1 a capitalised word in no list, 0 not a name

@@ -171,6 +171,21 @@ NAMED = [
      f"{N} approved"),
     ("a name in no list by its letters beside one that is not", "foto dikirim ke Yelfi Rahmadona",
      f"foto dikirim ke {N}"),
+    ("a title inside a run of capitalised words", "Permisi Bu Yulianus Rumbiak, kurir sudah di depan",
+     f"Permisi Bu {N}, kurir sudah di depan"),
+    ("a signature", "Hormat kami, Yakob Wenda - lampiran penawaran", f"Hormat kami, {N} - lampiran penawaran"),
+    ("a signature in English", "Best regards, Rina Marlina", f"Best regards, {N}"),
+    ("a key ending in _by", "requested_by=yana.mulyana refund=ORD-1 status=pending",
+     f"requested_by={N} refund=ORD-1 status=pending"),
+    ("a name key and a quote", 'customer_name: "Fince Kogoya", order_id: F-9508',
+     f'customer_name: "{N}", order_id: F-9508'),
+    ("a Batak title", "Tulang Fince dari Siantar pesan undangan", f"Tulang {N} dari Siantar pesan undangan"),
+    ("a single name by its letters after a cue", "Terima kasih, Rahmadona!", f"Terima kasih, {N}!"),
+    ("a cc list", "cc: Pelangi Ayuningrum, Yakob Wenda - proof final", f"cc: {N}, {N} - proof final"),
+    ("a user name with pieces that read like names after a cue", "2FA disabled for account yulianus_rumbiak",
+     f"2FA disabled for account {N}"),
+    ("a Balinese caste word in lower case after a cue", "chat masuk dari dewa ayu sukmawati: kak",
+     f"chat masuk dari {N}: kak"),
 ]
 
 UNTOUCHED = [
@@ -271,6 +286,10 @@ UNTOUCHED = [
     ("a Balinese word opening a product's name", "Made In Indonesia label"),
     ("a holiday that reads like a name", "Libur Isra Miraj dan Maulid"),
     ("words in no list that do not read like names", "Spunbond Queued Kebayoran"),
+    ("a name key without its colon", "sorted by name, page 2; file name too long"),
+    ("kami without hormat", "kami sudah kirim, Kami Sudah Cek"),
+    ("a title inside an organisation's run", "Warung Bu Tini Catering order"),
+    ("a greeting by the time of day inside a run", "Misty Morning Glory theme"),
 ]
 
 
