@@ -602,6 +602,7 @@ class NameFinder:
                  grams: dict[str, float] | None = None) -> None:
         self._names = names
         self._grams = shipped_grams() if grams is None else grams
+        self._like: dict[str, bool] = {}  # name_like of the words seen (bounded: cleared when full)
         allow_words: set[str] = set()
         allow_phrases: set[str] = set()
         for a in allow or []:
@@ -641,6 +642,16 @@ class NameFinder:
         f = self.flags(wl)
         return (not f & WORD and f & (RANKED | POPULAR) != 0) or f & EXTRA != 0
 
+    def _name_like(self, low: str) -> bool:
+        """``low`` (a word in no list) reads like a name by its letters (``name_score``)."""
+        got = self._like.get(low)
+        if got is None:
+            if len(self._like) >= 4096:
+                self._like.clear()
+            got = name_score(self._grams, low) >= NAME_LIKE
+            self._like[low] = got
+        return got
+
     def _partner_after(self, w: str) -> bool:
         """``w``, after a capitalised word in no list, makes a name with it: a name on its own, or a
         listed capitalised name that is not a very common word ("by Yohana Kristiani")."""
@@ -673,7 +684,7 @@ class NameFinder:
                 if not cue:
                     return False
                 if (len(low) >= 4 and low.isalpha() and not self._common(low)
-                        and name_score(self._grams, low) >= NAME_LIKE):
+                        and self._name_like(low)):
                     listed = True  # "account yulianus_rumbiak": pieces that read like names
                 continue
             listed = True
@@ -766,12 +777,13 @@ class NameFinder:
         prev = ""  # the previous token when it is a lower-case listed word that a pair may open
         prev_f = 0
         for w in s.split():
-            if len(w) > 48 or not w[0].islower():
+            if len(w) > 48 or len(w) < 3 or not w[0].islower():
                 prev = ""
                 continue
             if not ("_" in w or "." in w[:-1]):
-                core = w.rstrip(".,;:!?)\"'")
-                f = self._lower_name(core)
+                core = w if w[-1].isalpha() else w.rstrip(".,;:!?)\"'")
+                raw = self._names.get(core, 0)
+                f = self._lower_name(core) if (raw and not raw & (PLACE | COMMON)) or core in self._extra else 0
                 if f and prev and ((_strong(prev_f) and not f & VERY_COMMON)
                                    or (_strong(f) and not prev_f & VERY_COMMON)):
                     i = len(out)
@@ -991,7 +1003,7 @@ class NameFinder:
                 break
             f = self.flags(wl)
             if (not f and len(w) >= 4 and _title_case(w) and w.isalpha() and not self._common(wl)
-                    and name_score(self._grams, wl) >= NAME_LIKE):
+                    and self._name_like(wl)):
                 f = SURNAME | GUESSED  # "Terima kasih, Sekarini!": a name by its letters
             if w == wl and f & VERY_COMMON and not f & (POPULAR | RANKED):
                 break  # "Pak ada di kantor", "sore hari": a very common word in lower case
@@ -1074,7 +1086,7 @@ class NameFinder:
                         return words[-1]  # "Adi Karya Konstruksi banner": names then a word, a firm's name
                 elif len(w) > 1 and "." not in w and "_" not in w:
                     kind = 1
-                    if len(w) >= 4 and w.isalpha() and name_score(self._grams, wl) >= NAME_LIKE:
+                    if len(w) >= 4 and w.isalpha() and self._name_like(wl):
                         kind = 2  # "Rahmadona", "Wisnawa": a name by its letters, like a listed surname
                         f = SURNAME | GUESSED
             elif "." in w or "_" in w:
