@@ -41,15 +41,29 @@ a given name in no list before a name on its own, greetings by the time of day b
 (unchanged: the rules fitted dev5's misses and none of heldout5's); ``heldout4`` (second look)
 88.3 % and 8.9 %; ``heldout3`` 90.0 % and 4.6 %; ``heldout2`` 92.9 % and 4.8 %; ``dev5`` 98.6 %
 and 6.5 %, ``dev4`` 90.5 % and 0.0 %, ``dev3`` 98.3 % and 1.5 %, ``dev2`` 97.8 % and 0.8 %.
-``heldout5`` is the split ``benchmarks/names.py`` reports by default. A sixth round (``dev6``,
-``heldout6``) was written then by a separate author who never saw the detector, before the sixth
-round's changes, the same way (new templates, names new to the corpus, new hard negatives);
-measured once before them: (to be filled). A seventh round (``dev7``, ``heldout7``) was written
-then by a separate author who never saw the detector, before the seventh round's changes, the same
-way; measured once before them: (to be filled). An eighth round (``dev8``, ``heldout8``) was
-written then by a separate author who never saw the detector, before the eighth round's changes,
-the same way; measured once before them: (to be filled). Earlier rounds' lines are unchanged (each
-round has its own seeded generator). Seeded: the file is the same at every run.
+``heldout5`` was then the split ``benchmarks/names.py`` reported by default. Its lines were read
+next (it is tuning data now), and the detector changed in more general ways (the dictionaries'
+common words shipped with the list, the subject or speaker of a sentence, product nouns after a
+run, passive agents): ``heldout5`` 98.5 % of names and 1.1 % of harmless lines altered after
+that. A sixth round (``dev6``, ``heldout6``) was written then by a separate author who never saw
+the detector, before the sixth round's changes, the same way (new templates, names new to the
+corpus, new hard negatives); measured once before them: ``dev6`` 66.7 % of names, 1.4 % of harmless
+lines altered; ``heldout6`` 89.9 % and 0.0 % (Presidio, same run: 53.6 % and 34.6 %). After them
+(tuned on ``dev6``): ``heldout6`` 94.2 % and 0.0 %; its misses were then seen once in a listing of
+all splits, so it is tuning data too. A seventh round (``dev7``, ``heldout7``) was written then
+by a separate author who never saw the detector, before the seventh round's changes, the same
+way; measured once before them: ``dev7`` 81.5 % and 3.6 %; ``heldout7`` 73.1 % and 2.4 % (Presidio:
+57.7 % and 41.7 %). After them (tuned on ``dev7``): ``dev7`` 93.8 % and 1.2 %, ``heldout7`` 80.8 %
+and 2.4 %. An eighth round (``dev8``, ``heldout8``) was written then by a separate author who never
+saw the detector, before the eighth round's changes, the same way; measured once before them:
+``dev8`` 76.8 % and 1.1 %; ``heldout8`` 56.7 % and 0.0 % (Presidio: 65.6 % and 50.0 %). After them
+(tuned on ``dev8``: titles inside runs, signatures, keys, cc lists, names by their letters):
+``dev8`` 93.9 % and 1.1 %; ``heldout8`` 62.2 % and 0.0 % (Presidio, same run: 65.6 % and 50.0 %, 111
+lines per CPU-second); ``heldout7`` (second look) 80.8 % and 1.2 %; ``heldout6`` 95.7 % and 1.3 %.
+The rules fit each round's tuning half and carry over only partly to phrasings they have not
+seen: ``heldout8`` (never tuned on, its lines never read) is the split ``benchmarks/names.py``
+reports by default. Earlier rounds' lines are unchanged (each round has its own seeded
+generator). Seeded: the file is the same at every run.
 
     python benchmarks/names_corpus.py
 """

@@ -46,6 +46,16 @@ What makes a name, in order of strength:
   ``Sobat``, ``Konstruksi``, ``logged``): never names, so a capitalised one after a greeting is
   a word (``Dear Valued Partner``), one right after names in a run makes the run a firm's name
   (``Adi Karya Konstruksi``), and a lower-case one is no glued user name.
+- **The letters of a name** (``data/name_grams.tsv``, trained on the list by ``train_grams``): a
+  capitalised word in no list and no dictionary that reads like a name (``name_like``:
+  ``Rahmadona``, ``Wisnawa``; not ``Spunbond``, ``Kebayoran``) counts like a listed surname, and
+  after a cue or in a user name after a cue like a listed name. A listed name beside such a word
+  or any proper noun in no dictionary inside a sentence is a name (``sent to Yuki Nakamura``).
+- **Lower case without a cue**: two listed names in a row, one a name on its own
+  (``koordinasi dengan rina marlina``); keys that name a person or end in ``_by``/``_to``
+  (``requested_by=yana.mulyana``, ``customer_name: "Fince Kogoya"``); signatures (``Hormat kami,
+  Yakob Wenda``, ``Regards, Rina``); a title or cue inside a run of capitalised words reads as
+  one (``Permisi Bu Yulianus``).
 
 A greeting by the time of day takes a name only before a comma or the end (``Morning Budi,``;
 not ``Morning Glory label``); a title that is also a product word (``Teh``) only before a name
@@ -378,12 +388,13 @@ def name_score(grams: dict[str, float], low: str) -> float:
     return total / len(gs)
 
 
-def _lower_cues(s: str) -> list[int]:
-    """[start, end, ...] of the lower-case cue words of ``s`` (most texts have none)."""
+def _lower_cues(s: str, tokens: list[str]) -> list[int]:
+    """[start, end, ...] of the lower-case cue words of ``s`` (``tokens``: its ``split()``; most
+    texts have none)."""
     out: list[int] = []
     pos = 0
     prev = ""
-    for w in s.split():
+    for w in tokens:
         last, prev = prev, w
         if w[0] in "([\"'" and len(w) > 1:
             w = w[1:]  # "(a.n. Budi)", "'oleh budi'"
@@ -712,8 +723,9 @@ class NameFinder:
     def spans(self, s: str) -> list[int]:
         """Start and end offsets of the names in ``s``, flat and in order: [start0, end0, start1, ...]."""
         out: list[int] = []
-        cues = _lower_cues(s)
-        users = self._bare_users(s, _JOINED.search(s) is not None)
+        tokens = s.split()
+        cues = _lower_cues(s, tokens)
+        users = self._bare_users(s, tokens, _JOINED.search(s) is not None)
         ci = ui = 0
         pos = self._subject_user(s, out) if s[:1].islower() else 0
         m = _CAP.search(s)
@@ -766,7 +778,7 @@ class NameFinder:
             return m.end()
         return 0
 
-    def _bare_users(self, s: str, joined: bool) -> list[int]:
+    def _bare_users(self, s: str, tokens: list[str], joined: bool) -> list[int]:
         """[start, end, ...] of the lower-case names of ``s`` that stand without a cue: user names
         (``ratih_kumalasari``, ``kevin.wijaya``; when ``joined``): pieces joined by "_", "." or "-",
         each a listed name or an initial, one of them no common word (``_username``); and two
@@ -776,7 +788,7 @@ class NameFinder:
         pos = 0
         prev = ""  # the previous token when it is a lower-case listed word that a pair may open
         prev_f = 0
-        for w in s.split():
+        for w in tokens:
             if len(w) > 48 or len(w) < 3 or not w[0].islower():
                 prev = ""
                 continue
