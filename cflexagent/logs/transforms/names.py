@@ -302,20 +302,28 @@ NAME_LIKE = 1.0
 
 def parse_names(text: str) -> dict[str, int]:
     """The name list's text ("name<TAB>flags" lines, "#" comments) as lower-case name -> flags."""
-    out: dict[str, int] = {}
+    return {key: int(value) if value else GIVEN for key, value in _rows(text)}
+
+
+def _rows(text: str) -> list[tuple[str, str]]:
+    """The "key<TAB>value" lines of a data file, without its "#" comments."""
+    out: list[tuple[str, str]] = []
     for line in text.splitlines():
-        if not line or line[0] == "#":
-            continue
-        name, _, flags = line.partition("\t")
-        out[name] = int(flags) if flags else GIVEN
+        if line and line[0] != "#":
+            key, _, value = line.partition("\t")
+            out.append((key, value))
     return out
+
+
+def _data(name: str) -> str:
+    return resources.files("cflexagent").joinpath(name).read_text(encoding="utf-8")
 
 
 def shipped_names() -> dict[str, int]:
     """The list shipped as package data, read once per process (shared by every source's redactor)."""
     global _loaded
     if _loaded is None:
-        _loaded = parse_names(resources.files("cflexagent").joinpath(_NAME_FILE).read_text(encoding="utf-8"))
+        _loaded = parse_names(_data(_NAME_FILE))
     return _loaded
 
 
@@ -362,20 +370,14 @@ def format_grams(grams: dict[str, float]) -> str:
 
 
 def parse_grams(text: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for line in text.splitlines():
-        if not line or line[0] == "#":
-            continue
-        g, _, w = line.partition("\t")
-        out[g] = float(w)
-    return out
+    return {key: float(value) for key, value in _rows(text)}
 
 
 def shipped_grams() -> dict[str, float]:
     """The trigram table shipped as package data, read once per process."""
     global _loaded_grams
     if _loaded_grams is None:
-        _loaded_grams = parse_grams(resources.files("cflexagent").joinpath(_GRAM_FILE).read_text(encoding="utf-8"))
+        _loaded_grams = parse_grams(_data(_GRAM_FILE))
     return _loaded_grams
 
 
