@@ -404,24 +404,24 @@ def _lower_cues(s: str, tokens: list[str]) -> list[int]:
             continue
         core = ""
         skip = 0  # letters of the token before the cue ("requested_" of "requested_by=...")
-        eq = w.find("=")
-        if eq < 0 and w[-1] == ":":
-            eq = len(w) - 1
-        if 1 < eq <= 24:
-            key = w[:eq]
-            if key in LOWER_CUES or key in NAME_KEYS:
-                core = key  # "penerima=budi", "pic=rina", "customer_name: ..."
-            elif key.endswith(("_by", "_to")):
-                core = key[-2:]  # "requested_by=yana.mulyana", "assigned_to=budi_s"
-                skip = eq - 2
-        if not core:
-            if len(w) > 10:
-                continue  # longer than any cue: no hashing
-            if w in LOWER_CUES:
-                core = w
-            elif len(w) >= 2 and w[-1] in ":,." and w[:-1] in LOWER_CUES:
+        n = len(w)
+        if n <= 10 and w in LOWER_CUES:
+            core = w
+        else:
+            end = w[-1]
+            if end != ":" and end != "," and end != "." and "=" not in w:
+                continue  # no cue, no key (most words)
+            eq = w.find("=") if "=" in w else n - 1 if end == ":" else -1
+            if 1 < eq <= 24:
+                key = w[:eq]
+                if key in LOWER_CUES or key in NAME_KEYS:
+                    core = key  # "penerima=budi", "pic=rina", "customer_name: ..."
+                elif key.endswith(("_by", "_to")):
+                    core = key[-2:]  # "requested_by=yana.mulyana", "assigned_to=budi_s"
+                    skip = eq - 2
+            elif 2 <= n <= 11 and (end == "," or end == ".") and w[:-1] in LOWER_CUES:
                 core = w[:-1]
-            else:
+            if not core:
                 continue
         after = CUE_AFTER.get(core)
         if after is not None and last.lower() not in after:
@@ -729,7 +729,7 @@ class NameFinder:
         cues = _lower_cues(s, tokens)
         users = self._bare_users(s, tokens, _JOINED.search(s) is not None)
         ci = ui = 0
-        pos = self._subject_user(s, out) if s[:1].islower() else 0
+        pos = self._subject_user(s, tokens, out) if s[:1].islower() else 0
         m = _CAP.search(s)
         while m is not None or ci < len(cues) or ui < len(users):
             if ui < len(users) and (m is None or users[ui] < m.start()) and (ci >= len(cues) or users[ui] < cues[ci]):
@@ -764,9 +764,11 @@ class NameFinder:
                 m = _CAP.search(s, pos) if pos < len(s) else None
         return out
 
-    def _subject_user(self, s: str, out: list[int]) -> int:
+    def _subject_user(self, s: str, tokens: list[str], out: list[int]) -> int:
         """A lower-case user name opening the text before a verb ("nhasanah deleted draft", "kevin.w
         exported 120 orders"): read as after a cue. Returns where the scan starts."""
+        if len(tokens) < 2 or not _verb(tokens[1]):
+            return 0  # (the cheap test first: most texts that open in lower case have no verb second)
         m = _WORD.match(s)
         if m is None or not _verb_after(s, m.end()):
             return 0
@@ -790,14 +792,20 @@ class NameFinder:
         pos = 0
         prev = ""  # the previous token when it is a lower-case listed word that a pair may open
         prev_f = 0
+        names = self._names
+        extra = self._extra
         for w in tokens:
-            if len(w) > 48 or len(w) < 3 or not w[0].islower():
+            n = len(w)
+            if n > 48 or n < 3 or not w[0].islower():
                 prev = ""
                 continue
-            if not ("_" in w or "." in w[:-1]):
+            if "_" not in w and w.find(".", 0, n - 1) < 0:
                 core = w if w[-1].isalpha() else w.rstrip(".,;:!?)\"'")
-                raw = self._names.get(core, 0)
-                f = self._lower_name(core) if (raw and not raw & (PLACE | COMMON)) or core in self._extra else 0
+                raw = names.get(core, 0)
+                if (raw == 0 or raw & (PLACE | COMMON)) and not (extra and core in extra):
+                    prev = ""
+                    continue
+                f = self._lower_name(core)
                 if f and prev and ((_strong(prev_f) and not f & VERY_COMMON)
                                    or (_strong(f) and not prev_f & VERY_COMMON)):
                     i = len(out)
