@@ -302,17 +302,34 @@ NAME_LIKE = 1.0
 
 def parse_names(text: str) -> dict[str, int]:
     """The name list's text ("name<TAB>flags" lines, "#" comments) as lower-case name -> flags."""
-    return {key: int(value) if value else GIVEN for key, value in _rows(text)}
-
-
-def _rows(text: str) -> list[tuple[str, str]]:
-    """The "key<TAB>value" lines of a data file, without its "#" comments."""
-    out: list[tuple[str, str]] = []
-    for line in text.splitlines():
-        if line and line[0] != "#":
-            key, _, value = line.partition("\t")
-            out.append((key, value))
+    out: dict[str, int] = {}
+    same: dict[str, int] = {}  # one int object per distinct flags value (most are above the small-int cache)
+    pos = 0
+    while pos >= 0:
+        key, value, pos = _row(text, pos)
+        if key:
+            f = same.get(value)
+            if f is None:
+                f = int(value) if value else GIVEN
+                same[value] = f
+            out[key] = f
     return out
+
+
+def _row(text: str, pos: int) -> tuple[str, str, int]:
+    """The "key<TAB>value" line of a data file at ``pos`` ("" for a "#" comment or an empty line) and
+    where the next line starts (-1 at the end). Line by line, so a 50,000-line file is never held
+    as a list of lines (the agent's peak memory)."""
+    end = text.find("\n", pos)
+    nxt = end + 1 if end >= 0 else -1
+    if end < 0:
+        end = len(text)
+    if end == pos or text[pos] == "#":
+        return "", "", nxt if nxt < len(text) else -1
+    tab = text.find("\t", pos, end)
+    if tab < 0:
+        return text[pos:end], "", nxt if nxt < len(text) else -1
+    return text[pos:tab], text[tab + 1:end], nxt if nxt < len(text) else -1
 
 
 def _data(name: str) -> str:
@@ -370,7 +387,13 @@ def format_grams(grams: dict[str, float]) -> str:
 
 
 def parse_grams(text: str) -> dict[str, float]:
-    return {key: float(value) for key, value in _rows(text)}
+    out: dict[str, float] = {}
+    pos = 0
+    while pos >= 0:
+        key, value, pos = _row(text, pos)
+        if key:
+            out[key] = float(value)
+    return out
 
 
 def shipped_grams() -> dict[str, float]:
