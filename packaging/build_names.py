@@ -169,16 +169,16 @@ def dictionary_words(path: Path) -> set[str]:
     return words
 
 
-def hunspell_words(dic: Path, aff: Path, keep: set[str] | None) -> set[str]:
-    """The lower-case words of a hunspell dictionary (those in ``keep``, if given), with every form its
-    affix rules make (``harap`` gives ``harapan``), as hunspell-tools' ``unmunch`` expands them."""
+def hunspell_words(dic: Path, aff: Path) -> set[str]:
+    """The lower-case words of a hunspell dictionary, with every form its affix rules make (``harap``
+    gives ``harapan``), as hunspell-tools' ``unmunch`` expands them."""
     words: set[str] = set()
     with subprocess.Popen(["unmunch", str(dic), str(aff)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                           text=True, encoding="utf-8", errors="replace") as p:
         assert p.stdout is not None
         for line in p.stdout:
             word = line.strip()
-            if word in keep if keep is not None else (word.isalpha() and word == word.lower()):
+            if word.isalpha() and word == word.lower():
                 words.add(word)
     if p.returncode != 0 or not words:
         raise SystemExit(f"unmunch {dic} failed (apt-get install hunspell-tools hunspell-id)")
@@ -241,7 +241,7 @@ def build() -> str:
                 low = clean(name)
                 if low is not None and low not in blocked:
                     flags[low] = flags.get(low, 0) | flag
-    en, idw = dictionary_words(EN_DICT), hunspell_words(ID_DICT, ID_AFF, None)
+    en, idw = dictionary_words(EN_DICT), hunspell_words(ID_DICT, ID_AFF)
     ranks = rank_flags(nd)
     for low in flags:
         zen, zid = zipf_frequency(low, "en"), zipf_frequency(low, "id")

@@ -109,9 +109,6 @@ PLACE = 256
 #: A common word that is in no name list ("Valued", "Sobat", "Konstruksi", "logged"): never a name,
 #: and a capitalised one is a word, not a name in no list. ``flags`` reads these entries as 0.
 COMMON = 512
-#: Not in the list: a capitalised word that reads like a name by its letters ("Rahmadona", "Wisnawa";
-#: ``name_like``). Set by the detector, never in the file; it counts like a listed surname.
-GUESSED = 1024
 WORD = EN_WORD | ID_WORD
 
 _LOWER = "a-zß-öø-ÿ"
@@ -149,14 +146,9 @@ TITLES = frozenset({
     "ir", "prof", "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "mister", "dear", "yth",
 })
 TITLES_LOWER = frozenset({"bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak", "om", "tante"})
-#: Cue words: what follows is a name when it is in the list (any case) or a user-name form of one.
-CUES = frozenset({
-    "by", "oleh", "user", "username", "from", "dari", "to", "cc", "kepada", "penerima", "pengirim", "sender",
-    "recipient", "assignee", "approver", "reviewer", "author", "owner", "contact", "kontak", "atas", "a.n",
-    "akun", "account", "cs", "thanks", "makasih",
-    # roles before a name ("desainer Hamzah", "kurir Budi", "agent Dewi")
-    "desainer", "designer", "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician",
-    "operator", "staff", "staf", "agent", "admin", "sebagai", "sales",
+#: Cues in any case (in CUES and LOWER_CUES both).
+_AGENT_CUES = frozenset({
+    "sales",
     # passive verbs and requests before their agent ("diminta Budi", "diterima Yohana", "call Rina")
     "diminta", "diterima", "ditangani", "dihandle", "call", "hubungi", "kasih",
     # who ordered, bought, is the contact ("pemesan Bunga", "PIC Rina", "ATTN Haruto Sato")
@@ -164,6 +156,15 @@ CUES = frozenset({
     # signatures ("Salam, Budi", "Regards, Rina", "Hormat kami, Yakob Wenda")
     "regards", "salam", "kami", "wassalam",
 })
+#: Cue words: what follows is a name when it is in the list (any case) or a user-name form of one.
+CUES = frozenset({
+    "by", "oleh", "user", "username", "from", "dari", "to", "cc", "kepada", "penerima", "pengirim", "sender",
+    "recipient", "assignee", "approver", "reviewer", "author", "owner", "contact", "kontak", "atas", "a.n",
+    "akun", "account", "cs", "thanks", "makasih",
+    # roles before a name ("desainer Hamzah", "kurir Budi", "agent Dewi")
+    "desainer", "designer", "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician",
+    "operator", "staff", "staf", "agent", "admin", "sebagai",
+}) | _AGENT_CUES
 #: Cue words that take only a user name after them ("session started for kliang"; not "for Budi", which
 #: the capitalised words' rules read, nor "for budi").
 USER_CUES = frozenset({"for", "to"})
@@ -177,35 +178,29 @@ LOWER_CUES = frozenset({
     "halo", "hallo", "hai", "hi", "hello", "yth", "kepada", "dari", "penerima", "pengirim", "pak", "bu", "bapak",
     "ibu", "mas", "mbak", "kak", "atas", "a.n", "akun", "account", "thanks", "makasih", "desainer", "designer",
     "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician", "operator", "staff", "staf",
-    "agent", "admin", "sebagai", "sales", "diminta", "diterima", "ditangani", "dihandle", "call", "hubungi",
-    "kasih", "for", "pemesan", "pembeli", "buyer", "pic", "attn", "regards", "salam", "kami", "wassalam", "cc",
-    "as", "pagi", "siang", "sore", "malam", "morning",
-    "afternoon", "evening",
-})
+    "agent", "admin", "sebagai", "for", "cc", "as", "pagi", "siang", "sore", "malam", "morning", "afternoon",
+    "evening",
+}) | _AGENT_CUES
 #: Titles that are titles only with their dot ("H. Ahmad", not "level H").
 DOTTED_TITLES = frozenset({"h", "hj", "tn", "nn", "ny"})
-#: Greeting and addressing cues: what follows is a name when it is capitalised, listed or not.
-STRONG_CUES = frozenset({
-    "dear", "halo", "hallo", "hai", "hi", "hello", "hey", "yth", "pelanggan", "customer", "nasabah", "member",
-    "client", "klien", "a.n", "atas", "thanks", "makasih", "attn", "regards", "salam", "kami", "wassalam", "cc",
-    # keys whose value is a name
-    "name", "nama", "customer_name", "full_name", "fullname", "first_name", "last_name", "contact_name",
-    "nama_pelanggan", "nama_penerima", "nama_pengirim", "recipient_name", "sender_name", "receiver_name",
-    # greetings by the time of day ("Selamat siang Rahmat", "Pagi Budi", "Good morning Dewi")
-    "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
-})
-#: Greetings by the time of day: cues only before a capitalised name ("Selamat siang Rahmat").
-GREETING_TIMES = frozenset({"pagi", "siang", "sore", "malam", "morning", "afternoon", "evening"})
-#: Cues only after one of these words ("signed in as budi", "login as kevin"; not "such as"; "Hormat
-#: kami, Budi": a signature; not "kami sudah").
-AS_AFTER = frozenset({"in", "login", "masuk"})
-CUE_AFTER: dict[str, frozenset[str]] = {"as": AS_AFTER, "kami": frozenset({"hormat"})}
 #: Keys whose value in a text is a person's name ("customer_name: Budi", "nama=Rina"): strong cues,
 #: with their ":" or "=" only ("sorted by name, page 2").
 NAME_KEYS = frozenset({
     "name", "nama", "customer_name", "full_name", "fullname", "first_name", "last_name", "contact_name",
     "nama_pelanggan", "nama_penerima", "nama_pengirim", "recipient_name", "sender_name", "receiver_name",
 })
+#: Greeting and addressing cues: what follows is a name when it is capitalised, listed or not.
+STRONG_CUES = frozenset({
+    "dear", "halo", "hallo", "hai", "hi", "hello", "hey", "yth", "pelanggan", "customer", "nasabah", "member",
+    "client", "klien", "a.n", "atas", "thanks", "makasih", "attn", "regards", "salam", "kami", "wassalam", "cc",
+    # greetings by the time of day ("Selamat siang Rahmat", "Pagi Budi", "Good morning Dewi")
+    "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
+}) | NAME_KEYS
+#: Greetings by the time of day: cues only before a capitalised name ("Selamat siang Rahmat").
+GREETING_TIMES = frozenset({"pagi", "siang", "sore", "malam", "morning", "afternoon", "evening"})
+#: Cues only after one of these words ("signed in as budi", "login as kevin"; not "such as"; "Hormat
+#: kami, Budi": a signature; not "kami sudah").
+CUE_AFTER: dict[str, frozenset[str]] = {"as": frozenset({"in", "login", "masuk"}), "kami": frozenset({"hormat"})}
 #: Words after a cue that are never names ("Dear Customer", "by system", "Halo semua").
 STOP = frozenset({
     "customer", "customers", "pelanggan", "client", "klien", "member", "user", "users", "admin", "administrator",
@@ -321,15 +316,15 @@ def _row(text: str, pos: int) -> tuple[str, str, int]:
     where the next line starts (-1 at the end). Line by line, so a 50,000-line file is never held
     as a list of lines (the agent's peak memory)."""
     end = text.find("\n", pos)
-    nxt = end + 1 if end >= 0 else -1
     if end < 0:
         end = len(text)
+    nxt = end + 1 if end + 1 < len(text) else -1
     if end == pos or text[pos] == "#":
-        return "", "", nxt if nxt < len(text) else -1
+        return "", "", nxt
     tab = text.find("\t", pos, end)
     if tab < 0:
-        return text[pos:end], "", nxt if nxt < len(text) else -1
-    return text[pos:tab], text[tab + 1:end], nxt if nxt < len(text) else -1
+        return text[pos:end], "", nxt
+    return text[pos:tab], text[tab + 1:end], nxt
 
 
 def _data(name: str) -> str:
@@ -432,9 +427,12 @@ def _lower_cues(s: str, tokens: list[str]) -> list[int]:
             core = w
         else:
             end = w[-1]
-            if end != ":" and end != "," and end != "." and "=" not in w:
-                continue  # no cue, no key (most words)
-            eq = w.find("=") if "=" in w else n - 1 if end == ":" else -1
+            eq = w.find("=")
+            if eq < 0:
+                if end == ":":
+                    eq = n - 1
+                elif end != "," and end != ".":
+                    continue  # no cue, no key (most words)
             if 1 < eq <= 24:
                 key = w[:eq]
                 if key in LOWER_CUES or key in NAME_KEYS:
@@ -679,7 +677,10 @@ class NameFinder:
         return (not f & WORD and f & (RANKED | POPULAR) != 0) or f & EXTRA != 0
 
     def _name_like(self, low: str) -> bool:
-        """``low`` (a word in no list) reads like a name by its letters (``name_score``)."""
+        """``low`` (a lower-case word in no list, of four letters or more, no common word) reads like a
+        name by its letters (``name_score``)."""
+        if len(low) < 4 or not low.isalpha() or self._common(low):
+            return False
         got = self._like.get(low)
         if got is None:
             if len(self._like) >= 4096:
@@ -719,8 +720,7 @@ class NameFinder:
             if f == 0:
                 if not cue:
                     return False
-                if (len(low) >= 4 and low.isalpha() and not self._common(low)
-                        and self._name_like(low)):
+                if self._name_like(low):
                     listed = True  # "account yulianus_rumbiak": pieces that read like names
                 continue
             listed = True
@@ -984,10 +984,11 @@ class NameFinder:
         m2 = _WORD.match(s, m.end() + 1)
         if m2 is None or not m2.group().isalpha() or not m2.group().islower():
             return end
-        a, b = self.flags(w), self.flags(m2.group())
-        ranked = [f for f in (a, b) if f and not f & WORD and f & (RANKED | POPULAR)]
-        other = b if ranked and a == ranked[0] else a
-        if ranked and not (other & VERY_COMMON) and (other or not self._common(w if other is a else m2.group())):
+        w2 = m2.group()
+        a, b = self.flags(w), self.flags(w2)
+        # one a name on its own, the other a listed name that is no very common word, or in no dictionary
+        if ((_strong(a) and not b & VERY_COMMON and (b or not self._common(w2)))
+                or (_strong(b) and not a & VERY_COMMON and (a or not self._common(w)))):
             out.append(m.start())
             out.append(m2.end())
             return m2.end()
@@ -1047,9 +1048,8 @@ class NameFinder:
                     return words[k + 1]  # "Dear Valued Customer": a phrase, not a name
                 break
             f = self.flags(wl)
-            if (not f and len(w) >= 4 and _title_case(w) and w.isalpha() and not self._common(wl)
-                    and self._name_like(wl)):
-                f = SURNAME | GUESSED  # "Terima kasih, Sekarini!": a name by its letters
+            if not f and _title_case(w) and self._name_like(wl):
+                f = SURNAME  # "Terima kasih, Rahmadona!": a name by its letters, like a listed surname
             if w == wl and f & VERY_COMMON and not f & (POPULAR | RANKED):
                 break  # "Pak ada di kantor", "sore hari": a very common word in lower case
             if not f and self._common(wl):
@@ -1131,9 +1131,9 @@ class NameFinder:
                         return words[-1]  # "Adi Karya Konstruksi banner": names then a word, a firm's name
                 elif len(w) > 1 and "." not in w and "_" not in w:
                     kind = 1
-                    if len(w) >= 4 and w.isalpha() and self._name_like(wl):
+                    if self._name_like(wl):
                         kind = 2  # "Rahmadona", "Wisnawa": a name by its letters, like a listed surname
-                        f = SURNAME | GUESSED
+                        f = SURNAME
             elif "." in w or "_" in w:
                 kind = 3 if self._username(w, False) else 0
             elif w.isalpha() and any(ch.isupper() for ch in w[1:]):
@@ -1274,6 +1274,5 @@ def _phrase_index() -> dict[str, frozenset[str]]:
 
 
 _NONE: frozenset[str] = frozenset()
-_NO_SPANS: list[int] = []
 #: First word of a blocked phrase -> its possible second words.
 PHRASES_SECOND: dict[str, frozenset[str]] = _phrase_index()
