@@ -34,8 +34,8 @@ from cflexagent.logs.transforms.config import RedactConfig  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "data" / "names_corpus.jsonl"
 #: The corpus's splits, the one never tuned on first (see ``names_corpus.py``).
-SPLITS = ["heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2", "dev8", "dev7", "dev6",
-          "dev5", "dev4", "dev3", "dev2", "heldout", "seen", "dev"]
+SPLITS = ["heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
+          "dev10", "dev9", "dev8", "dev7", "dev6", "dev5", "dev4", "dev3", "dev2", "heldout", "seen", "dev"]
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
