@@ -288,8 +288,10 @@ PARTICLES = frozenset({"bin", "binti", "van", "von", "de", "der", "den", "da", "
 
 _NAME_FILE = "data/names.tsv"
 _GRAM_FILE = "data/name_grams.tsv"
+_MODEL_FILE = "data/name_model.tsv"
 _loaded: dict[str, int] | None = None
 _loaded_grams: dict[str, float] | None = None
+_loaded_model: dict[str, float] | None = None
 #: The mean weight of its letter trigrams from which a word in no list reads like a name (on the list
 #: itself, about 43 % of the names that are no words pass, and 1.3 % of the common words).
 NAME_LIKE = 1.0
@@ -397,6 +399,25 @@ def shipped_grams() -> dict[str, float]:
     if _loaded_grams is None:
         _loaded_grams = parse_grams(_data(_GRAM_FILE))
     return _loaded_grams
+
+
+def parse_model(text: str) -> dict[str, float]:
+    """The model's text ("feature<TAB>weight" lines, "#" comments) as feature -> weight."""
+    out: dict[str, float] = {}
+    pos = 0
+    while pos >= 0:
+        key, value, pos = _row(text, pos)
+        if key:
+            out[key] = float(value)
+    return out
+
+
+def shipped_model() -> dict[str, float]:
+    """The model's weights shipped as package data, read once per process."""
+    global _loaded_model
+    if _loaded_model is None:
+        _loaded_model = parse_model(_data(_MODEL_FILE))
+    return _loaded_model
 
 
 def name_score(grams: dict[str, float], low: str) -> float:
@@ -633,7 +654,8 @@ class NameFinder:
     """Spans of personal names in a text. ``names``: lower-case name -> flags (shared, never modified)."""
 
     def __init__(self, names: dict[str, int], allow: list[str] | None = None, extra: list[str] | None = None,
-                 grams: dict[str, float] | None = None) -> None:
+                 grams: dict[str, float] | None = None, model: dict[str, float] | None = None,
+                 use_model: bool = True) -> None:
         self._names = names
         self._grams = shipped_grams() if grams is None else grams
         self._like: dict[str, bool] = {}  # name_like of the words seen (bounded: cleared when full)
@@ -648,6 +670,10 @@ class NameFinder:
         self._allow = frozenset(allow_words)
         self._allow_phrases = frozenset(allow_phrases)
         self._extra = frozenset(" ".join(e.lower().split()) for e in extra or [] if e.strip())
+        #: The second reading of the words the rules left (``NameModel``); None: the rules only.
+        self._model: NameModel | None = None
+        if use_model:
+            self._model = NameModel(self, shipped_model() if model is None else model)
 
     # -- words ---------------------------------------------------------------
 
@@ -785,6 +811,10 @@ class NameFinder:
             if m is not None and m.start() < pos:
                 # (Once a search found nothing, no later one can: the text is not searched again.)
                 m = _CAP.search(s, pos) if pos < len(s) else None
+        if self._model is not None and self._model.worth(tokens):
+            more = self._model.spans(s, out)
+            if more:
+                return _merged(out, more)
         return out
 
     def _subject_user(self, s: str, tokens: list[str], out: list[int]) -> int:
@@ -1263,6 +1293,611 @@ class NameFinder:
             if phrase in low:
                 return True
         return False
+
+
+# -- the model: a second reading of the words the rules left ---------------------------------------
+
+#: A word of the model's reading: letters, with inner apostrophes and "-", "_", "." joins. Words
+#: glued to what is around them (``_clean_at``: IDs, paths, emails) are context, never names.
+_TOKEN = re.compile(rf"[{_LETTER}]+(?:['’.\-_][{_LETTER}]+)*")
+#: The name-probability above which the model takes a word (0.8, as a logit: log(0.8 / 0.2)).
+MODEL_LOGIT = 1.3863
+#: Name trigram scores are bucketed in halves, within [-4, 4].
+_SCORE_BUCKETS = 4
+
+
+def _shape(w: str) -> str:
+    """``U`` a user name ("kevin.w"), ``x``/``X`` one letter, ``A`` all caps, ``L`` lower case,
+    ``T`` title case ("Budi", "Jean-Pierre"), ``M`` mixed ("McKenzie", "iPhone")."""
+    if "." in w or "_" in w:
+        return "U"
+    if len(w) == 1:
+        return "X" if w.isupper() else "x"
+    if w.isupper():
+        return "A"
+    if w.islower():
+        return "L"
+    if _title_case(w):
+        return "T"
+    return "M"
+
+
+def _roles(low: str) -> list[str]:
+    out: list[str] = []
+    if low in TITLES:
+        out.append("title")
+    if low in STRONG_CUES:
+        out.append("strong")
+    elif low in CUES or low in LOWER_CUES:
+        out.append("cue")
+    if low in STOP:
+        out.append("stop")
+    if low in ORG:
+        out.append("org")
+    if low in ORG_AFTER:
+        out.append("orgafter")
+    if low in CALENDAR:
+        out.append("cal")
+    if low in BALI:
+        out.append("bali")
+    if low in PARTICLES:
+        out.append("part")
+    return out
+
+
+def _lower_class(low: str) -> str:
+    """What a lower-case word after a run of capitalised words is: a verb, a joining word, a kind of
+    organisation, or something else."""
+    if _verb(low):
+        return "verb"
+    if low in JOINERS:
+        return "join"
+    if low in ORG_AFTER:
+        return "orgafter"
+    return "other"
+
+
+def _gap(s: str, a: int, b: int) -> str:
+    """The punctuation between two words (its last two characters), "_" for spaces only."""
+    if b - a == 1 and s[a] == " ":
+        return "_"
+    g = s[a:b].strip()
+    return g[-2:] if g else "_"
+
+
+class _Word:
+    """What the model knows of one word, whatever its place: shape, class, own features, and the
+    sums of the weights those features carry (``own_score``; ``ctx``: as the word 2 or 1 before,
+    1 or 2 after the word read)."""
+
+    __slots__ = ("shape", "cls", "shc", "own", "flags", "roles", "low", "own_score", "ctx")
+
+    def __init__(self, shape: str, cls: str, own: list[str], flags: int, roles: list[str], low: str) -> None:
+        self.shape = shape
+        self.cls = cls
+        self.shc = shape + cls
+        self.own = own
+        self.flags = flags
+        self.roles = roles
+        self.low = low
+        self.own_score = 0.0
+        self.ctx: list[float] = [0.0, 0.0, 0.0, 0.0]
+
+
+class _Line:
+    """The words of a text for the model (``_TOKEN``): offsets, words, whether glued to what is
+    around them (``_clean_at``), runs of capitalised words (``run_a``/``run_b``: the first and last index of each word's run, -1 when
+    it is in none)."""
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.words: list[str] = []
+        self.glued: list[bool] = []
+        pos = 0
+        for w in _TOKEN.findall(s):  # (findall and find: cheaper than a match object per word)
+            i = s.find(w, pos)  # (exact: what lies between two words of findall holds no letter)
+            pos = i + len(w)
+            self.starts.append(i)
+            self.ends.append(pos)
+            self.words.append(w)
+            self.glued.append(not _clean_at(s, i, pos))
+        self.run_a: list[int] = [-1] * len(self.words)
+        self.run_b: list[int] = [-1] * len(self.words)
+
+
+#: The context offsets of ``NameModel.features`` and their tags.
+_OFFSETS = (-2, -1, 1, 2)
+_OFFSET_TAGS = ("-2", "-1", "1", "2")
+#: Veto bits of a run (``NameModel.vetoed``).
+_V_BLOCK = 1  # an organisation, place or calendar word
+_V_SOFT = 2  # common words only, no name on its own
+_V_PRODUCT = 4  # opens the line before a product noun, no name on its own
+_V_ONE = 8  # one word
+
+
+class NameModel:
+    """A logistic model over the words the rules did not take: ``weights`` feature -> weight
+    (``data/name_model.tsv``, trained by ``packaging/train_names.py`` on the corpus's tuning
+    splits). Features (``features``): the word's shape, list flags, roles and letters; the shapes,
+    classes, roles and (lower-case) words around it; the run of capitalised words it is in, what
+    precedes and follows that run, and the rules' own pair and product tests on it. A word is taken
+    when its logit is above ``MODEL_LOGIT`` and no blocker of the rules vetoes it (``vetoed``).
+
+    ``spans`` does not build the features' strings: it adds up weights cached per word and per run
+    (``_fast``), the same sum as ``score(features(...))`` (a test checks it on the corpus)."""
+
+    def __init__(self, finder: NameFinder, weights: dict[str, float]) -> None:
+        self._finder = finder
+        self._weights = weights
+        self._bias = weights.get("bias", 0.0)
+        self._cache: dict[str, _Word] = {}
+        self._edge = [weights.get(t + "=edge", 0.0) for t in _OFFSET_TAGS]
+        self._rp = [weights.get("rp=" + str(k), 0.0) for k in range(3)]
+        self._start = weights.get("start", 0.0)
+        self._pair = [weights.get("pair=0", 0.0), weights.get("pair=1", 0.0)]
+        self._pairb = [weights.get("pairb=0", 0.0), weights.get("pairb=1", 0.0)]
+        #: The weights of each family of features with a value ("pg=:" -> {":": w}), keyed by the value
+        #: (pairs of shapes and classes by both), so ``_fast`` builds no strings.
+        fam: dict[str, dict[str, float]] = {}
+        self._before: dict[tuple[str, str], float] = {}
+        self._after: dict[tuple[str, str], float] = {}
+        for key, value in weights.items():
+            name, eq, val = key.partition("=")
+            if not eq:
+                continue
+            if name == "p.shc|shc" or name == "shc|n.shc":
+                left, _, right = val.partition("|")
+                (self._before if name == "p.shc|shc" else self._after)[(left, right)] = value
+            else:
+                fam.setdefault(name, {})[val] = value
+        self._pg = fam.get("pg", {})
+        self._ng = fam.get("ng", {})
+        self._start_c = fam.get("start.c", {})
+        self._rl = [fam.get("rl", {}).get(str(k), 0.0) for k in range(4)]
+        self._ra_w = fam.get("ra.w", {})
+        self._ra_c = fam.get("ra.c", {})
+        self._ra_start_c = fam.get("ra.start.c", {})
+        self._ra_g = fam.get("ra.g", {})
+        self._rb_w = fam.get("rb.w", {})
+        self._rb_c = fam.get("rb.c", {})
+        self._rb_g = fam.get("rb.g", {})
+        self._flag_w = [weights.get(f, 0.0) for f in _RUN_FLAGS]
+        self._ra_id = weights.get("ra.id", 0.0)
+        self._ra_end = weights.get("ra.end", 0.0)
+        self._product = weights.get("r.product", 0.0)
+
+    def word(self, w: str) -> _Word:
+        got = self._cache.get(w)
+        if got is not None:
+            return got
+        if len(self._cache) >= 4096:
+            self._cache.clear()
+        low = w.lower()
+        base = low[:-2] if low.endswith(("'s", "’s")) else low
+        finder = self._finder
+        raw = finder._names.get(base, 0)
+        if base in finder._allow:
+            cls = "allow"
+        elif base in finder._extra:
+            cls = "nr"
+        elif raw & PLACE:
+            cls = "place"
+        elif raw & COMMON:
+            cls = "common"
+        elif raw == 0:
+            cls = "like" if finder._name_like(base) else "none"
+        elif raw & WORD:
+            cls = "nw" if raw & POPULAR else ("vw" if raw & VERY_COMMON else "w")
+        else:
+            cls = "nr" if raw & (RANKED | POPULAR) else "n"
+        shape = _shape(w)
+        roles = _roles(base)
+        own = ["sh=" + shape, "c=" + cls, "sh.c=" + shape + cls]
+        for bit, tag in _BITS:
+            if raw & bit:
+                own.append("b=" + tag)
+        for r in roles:
+            own.append("r=" + r)
+        if raw == 0 and len(base) >= 3 and base.isalpha():
+            sc = math.floor(name_score(finder._grams, base) * 2)
+            own.append("nl=" + str(max(-_SCORE_BUCKETS, min(_SCORE_BUCKETS, sc))))
+        if len(w) <= 3:
+            own.append("short")
+        got = _Word(shape, cls, own, finder.flags(base), roles, base)
+        got.own_score = self.score(own) - self._bias
+        for k in range(4):
+            got.ctx[k] = self.score(self._context(got, k)) - self._bias
+        self._cache[w] = got
+        return got
+
+    @staticmethod
+    def _context(w2: _Word, k: int) -> list[str]:
+        """The features word ``w2`` gives as the context ``_OFFSETS[k]`` of the word read."""
+        tag = _OFFSET_TAGS[k]
+        f = [tag + "sh=" + w2.shape, tag + "c=" + w2.cls, tag + "shc=" + w2.shc]
+        for r in w2.roles:
+            f.append(tag + "r=" + r)
+        if w2.shape == "L" or ((k == 1 or k == 2) and (w2.roles or w2.cls in _PLAIN)):
+            f.append(tag + "w=" + w2.low)
+        return f
+
+    def line(self, s: str) -> _Line:
+        """``s`` read into words, with the runs of capitalised words marked."""
+        ln = _Line(s)
+        words = ln.words
+        i = 0
+        n = len(words)
+        while i < n:
+            if not ln.glued[i] and self.word(words[i]).shape in _RUN_SHAPES:
+                j = i
+                while (j + 1 < n and not ln.glued[j + 1] and self.word(words[j + 1]).shape in _RUN_SHAPES
+                       and s[ln.ends[j]:ln.starts[j + 1]] in (" ", ". ")):
+                    j += 1
+                for k in range(i, j + 1):
+                    ln.run_a[k] = i
+                    ln.run_b[k] = j
+                i = j + 1
+            else:
+                i += 1
+        return ln
+
+    def candidate(self, ln: _Line, i: int) -> bool:
+        """The model reads capitalised words, all caps and mixed case, and lower-case listed names;
+        never a glued word, a user name or a single letter."""
+        if ln.glued[i]:
+            return False
+        wd = self.word(ln.words[i])
+        if wd.shape == "L":
+            return wd.flags != 0
+        return wd.shape in _RUN_SHAPES and wd.shape != "X" and wd.cls != "allow"
+
+    def _gaps(self, ln: _Line, i: int) -> tuple[str, str]:
+        s = ln.s
+        n = len(ln.words)
+        pg = _gap(s, ln.ends[i - 1], ln.starts[i]) if i > 0 else "^"
+        if i + 1 < n:
+            ng = _gap(s, ln.ends[i], ln.starts[i + 1])
+        else:
+            tail = s[ln.ends[i]:].strip()
+            ng = tail[:2] if tail else "$"
+        return pg, ng
+
+    def features(self, ln: _Line, i: int) -> list[str]:
+        """The features of word ``i`` of ``ln`` (what training reads; ``_fast`` sums the same)."""
+        words = ln.words
+        n = len(words)
+        wd = self.word(words[i])
+        f = list(wd.own)
+        pg, ng = self._gaps(ln, i)
+        f.append("pg=" + pg)
+        f.append("ng=" + ng)
+        if _opens(i, pg):
+            f.append("start")
+            f.append("start.c=" + wd.shc)
+        for k in range(4):
+            j = i + _OFFSETS[k]
+            if 0 <= j < n:
+                f.extend(self._context(self.word(words[j]), k))
+            else:
+                f.append(_OFFSET_TAGS[k] + "=edge")
+        if i > 0:
+            f.append("p.shc|shc=" + self.word(words[i - 1]).shc + "|" + wd.shc)
+        if i + 1 < n:
+            f.append("shc|n.shc=" + wd.shc + "|" + self.word(words[i + 1]).shc)
+        a = ln.run_a[i]
+        if a >= 0:
+            b = ln.run_b[i]
+            f.append("rp=" + str(min(i - a, 2)))
+            pair, pairb = self._pairs(ln, i, a, b)
+            if pair >= 0:
+                f.append("pair=" + str(pair))
+            if pairb >= 0:
+                f.append("pairb=" + str(pairb))
+            f.extend(self._run(ln, a, b))
+        return f
+
+    def _pairs(self, ln: _Line, i: int, a: int, b: int) -> tuple[int, int]:
+        """The rules' pair test (``_pair``) on word ``i`` and the next / the one before in its run:
+        1 or 0, -1 where there is no listed pair."""
+        pair = pairb = -1
+        words = ln.words
+        fi = self.word(words[i]).flags
+        if fi:
+            if i < b:
+                fn = self.word(words[i + 1]).flags
+                if fn:
+                    pair = 1 if _pair(fi, fn) else 0
+            if i > a:
+                fp = self.word(words[i - 1]).flags
+                if fp:
+                    pairb = 1 if _pair(fp, fi) else 0
+        return pair, pairb
+
+    def _run_flags(self, ln: _Line, a: int, b: int) -> list[bool]:
+        """Which of ``_RUN_FLAGS`` the run ``a..b`` has."""
+        words = ln.words
+        org = cal = common = place = hasname = strong = listed = False
+        allword = soft = True
+        for k in range(a, b + 1):
+            wk = self.word(words[k])
+            org = org or "org" in wk.roles
+            cal = cal or "cal" in wk.roles
+            common = common or wk.cls == "common"
+            place = place or wk.cls == "place"
+            if wk.cls not in _WORDISH:
+                allword = False
+            if wk.cls in _NAMEISH:
+                hasname = True
+            x = wk.flags
+            if x:
+                listed = True
+                if _strong(x):
+                    strong = True
+                if not x & WORD:
+                    soft = False
+        return [org, cal, common, place, allword, hasname, strong, soft and listed, a == 0]
+
+    def _run_after(self, ln: _Line, b: int) -> tuple[str, str, str, bool]:
+        """What follows the run ending at word ``b``: the lower-case word right after it, its class
+        (``_lower_class``) and whether an ID follows that word; or else the punctuation after the
+        run ("$" at the end)."""
+        s = ln.s
+        words = ln.words
+        if b + 1 >= len(words):
+            return "", "", "$", False
+        g = _gap(s, ln.ends[b], ln.starts[b + 1])
+        if g == "_" and self.word(words[b + 1]).shape == "L":
+            low = words[b + 1].lower()
+            rest = s[ln.ends[b + 1]:].split(None, 1)
+            return low, _lower_class(low), "", bool(rest) and any(ch.isdigit() for ch in rest[0])
+        return "", "", g, False
+
+    def _run_before(self, ln: _Line, a: int) -> tuple[str, str]:
+        """The lower-case word right before the run starting at word ``a`` (and "") or else ("", the
+        punctuation before it); ("", "") at the start."""
+        if a == 0:
+            return "", ""
+        g = _gap(ln.s, ln.ends[a - 1], ln.starts[a])
+        if g == "_" and self.word(ln.words[a - 1]).shape == "L":
+            return ln.words[a - 1].lower(), ""
+        return "", g
+
+    def _run(self, ln: _Line, a: int, b: int) -> list[str]:
+        """The features of the run ``a..b`` that are the same for each of its words."""
+        f = ["rl=" + str(min(b - a + 1, 3))]
+        for flag, name in zip(self._run_flags(ln, a, b), _RUN_FLAGS, strict=True):
+            if flag:
+                f.append(name)
+        if _product_after(ln.s, ln.ends[b]):
+            f.append("r.product")
+        low, cls, g, ident = self._run_after(ln, b)
+        if low:
+            f.append("ra.w=" + low)
+            f.append("ra.c=" + cls)
+            if a == 0:
+                f.append("ra.start.c=" + cls)
+            if ident:
+                f.append("ra.id")
+        elif g == "$":
+            f.append("ra.end")
+        else:
+            f.append("ra.g=" + g)
+        before, g = self._run_before(ln, a)
+        if before:
+            f.append("rb.w=" + before)
+            f.append("rb.c=" + _lower_class(before))
+        elif g:
+            f.append("rb.g=" + g)
+        return f
+
+    def _run_fast(self, ln: _Line, a: int, b: int) -> tuple[float, int]:
+        """The weight of ``_run(ln, a, b)`` and its veto bits (``_run_bits``)."""
+        flags = self._run_flags(ln, a, b)
+        total = self._rl[min(b - a + 1, 3)]
+        for k in range(len(flags)):
+            if flags[k]:
+                total += self._flag_w[k]
+        product = _product_after(ln.s, ln.ends[b])
+        if product:
+            total += self._product
+        low, cls, g, ident = self._run_after(ln, b)
+        if low:
+            total += self._ra_w.get(low, 0.0) + self._ra_c.get(cls, 0.0)
+            if a == 0:
+                total += self._ra_start_c.get(cls, 0.0)
+            if ident:
+                total += self._ra_id
+        elif g == "$":
+            total += self._ra_end
+        else:
+            total += self._ra_g.get(g, 0.0)
+        before, g = self._run_before(ln, a)
+        if before:
+            total += self._rb_w.get(before, 0.0) + self._rb_c.get(_lower_class(before), 0.0)
+        elif g:
+            total += self._rb_g.get(g, 0.0)
+        bits = 0
+        strong = flags[6]
+        if flags[0] or flags[1] or flags[3]:
+            bits |= _V_BLOCK
+        if flags[7] and not strong:
+            bits |= _V_SOFT
+        if product and flags[8] and not strong:
+            bits |= _V_PRODUCT
+        if a == b:
+            bits |= _V_ONE
+        return total, bits
+
+    def score(self, feats: list[str]) -> float:
+        """The logit of a name."""
+        w = self._weights
+        total = self._bias
+        for x in feats:
+            total += w.get(x, 0.0)
+        return total
+
+    @staticmethod
+    def vetoed(feats: list[str]) -> bool:
+        """The rules' blockers the model does not overrule: a run with an organisation, place or
+        calendar word; a run of common words with no name of its own that the pair rule refuses; a
+        run that opens the line before a product noun."""
+        return _veto(_run_bits(feats), "pair=1" in feats or "pairb=1" in feats)
+
+    def _fast(self, ln: _Line, i: int, runs: dict[int, tuple[float, int]]) -> tuple[float, bool]:
+        """``score(features(ln, i))`` and ``vetoed(...)``, from sums cached per word and per run
+        (``runs``: run start -> its weight and veto bits, filled as the runs are met)."""
+        words = ln.words
+        n = len(words)
+        wd = self.word(words[i])
+        total = self._bias + wd.own_score
+        pg, ng = self._gaps(ln, i)
+        total += self._pg.get(pg, 0.0) + self._ng.get(ng, 0.0)
+        if _opens(i, pg):
+            total += self._start + self._start_c.get(wd.shc, 0.0)
+        for k in range(4):
+            j = i + _OFFSETS[k]
+            total += self.word(words[j]).ctx[k] if 0 <= j < n else self._edge[k]
+        if i > 0:
+            total += self._before.get((self.word(words[i - 1]).shc, wd.shc), 0.0)
+        if i + 1 < n:
+            total += self._after.get((wd.shc, self.word(words[i + 1]).shc), 0.0)
+        a = ln.run_a[i]
+        if a < 0:
+            return total, False
+        b = ln.run_b[i]
+        got = runs.get(a)
+        if got is None:
+            got = self._run_fast(ln, a, b)
+            runs[a] = got
+        total += self._rp[min(i - a, 2)] + got[0]
+        pair, pairb = self._pairs(ln, i, a, b)
+        if pair >= 0:
+            total += self._pair[pair]
+        if pairb >= 0:
+            total += self._pairb[pairb]
+        return total, _veto(got[1], pair == 1 or pairb == 1)
+
+    def worth(self, tokens: list[str]) -> bool:
+        """Whether a text (``tokens``: its ``split()``) has a word the model may take: a listed name
+        or a word that reads like one, capitalised or a lower-case listed name. (Of the corpus's lines
+        the model adds a name to, 95 % have one; the other texts, most log lines, cost a split.)"""
+        for t in tokens:
+            core = t.strip(_EDGES)
+            if len(core) < 2 or not core.isalpha():
+                continue  # (IDs, paths, numbers: never cached, so unique IDs cannot churn the cache)
+            wd = self.word(core)
+            if wd.cls in _INTERESTING and (wd.shape in _RUN_SHAPES or (wd.shape == "L" and wd.cls == "nr")):
+                return True
+        return False
+
+    def spans(self, s: str, taken: list[int]) -> list[int]:
+        """[start, end, ...] of the words the model reads as names, outside ``taken`` (the rules'
+        spans, flat and in order); neighbouring words joined by one space make one span."""
+        ln = self.line(s)
+        out: list[int] = []
+        runs: dict[int, tuple[float, int]] = {}
+        t = 0
+        for i in range(len(ln.words)):
+            a = ln.starts[i]
+            while t < len(taken) and taken[t + 1] <= a:
+                t += 2
+            if t < len(taken) and taken[t] < ln.ends[i]:
+                continue  # the rules took it
+            if not self.candidate(ln, i):
+                continue
+            logit, veto = self._fast(ln, i, runs)
+            if logit <= MODEL_LOGIT or veto:
+                continue
+            if out and s[out[-1]:a] == " ":
+                out[-1] = ln.ends[i]
+            else:
+                out.append(a)
+                out.append(ln.ends[i])
+        return out
+
+
+def _clean_at(s: str, a: int, b: int) -> bool:
+    """The word ``s[a:b]`` stands on its own: not glued to digits, a path, an email, a hash, an ID's
+    tail ("F-5258", "/srv/x", "a@b") or a call; like the rules' ``_CAP`` and ``_END``."""
+    if a > 0:
+        c = s[a - 1]
+        if (c.isalnum() or c in _GLUE) and not (c == "." and a > 1 and s[a - 2] == " "):
+            return False
+    if b < len(s):
+        c = s[b]
+        if c.isalnum() or c in "@/\\(":
+            return False
+        if c in "-_.:" and b + 1 < len(s) and s[b + 1].isdigit():
+            return False
+    return True
+
+
+_GLUE = frozenset("_/\\@#$%&+-.")
+
+
+def _opens(i: int, pg: str) -> bool:
+    """Word ``i`` opens the text or a sentence (``pg``: the punctuation before it)."""
+    if i == 0 or pg == "^":
+        return True
+    for ch in pg:
+        if ch in ".!?:;|]":
+            return True
+    return False
+
+
+def _run_bits(feats: list[str]) -> int:
+    """The veto bits of a run's features."""
+    bits = 0
+    if "r.org" in feats or "r.cal" in feats or "r.place" in feats:
+        bits |= _V_BLOCK
+    strong = "r.strong" in feats
+    if "r.soft" in feats and not strong:
+        bits |= _V_SOFT
+    if "r.product" in feats and "r.start" in feats and not strong:
+        bits |= _V_PRODUCT
+    if "rl=1" in feats:
+        bits |= _V_ONE
+    return bits
+
+
+def _veto(bits: int, paired: bool) -> bool:
+    if bits & (_V_BLOCK | _V_PRODUCT):
+        return True
+    return bits & _V_SOFT != 0 and not bits & _V_ONE and not paired
+
+
+#: Classes of words that make a text worth the model's reading (``worth``): listed, or reading like a name.
+_INTERESTING = frozenset({"nr", "n", "nw", "w", "vw", "like"})
+#: Punctuation around a word of a ``split()``.
+_EDGES = "()[]{}<>\"'“”‘’,.;:!?*=|"
+#: The yes/no features of a run, in the order ``_run_flags`` gives them.
+_RUN_FLAGS = ("r.org", "r.cal", "r.common", "r.place", "r.allword", "r.hasname", "r.strong", "r.soft", "r.start")
+_BITS: list[tuple[int, str]] = [(GIVEN, "G"), (SURNAME, "S"), (EN_WORD, "E"), (ID_WORD, "I"), (POPULAR, "P"),
+                                (RANKED, "R"), (VERY_COMMON, "V"), (PLACE, "L"), (COMMON, "C")]
+#: Shapes that make up a run of capitalised words.
+_RUN_SHAPES = frozenset({"T", "A", "M", "X"})
+#: Classes of words whose own identity is a feature next to a candidate (never a name's).
+_PLAIN = frozenset({"common", "none", "place"})
+_WORDISH = frozenset({"nw", "vw", "w", "common"})
+_NAMEISH = frozenset({"nr", "n", "nw"})
+
+
+def _merged(a: list[int], b: list[int]) -> list[int]:
+    """Two flat, ordered, disjoint span lists as one."""
+    out: list[int] = []
+    i = j = 0
+    while i < len(a) or j < len(b):
+        if j >= len(b) or (i < len(a) and a[i] < b[j]):
+            out.append(a[i])
+            out.append(a[i + 1])
+            i += 2
+        else:
+            out.append(b[j])
+            out.append(b[j + 1])
+            j += 2
+    return out
 
 
 def _phrase_index() -> dict[str, frozenset[str]]:
