@@ -811,7 +811,7 @@ class NameFinder:
             if m is not None and m.start() < pos:
                 # (Once a search found nothing, no later one can: the text is not searched again.)
                 m = _CAP.search(s, pos) if pos < len(s) else None
-        if self._model is not None and self._model.worth(tokens):
+        if self._model is not None and self._model.worth(s, tokens, out):
             more = self._model.spans(s, out)
             if more:
                 return _merged(out, more)
@@ -1385,8 +1385,7 @@ class _Word:
 
 
 class _Line:
-    """The words of a text for the model (``_TOKEN``): offsets, words, whether glued to what is
-    around them (``_clean_at``), runs of capitalised words (``run_a``/``run_b``: the first and last index of each word's run, -1 when
+    """The words of a text for the model (``_TOKEN``): offsets, words, runs of capitalised words (``run_a``/``run_b``: the first and last index of each word's run, -1 when
     it is in none)."""
 
     def __init__(self, s: str) -> None:
@@ -1394,7 +1393,6 @@ class _Line:
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.words: list[str] = []
-        self.glued: list[bool] = []
         pos = 0
         for w in _TOKEN.findall(s):  # (findall and find: cheaper than a match object per word)
             i = s.find(w, pos)  # (exact: what lies between two words of findall holds no letter)
@@ -1402,9 +1400,12 @@ class _Line:
             self.starts.append(i)
             self.ends.append(pos)
             self.words.append(w)
-            self.glued.append(not _clean_at(s, i, pos))
         self.run_a: list[int] = [-1] * len(self.words)
         self.run_b: list[int] = [-1] * len(self.words)
+
+    def clean(self, i: int) -> bool:
+        """Word ``i`` is not glued to what is around it (``_clean_at``)."""
+        return _clean_at(self.s, self.starts[i], self.ends[i])
 
 
 #: The context offsets of ``NameModel.features`` and their tags.
@@ -1530,9 +1531,9 @@ class NameModel:
         i = 0
         n = len(words)
         while i < n:
-            if not ln.glued[i] and self.word(words[i]).shape in _RUN_SHAPES:
+            if self.word(words[i]).shape in _RUN_SHAPES and ln.clean(i):
                 j = i
-                while (j + 1 < n and not ln.glued[j + 1] and self.word(words[j + 1]).shape in _RUN_SHAPES
+                while (j + 1 < n and self.word(words[j + 1]).shape in _RUN_SHAPES and ln.clean(j + 1)
                        and s[ln.ends[j]:ln.starts[j + 1]] in (" ", ". ")):
                     j += 1
                 for k in range(i, j + 1):
@@ -1546,12 +1547,10 @@ class NameModel:
     def candidate(self, ln: _Line, i: int) -> bool:
         """The model reads capitalised words, all caps and mixed case, and lower-case listed names;
         never a glued word, a user name or a single letter."""
-        if ln.glued[i]:
-            return False
         wd = self.word(ln.words[i])
         if wd.shape == "L":
-            return wd.flags != 0
-        return wd.shape in _RUN_SHAPES and wd.shape != "X" and wd.cls != "allow"
+            return wd.flags != 0 and ln.clean(i)
+        return wd.shape in _RUN_SHAPES and wd.shape != "X" and wd.cls != "allow" and ln.clean(i)
 
     def _gaps(self, ln: _Line, i: int) -> tuple[str, str]:
         s = ln.s
@@ -1779,16 +1778,38 @@ class NameModel:
             total += self._pairb[pairb]
         return total, _veto(got[1], pair == 1 or pairb == 1)
 
-    def worth(self, tokens: list[str]) -> bool:
-        """Whether a text (``tokens``: its ``split()``) has a word the model may take: a listed name
-        or a word that reads like one, capitalised or a lower-case listed name. (Of the corpus's lines
-        the model adds a name to, 95 % have one; the other texts, most log lines, cost a split.)"""
-        for t in tokens:
-            core = t.strip(_EDGES)
+    def worth(self, s: str, tokens: list[str], taken: list[int]) -> bool:
+        """Whether ``s`` (``tokens``: its ``split()``) has a word the model may take outside ``taken``
+        (the rules' spans): a listed name or a word that reads like one, capitalised, or a lower-case
+        listed name. (Of the corpus's lines the model adds a name to, 95 % have one; the other
+        texts, most log lines and most lines whose names the rules took, cost a split.)"""
+        pos = 0
+        t = 0
+        for tok in tokens:
+            p = s.find(tok, pos)
+            pos = p + len(tok)
+            core = tok.strip(_EDGES)
             if len(core) < 2 or not core.isalpha():
                 continue  # (IDs, paths, numbers: never cached, so unique IDs cannot churn the cache)
             wd = self.word(core)
             if wd.cls in _INTERESTING and (wd.shape in _RUN_SHAPES or (wd.shape == "L" and wd.cls == "nr")):
+                while t < len(taken) and taken[t + 1] <= p:
+                    t += 2
+                if t >= len(taken) or taken[t] >= pos:
+                    return True  # (not inside a span of the rules)
+        return False
+
+    def _near_name(self, ln: _Line, i: int) -> bool:
+        """Word ``i`` (a candidate) is worth scoring: a lower-case listed name that is no common
+        word, or in a run of capitalised words that holds a listed name or a word that reads like
+        one. (What the model takes is nearly always one of these; the rest, most capitalised words
+        of log lines, cost nothing more.)"""
+        a = ln.run_a[i]
+        if a < 0:
+            wd = self.word(ln.words[i])
+            return wd.cls == "nr" or wd.cls == "n"
+        for k in range(a, ln.run_b[i] + 1):
+            if self.word(ln.words[k]).cls in _INTERESTING:
                 return True
         return False
 
@@ -1805,7 +1826,7 @@ class NameModel:
                 t += 2
             if t < len(taken) and taken[t] < ln.ends[i]:
                 continue  # the rules took it
-            if not self.candidate(ln, i):
+            if not self.candidate(ln, i) or not self._near_name(ln, i):
                 continue
             logit, veto = self._fast(ln, i, runs)
             if logit <= MODEL_LOGIT or veto:
