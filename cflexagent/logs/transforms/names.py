@@ -151,10 +151,23 @@ _AGENT_CUES = frozenset({
     "sales",
     # passive verbs and requests before their agent ("diminta Budi", "diterima Yohana", "call Rina")
     "diminta", "diterima", "ditangani", "dihandle", "call", "hubungi", "kasih",
+    # verbs of chasing and telling someone ("Kabari Amber", "Tagih Aep", "remind Elsina", "FYI Harmin")
+    "kabari", "kabarin", "tagih", "remind", "reminded", "called", "ingatkan", "ingetin", "telepon", "telpon",
+    "jemput", "temui", "notify", "contacted", "fyi",
+    # whose it is ("punya Padmi", "milik Rina"), who is speaking ("ini dengan Besse"), whom a thanks is
+    # for ("makasih banyak buat Frank")
+    "punya", "milik", "dengan", "buat",
     # who ordered, bought, is the contact ("pemesan Bunga", "PIC Rina", "ATTN Haruto Sato")
     "pemesan", "pembeli", "buyer", "pic", "attn",
     # signatures ("Salam, Budi", "Regards, Rina", "Hormat kami, Yakob Wenda")
     "regards", "salam", "kami", "wassalam",
+})
+#: Cues whose object is a person: capitalised words in no list after them are a name too ("Kabari
+#: Padmi", "punya Padmi", "FYI Harmin", "ini dengan Besse").
+PERSON_CUES = frozenset({
+    "kabari", "kabarin", "tagih", "remind", "reminded", "called", "call", "ingatkan", "ingetin", "telepon",
+    "telpon", "jemput", "temui", "notify", "contacted", "fyi", "hubungi", "punya", "milik", "dengan", "buat",
+    "diminta", "ditangani", "dihandle", "pemesan", "pembeli", "pic", "attn",
 })
 #: Cue words: what follows is a name when it is in the list (any case) or a user-name form of one.
 CUES = frozenset({
@@ -200,7 +213,9 @@ STRONG_CUES = frozenset({
 GREETING_TIMES = frozenset({"pagi", "siang", "sore", "malam", "morning", "afternoon", "evening"})
 #: Cues only after one of these words ("signed in as budi", "login as kevin"; not "such as"; "Hormat
 #: kami, Budi": a signature; not "kami sudah").
-CUE_AFTER: dict[str, frozenset[str]] = {"as": frozenset({"in", "login", "masuk"}), "kami": frozenset({"hormat"})}
+CUE_AFTER: dict[str, frozenset[str]] = {"as": frozenset({"in", "login", "masuk"}), "kami": frozenset({"hormat"}),
+                                        "dengan": frozenset({"ini", "saya"}),
+                                        "buat": frozenset({"banyak", "makasih", "kasih", "thanks"})}
 #: Words after a cue that are never names ("Dear Customer", "by system", "Halo semua").
 STOP = frozenset({
     "customer", "customers", "pelanggan", "client", "klien", "member", "user", "users", "admin", "administrator",
@@ -208,7 +223,7 @@ STOP = frozenset({
     "there", "sir", "madam", "default", "the", "a", "an", "this", "that", "your", "our", "my", "me", "us", "you",
     "kamu", "anda", "kami", "kita", "saya", "id", "name", "nama", "root", "guest", "tamu", "anonymous", "unknown",
     "bot", "cron", "scheduler", "worker", "server", "api", "app", "nginx", "cs", "agent", "operator",
-    "friend", "friends", "world", "sobat", "partner", "partners", "mitra",
+    "friend", "friends", "world", "sobat", "partner", "partners", "mitra", "noreply", "here", "channel",
     "new", "baru", "not", "no", "tidak", "belum", "sudah", "yang", "dan", "atau",
     "ke", "di", "untuk", "dengan", "with", "for", "of", "in", "on", "at", "and", "or", "is", "was", "has", "via",
     "email", "phone", "whatsapp", "wa", "sms", "telepon", "alamat", "address", "mr", "mrs", "ms", "dr",
@@ -439,8 +454,8 @@ def _lower_cues(s: str, tokens: list[str]) -> list[int]:
         last, prev = prev, w
         if w[0] in "([\"'" and len(w) > 1:
             w = w[1:]  # "(a.n. Budi)", "'oleh budi'"
-        if not w[0].islower():
-            continue
+        if not w[0].islower() and not w.lower().endswith(("-by:", "_by:")):
+            continue  # (but "Signed-off-by:", "Reviewed-by:")
         core = ""
         skip = 0  # letters of the token before the cue ("requested_" of "requested_by=...")
         n = len(w)
@@ -456,9 +471,9 @@ def _lower_cues(s: str, tokens: list[str]) -> list[int]:
                     continue  # no cue, no key (most words)
             if 1 < eq <= 24:
                 key = w[:eq]
-                if key in LOWER_CUES or key in NAME_KEYS:
-                    core = key  # "penerima=budi", "pic=rina", "customer_name: ..."
-                elif key.endswith(("_by", "_to")):
+                if key in LOWER_CUES or key in NAME_KEYS or key in CUES:
+                    core = key  # "penerima=budi", "pic=rina", "owner=amber_k", "customer_name: ..."
+                elif key.lower().endswith(("_by", "_to", "-by")):
                     core = key[-2:]  # "requested_by=yana.mulyana", "assigned_to=budi_s"
                     skip = eq - 2
             elif 2 <= n <= 11 and (end == "," or end == ".") and w[:-1] in LOWER_CUES:
@@ -490,11 +505,12 @@ def _token_at(s: str, w: str, pos: int, n: int, out: list[int]) -> int:
 
 
 def _sentence_start(s: str, p: int) -> bool:
-    """``p`` opens the text or a sentence (after ". ", "! ", "? " or a line break)."""
+    """``p`` opens the text or a sentence (after ". ", "! ", "? ", a line break or a bracketed tag:
+    "[10:02] Amber: ...")."""
     i = p - 1
     while i >= 0 and s[i] in " \t\"'(":
         i -= 1
-    return i < 0 or s[i] in ".!?\n"
+    return i < 0 or s[i] in ".!?\n]"
 
 
 def _word_before(s: str, p: int) -> str:
@@ -849,6 +865,19 @@ class NameFinder:
         extra = self._extra
         for w in tokens:
             n = len(w)
+            if w[0] == "@" and 3 < n <= 48:
+                # A mention ("@murni.sitanggang", "@Amber"): read as after a cue.
+                core = w[1:].rstrip(".,;:!?)\"'")
+                low = core.lower()
+                if (low not in STOP and core.replace("_", "").replace(".", "").isalpha()
+                        and (self._username(low, True) if "." in low or "_" in low else self.flags(low) != 0)):
+                    q = _token_at(s, w, pos, len(core) + 1, out)
+                    if q < 0:
+                        break
+                    out[-2] += 1  # (the "@" stays)
+                    pos = q
+                prev = ""
+                continue
             if n > 48 or n < 3 or not w[0].islower():
                 prev = ""
                 continue
@@ -959,9 +988,12 @@ class NameFinder:
             return end
         if w.lower() != w or title or strong:
             # Capitalised or all caps (or anything after a title): the run of name words, and the
-            # ones joined to it ("reviewed by Ria Amelia and Hana Pertiwi").
+            # ones joined to it ("reviewed by Ria Amelia and Hana Pertiwi"). After a verb whose object
+            # is a person or a key ("Kabari Padmi", "Signed-off-by: Ryosuke Kawaguchi"), capitalised
+            # words in no list too, like after a strong cue.
             found = len(out)
-            e = self._context_run(s, p, title or strong, out)
+            eager = title or strong or low in PERSON_CUES or ":" in s[end:p] or "=" in s[end:p]
+            e = self._context_run(s, p, eager, out)
             if low in GREETING_TIMES and not title and len(out) > found and e < len(s) and s[e] not in ",!.;:":
                 del out[found:]  # "Morning Glory label": a greeting by the time of day stands before a comma
                 return e
@@ -1412,7 +1444,7 @@ class _Line:
 _OFFSETS = (-2, -1, 1, 2)
 _OFFSET_TAGS = ("-2", "-1", "1", "2")
 #: Veto bits of a run (``NameModel.vetoed``).
-_V_BLOCK = 1  # an organisation, place or calendar word
+_V_BLOCK = 1  # an organisation, place or calendar word, or one in mixed case ("Roland VersaCAMM")
 _V_SOFT = 2  # common words only, no name on its own
 _V_PRODUCT = 4  # opens the line before a product noun, no name on its own
 _V_ONE = 8  # one word
@@ -1545,12 +1577,11 @@ class NameModel:
         return ln
 
     def candidate(self, ln: _Line, i: int) -> bool:
-        """The model reads capitalised words, all caps and mixed case, and lower-case listed names;
-        never a glued word, a user name or a single letter."""
+        """The model reads capitalised words and words in all caps; never a glued word, lower case
+        (the rules' cues, pairs and user names read it), mixed case ("iPhone", "McDonald": never a
+        name to the rules either), or a single letter."""
         wd = self.word(ln.words[i])
-        if wd.shape == "L":
-            return wd.flags != 0 and ln.clean(i)
-        return wd.shape in _RUN_SHAPES and wd.shape != "X" and wd.cls != "allow" and ln.clean(i)
+        return (wd.shape == "T" or wd.shape == "A") and wd.cls != "allow" and ln.clean(i)
 
     def _gaps(self, ln: _Line, i: int) -> tuple[str, str]:
         s = ln.s
@@ -1617,10 +1648,11 @@ class NameModel:
     def _run_flags(self, ln: _Line, a: int, b: int) -> list[bool]:
         """Which of ``_RUN_FLAGS`` the run ``a..b`` has."""
         words = ln.words
-        org = cal = common = place = hasname = strong = listed = False
+        org = cal = common = place = hasname = strong = listed = mixed = False
         allword = soft = True
         for k in range(a, b + 1):
             wk = self.word(words[k])
+            mixed = mixed or wk.shape == "M"
             org = org or "org" in wk.roles
             cal = cal or "cal" in wk.roles
             common = common or wk.cls == "common"
@@ -1636,7 +1668,7 @@ class NameModel:
                     strong = True
                 if not x & WORD:
                     soft = False
-        return [org, cal, common, place, allword, hasname, strong, soft and listed, a == 0]
+        return [org, cal, common, place, allword, hasname, strong, soft and listed, a == 0, mixed]
 
     def _run_after(self, ln: _Line, b: int) -> tuple[str, str, str, bool]:
         """What follows the run ending at word ``b``: the lower-case word right after it, its class
@@ -1719,7 +1751,7 @@ class NameModel:
             total += self._rb_g.get(g, 0.0)
         bits = 0
         strong = flags[6]
-        if flags[0] or flags[1] or flags[3]:
+        if flags[0] or flags[1] or flags[3] or flags[9]:
             bits |= _V_BLOCK
         if flags[7] and not strong:
             bits |= _V_SOFT
@@ -1740,7 +1772,7 @@ class NameModel:
     @staticmethod
     def vetoed(feats: list[str]) -> bool:
         """The rules' blockers the model does not overrule: a run with an organisation, place or
-        calendar word; a run of common words with no name of its own that the pair rule refuses; a
+        calendar word or a word in mixed case; a run of common words with no name of its own that the pair rule refuses; a
         run that opens the line before a product noun."""
         return _veto(_run_bits(feats), "pair=1" in feats or "pairb=1" in feats)
 
@@ -1780,8 +1812,7 @@ class NameModel:
 
     def worth(self, s: str, tokens: list[str], taken: list[int]) -> bool:
         """Whether ``s`` (``tokens``: its ``split()``) has a word the model may take outside ``taken``
-        (the rules' spans): a listed name or a word that reads like one, capitalised, or a lower-case
-        listed name. (Of the corpus's lines the model adds a name to, 95 % have one; the other
+        (the rules' spans): a capitalised or all-caps listed name or word that reads like one. (Of the corpus's lines the model adds a name to, 95 % have one; the other
         texts, most log lines and most lines whose names the rules took, cost a split.)"""
         pos = 0
         t = 0
@@ -1792,7 +1823,7 @@ class NameModel:
             if len(core) < 2 or not core.isalpha():
                 continue  # (IDs, paths, numbers: never cached, so unique IDs cannot churn the cache)
             wd = self.word(core)
-            if wd.cls in _INTERESTING and (wd.shape in _RUN_SHAPES or (wd.shape == "L" and wd.cls == "nr")):
+            if wd.cls in _INTERESTING and (wd.shape == "T" or wd.shape == "A"):
                 while t < len(taken) and taken[t + 1] <= p:
                     t += 2
                 if t >= len(taken) or taken[t] >= pos:
@@ -1800,14 +1831,10 @@ class NameModel:
         return False
 
     def _near_name(self, ln: _Line, i: int) -> bool:
-        """Word ``i`` (a candidate) is worth scoring: a lower-case listed name that is no common
-        word, or in a run of capitalised words that holds a listed name or a word that reads like
-        one. (What the model takes is nearly always one of these; the rest, most capitalised words
+        """Word ``i`` (a candidate) is worth scoring: in a run of capitalised words that holds a
+        listed name or a word that reads like one. (What the model takes is nearly always one of these; the rest, most capitalised words
         of log lines, cost nothing more.)"""
         a = ln.run_a[i]
-        if a < 0:
-            wd = self.word(ln.words[i])
-            return wd.cls == "nr" or wd.cls == "n"
         for k in range(a, ln.run_b[i] + 1):
             if self.word(ln.words[k]).cls in _INTERESTING:
                 return True
@@ -1871,7 +1898,7 @@ def _opens(i: int, pg: str) -> bool:
 def _run_bits(feats: list[str]) -> int:
     """The veto bits of a run's features."""
     bits = 0
-    if "r.org" in feats or "r.cal" in feats or "r.place" in feats:
+    if "r.org" in feats or "r.cal" in feats or "r.place" in feats or "r.mixed" in feats:
         bits |= _V_BLOCK
     strong = "r.strong" in feats
     if "r.soft" in feats and not strong:
@@ -1894,7 +1921,8 @@ _INTERESTING = frozenset({"nr", "n", "nw", "w", "vw", "like"})
 #: Punctuation around a word of a ``split()``.
 _EDGES = "()[]{}<>\"'“”‘’,.;:!?*=|"
 #: The yes/no features of a run, in the order ``_run_flags`` gives them.
-_RUN_FLAGS = ("r.org", "r.cal", "r.common", "r.place", "r.allword", "r.hasname", "r.strong", "r.soft", "r.start")
+_RUN_FLAGS = ("r.org", "r.cal", "r.common", "r.place", "r.allword", "r.hasname", "r.strong", "r.soft", "r.start",
+              "r.mixed")
 _BITS: list[tuple[int, str]] = [(GIVEN, "G"), (SURNAME, "S"), (EN_WORD, "E"), (ID_WORD, "I"), (POPULAR, "P"),
                                 (RANKED, "R"), (VERY_COMMON, "V"), (PLACE, "L"), (COMMON, "C")]
 #: Shapes that make up a run of capitalised words.
