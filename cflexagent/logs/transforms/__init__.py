@@ -113,7 +113,8 @@ NAME_FIELDS: dict[str, frozenset[str]] = {"nginx_access": frozenset({"remote_use
 def build_redactor(source: str, cfg: RedactConfig, ctx: Context | None, key: bytes,
                    fmt: str = "") -> _redact.Redactor:
     counts = ctx.shared(RedactMetrics).counts_for(source) if ctx is not None else None
-    finder = (name_finding.NameFinder(name_finding.shipped_names(), cfg.names_allow, cfg.names_extra)
+    finder = (name_finding.NameFinder(name_finding.shipped_names(), cfg.names_allow, cfg.names_extra,
+                                      use_model=cfg.names_model)
               if "names" in cfg.patterns else None)
     return redaction.Redactor(cfg, key=key, counts=counts, names=finder, name_fields=NAME_FIELDS.get(fmt))
 

@@ -69,6 +69,9 @@ class RedactConfig(Section):
     names_allow: list[str] = []
     #: Names the ``names`` pattern takes wherever they stand capitalised, in no list or ambiguous.
     names_extra: list[str] = []
+    #: The ``names`` pattern's second reading: a model trained on labelled log lines scores the words
+    #: the rules left. False: the rules alone.
+    names_model: bool = True
     hash_key_file: str = ""
     hash_length: int = 16
 

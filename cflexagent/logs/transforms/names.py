@@ -1402,7 +1402,7 @@ class _Word:
     sums of the weights those features carry (``own_score``; ``ctx``: as the word 2 or 1 before,
     1 or 2 after the word read)."""
 
-    __slots__ = ("shape", "cls", "shc", "own", "flags", "roles", "low", "own_score", "ctx")
+    __slots__ = ("cls", "ctx", "flags", "low", "own", "own_score", "roles", "shape", "shc")
 
     def __init__(self, shape: str, cls: str, own: list[str], flags: int, roles: list[str], low: str) -> None:
         self.shape = shape
@@ -1417,8 +1417,8 @@ class _Word:
 
 
 class _Line:
-    """The words of a text for the model (``_TOKEN``): offsets, words, runs of capitalised words (``run_a``/``run_b``: the first and last index of each word's run, -1 when
-    it is in none)."""
+    """The words of a text for the model (``_TOKEN``): offsets, words, runs of capitalised words
+    (``run_a``/``run_b``: the first and last index of each word's run, -1 when it is in none)."""
 
     def __init__(self, s: str) -> None:
         self.s = s
@@ -1577,10 +1577,12 @@ class NameModel:
         return ln
 
     def candidate(self, ln: _Line, i: int) -> bool:
-        """The model reads capitalised words and words in all caps; never a glued word, lower case
-        (the rules' cues, pairs and user names read it), mixed case ("iPhone", "McDonald": never a
-        name to the rules either), or a single letter."""
+        """The model reads capitalised words, words in all caps and lower-case listed names of four letters or
+        more that are no common word ("rina"; not "will", "sari", "dev"); never a glued word, mixed case
+        ("iPhone", "McDonald": never a name to the rules either), or a single letter."""
         wd = self.word(ln.words[i])
+        if wd.shape == "L":
+            return (wd.cls == "nr" or wd.cls == "n") and len(wd.low) >= 4 and ln.clean(i)
         return (wd.shape == "T" or wd.shape == "A") and wd.cls != "allow" and ln.clean(i)
 
     def _gaps(self, ln: _Line, i: int) -> tuple[str, str]:
@@ -1771,8 +1773,8 @@ class NameModel:
 
     @staticmethod
     def vetoed(feats: list[str]) -> bool:
-        """The rules' blockers the model does not overrule: a run with an organisation, place or
-        calendar word or a word in mixed case; a run of common words with no name of its own that the pair rule refuses; a
+        """The rules' blockers the model does not overrule: a run with an organisation, place or calendar word
+        or a word in mixed case; a run of common words with no name of its own that the pair rule refuses; a
         run that opens the line before a product noun."""
         return _veto(_run_bits(feats), "pair=1" in feats or "pairb=1" in feats)
 
@@ -1811,9 +1813,10 @@ class NameModel:
         return total, _veto(got[1], pair == 1 or pairb == 1)
 
     def worth(self, s: str, tokens: list[str], taken: list[int]) -> bool:
-        """Whether ``s`` (``tokens``: its ``split()``) has a word the model may take outside ``taken``
-        (the rules' spans): a capitalised or all-caps listed name or word that reads like one. (Of the corpus's lines the model adds a name to, 95 % have one; the other
-        texts, most log lines and most lines whose names the rules took, cost a split.)"""
+        """Whether ``s`` (``tokens``: its ``split()``) has a word the model may take outside ``taken`` (the
+        rules' spans): a capitalised or all-caps listed name or word that reads like one. (Of the corpus's
+        lines the model adds a name to, 95 % have one; the other texts, most log lines and most lines whose
+        names the rules took, cost a split.)"""
         pos = 0
         t = 0
         for tok in tokens:
@@ -1823,7 +1826,8 @@ class NameModel:
             if len(core) < 2 or not core.isalpha():
                 continue  # (IDs, paths, numbers: never cached, so unique IDs cannot churn the cache)
             wd = self.word(core)
-            if wd.cls in _INTERESTING and (wd.shape == "T" or wd.shape == "A"):
+            if wd.cls in _INTERESTING and (wd.shape == "T" or wd.shape == "A" or (
+                    wd.shape == "L" and (wd.cls == "nr" or wd.cls == "n") and len(core) >= 4)):
                 while t < len(taken) and taken[t + 1] <= p:
                     t += 2
                 if t >= len(taken) or taken[t] >= pos:
@@ -1831,10 +1835,12 @@ class NameModel:
         return False
 
     def _near_name(self, ln: _Line, i: int) -> bool:
-        """Word ``i`` (a candidate) is worth scoring: in a run of capitalised words that holds a
-        listed name or a word that reads like one. (What the model takes is nearly always one of these; the rest, most capitalised words
-        of log lines, cost nothing more.)"""
+        """Word ``i`` (a candidate) is worth scoring: in a run of capitalised words that holds a listed name or
+        a word that reads like one. (What the model takes is nearly always one of these; the rest, most
+        capitalised words of log lines, cost nothing more.)"""
         a = ln.run_a[i]
+        if a < 0:
+            return True  # a lower-case listed name
         for k in range(a, ln.run_b[i] + 1):
             if self.word(ln.words[k]).cls in _INTERESTING:
                 return True

@@ -223,7 +223,8 @@ class Redactor:
             if names is None:
                 from . import names as impl
 
-                names = impl.NameFinder(impl.shipped_names(), cfg.names_allow, cfg.names_extra)
+                names = impl.NameFinder(impl.shipped_names(), cfg.names_allow, cfg.names_extra,
+                                        use_model=cfg.names_model)
             self._names = names
         self._query = (bool(self._leaf_actions) or bool(alts) or self._email or bool(self._rules) or self._secrets
                        or self._names is not None)

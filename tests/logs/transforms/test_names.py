@@ -250,7 +250,6 @@ UNTOUCHED = [
     ("title + role", "Pak RT approved the banner, Bu Lurah too"),
     ("dotted title without dot", "level H reached"),
     ("colon cue without colon", "loaded from cache Budi"),
-    ("lower-case name without cue", "kevin uploaded a file"),
     ("English word after cue", "signed by will"),
     ("user name without a listed piece after cue", "uploaded by file.size"),
     ("camel case", "GoSend WhatsApp iPhone McDonald"),
@@ -282,7 +281,6 @@ UNTOUCHED = [
     ("from and to without a colon before common words", "copied from cache to disk, sent to max_retries"),
     ("a very common given name beside a word in no list inside a sentence", "cetak Art Carton 260 gsm"),
     ("lower-case words of a sentence, some listed", "hasil cetak sudah rapi, warna merah agak pudar"),
-    ("lower-case names split by a comma", "rina, marlina"),
     ("a Balinese word opening a product's name", "Made In Indonesia label"),
     ("a holiday that reads like a name", "Libur Isra Miraj dan Maulid"),
     ("words in no list that do not read like names", "Spunbond Queued Kebayoran"),
@@ -525,6 +523,108 @@ def test_long_line_finds_every_name() -> None:
     r = redaction.Redactor(RedactConfig())
     out = r.redact_text("approved by Budi Santoso; " * 5000)
     assert "Budi" not in out and r.counts["name"] == 5000
+
+
+# -- the model ----------------------------------------------------------------
+
+#: Names the rules leave and the model takes: (what it shows, text, what is redacted).
+MODEL_NAMED = [
+    ("names in a roster after a colon", "Shift pagi: Sutarmi Wulandari (packing)",
+     f"Shift pagi: {N} (packing)"),
+    ("a quoted name in an error", "invalid customer_name 'Kusnadi Simbolon' in row 3",
+     f"invalid customer_name '{N}' in row 3"),
+    ("a lower-case listed name opening a sentence before a verb", "kevin uploaded a file",
+     f"{N} uploaded a file"),
+    ("a lower-case Balinese name after its birth-order words", "penerima ni made suartini, alamat kurang lengkap",
+     f"penerima ni made {N}, alamat kurang lengkap"),
+]
+#: What the model does not take, whatever its weights say: the rules' blockers.
+MODEL_UNTOUCHED = [
+    ("an organisation's run", "Shift pagi: PT Sutarmi Wulandari (packing)"),
+    ("a word in mixed case in the run", "Shift pagi: Sutarmi VersaCAMM (packing)"),
+    ("mixed case", "invalid customer_name 'McKusnadi' in row 3"),
+    ("a word glued to an ID", "invalid customer_name 'Kusnadi-5521' in row 3"),
+    ("a short lower-case listed word", "kernel: nvme0n1: I/O error, dev nvme0n1, sector 88123"),
+]
+
+
+def _finder(use_model: bool) -> pure_names.NameFinder:
+    return pure_names.NameFinder(pure_names.shipped_names(), use_model=use_model)
+
+
+def _taken(finder: pure_names.NameFinder, text: str) -> list[str]:
+    sp = finder.spans(text)
+    return [text[sp[i]:sp[i + 1]] for i in range(0, len(sp), 2)]
+
+
+@pytest.mark.parametrize(("rule", "text", "expected"), MODEL_NAMED, ids=[r for r, _, _ in MODEL_NAMED])
+def test_model_takes_names_the_rules_leave(redactor: Redactor, rule: str, text: str, expected: str) -> None:
+    assert _taken(_finder(False), text) == []
+    assert redactor.redact_text(text) == expected
+    off = redaction.Redactor(cfg(names_model=False))
+    assert off.redact_text(text) == text  # names_model = false: the rules alone
+
+
+@pytest.mark.parametrize(("blocker", "text"), MODEL_UNTOUCHED, ids=[b for b, _ in MODEL_UNTOUCHED])
+def test_model_keeps_the_rules_blockers(redactor: Redactor, blocker: str, text: str) -> None:
+    assert redactor.redact_text(text) is text
+
+
+def test_rules_alone_pair_no_lower_case_names_across_a_comma() -> None:
+    assert _taken(_finder(False), "rina, marlina") == []
+
+
+def _model_lines() -> list[Any]:
+    model = _finder(True)._model
+    assert model is not None
+    return [(model, model.line(t)) for t in _corpus_texts()]
+
+
+def test_model_adds_up_the_weights_of_exactly_the_features_it_was_trained_on() -> None:
+    """``spans`` sums weights cached per word and per run (``_fast``); training reads ``features``.
+    On every candidate of the corpus both give the same logit and the same veto, and most features
+    the reader gives have a weight (the shipped model was trained on this reader's features)."""
+    checked = weighted = total = 0
+    for model, ln in _model_lines():
+        runs: dict[int, tuple[float, int]] = {}
+        for i in range(len(ln.words)):
+            if not model.candidate(ln, i):
+                continue
+            feats = model.features(ln, i)
+            logit, veto = model._fast(ln, i, runs)
+            assert logit == pytest.approx(model.score(feats), abs=1e-9), (ln.s, ln.words[i])
+            assert veto == model.vetoed(feats), (ln.s, ln.words[i])
+            checked += 1
+            total += len(feats)
+            weighted += sum(1 for f in feats if f in model._weights)
+    assert checked > 5000
+    assert weighted / total > 0.9
+
+
+def test_shipped_model_weights_name_features_the_reader_gives() -> None:
+    from importlib import resources
+
+    text = resources.files("cflexagent").joinpath("data/name_model.tsv").read_text(encoding="utf-8")
+    assert "packaging/train_names.py" in text.split("\n", 3)[1]  # who built it
+    weights = pure_names.parse_model(text)
+    families = {k.partition("=")[0] for k in weights}
+    seen: set[str] = set()
+    for model, ln in _model_lines():
+        for i in range(len(ln.words)):
+            if model.candidate(ln, i):
+                seen.update(f.partition("=")[0] for f in model.features(ln, i))
+    assert families - seen - {"bias"} == set()  # no weight for a feature the reader no longer gives
+    assert -10 < weights["bias"] < 10 and len(weights) > 1000
+
+
+def test_model_word_cache_stays_bounded() -> None:
+    finder = _finder(True)
+    model = finder._model
+    assert model is not None
+    for i in range(10_000):
+        finder.spans(f"Shift pagi: {chr(65 + i % 26)}{'abcdefghij'[i % 10]}{i:x}x Wulandari")
+        finder.spans(f"Shift pagi: Wulandari Q{''.join(chr(97 + int(d)) for d in str(i))}")
+    assert len(model._cache) <= 4096
 
 
 # -- parity -------------------------------------------------------------------
