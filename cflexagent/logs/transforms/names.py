@@ -74,6 +74,19 @@ names; a word with a digit, inside a path, an email, a URL or a dotted
 identifier, in camel case (``ValueError``) or glued to digits (``F-5258``) is
 never looked at. So IDs, UUIDs, dates, versions and numbers are never altered.
 
+**The model** (``NameModel``, ``names_model = true``, the default): after the rules, a logistic
+regression (``data/name_model.tsv``, trained by ``packaging/train_names.py`` with scikit-learn on
+the labelled corpus's tuning splits; never a dependency of the agent) scores each capitalised or
+all-caps word and each lower-case listed name of four letters or more that the rules left, from
+the same signs the rules read: its shape, list flags, roles and letters; the shapes, classes,
+roles and lower-case words around it; the run of capitalised words it is in and what precedes
+and follows that run; the rules' own pair and product tests. A word above a probability of 0.8
+is a name, unless a blocker of the rules stops its run (an organisation, place or calendar word,
+mixed case, common words the pair rule refuses, a product noun after a run that opens the line):
+``Shift pagi: Sutarmi Wulandari (packing)``, ``invalid customer_name 'Kusnadi Simbolon'``. It
+reads a text only when a listed or name-like word lies outside the rules' spans, and adds up
+weights cached per word and per run, building no strings.
+
 Cost: a regex that starts with a character class finds the capitalised words
 (the engine skips to the next capital in C), one ``split`` and set lookups find
 the lower-case cues; everything else is dict lookups on those few words, so a
@@ -1834,17 +1847,23 @@ class NameModel:
                     return True  # (not inside a span of the rules)
         return False
 
-    def _near_name(self, ln: _Line, i: int) -> bool:
-        """Word ``i`` (a candidate) is worth scoring: in a run of capitalised words that holds a listed name or
-        a word that reads like one. (What the model takes is nearly always one of these; the rest, most
-        capitalised words of log lines, cost nothing more.)"""
+    def _near_name(self, ln: _Line, i: int, near: dict[int, bool]) -> bool:
+        """Word ``i`` (a candidate) is worth scoring: a lower-case listed name, or in a run of
+        capitalised words that holds a listed name or a word that reads like one (``near``: run
+        start -> that answer, so a long run is read once). What the model takes is nearly always one
+        of these; the rest, most capitalised words of log lines, cost nothing more."""
         a = ln.run_a[i]
         if a < 0:
             return True  # a lower-case listed name
-        for k in range(a, ln.run_b[i] + 1):
-            if self.word(ln.words[k]).cls in _INTERESTING:
-                return True
-        return False
+        got = near.get(a)
+        if got is None:
+            got = False
+            for k in range(a, ln.run_b[i] + 1):
+                if self.word(ln.words[k]).cls in _INTERESTING:
+                    got = True
+                    break
+            near[a] = got
+        return got
 
     def spans(self, s: str, taken: list[int]) -> list[int]:
         """[start, end, ...] of the words the model reads as names, outside ``taken`` (the rules'
@@ -1852,6 +1871,7 @@ class NameModel:
         ln = self.line(s)
         out: list[int] = []
         runs: dict[int, tuple[float, int]] = {}
+        near: dict[int, bool] = {}
         t = 0
         for i in range(len(ln.words)):
             a = ln.starts[i]
@@ -1859,7 +1879,7 @@ class NameModel:
                 t += 2
             if t < len(taken) and taken[t] < ln.ends[i]:
                 continue  # the rules took it
-            if not self.candidate(ln, i) or not self._near_name(ln, i):
+            if not self.candidate(ln, i) or not self._near_name(ln, i, near):
                 continue
             logit, veto = self._fast(ln, i, runs)
             if logit <= MODEL_LOGIT or veto:

@@ -519,6 +519,16 @@ def test_crafted_lines_cost_linear_time(unit: str) -> None:
     assert big < 8 * 5 * max(small, 1e-3)  # 8x the text: linear, with room for a noisy machine
 
 
+@pytest.mark.parametrize("shape", ["Xy " * 8_000 + "Sinar", "Xy Sinar " * 4_000, "Sinar Jaya. " * 4_000,
+                                   "Wulandari (" * 8_000, "rina " * 8_000])
+def test_the_model_costs_linear_time_on_long_runs(shape: str) -> None:
+    """A run of capitalised words is read once, however long, with the name-like word anywhere."""
+    finder = pure_names.NameFinder(pure_names.shipped_names())
+    t0 = time.process_time()
+    finder.spans(shape)
+    assert time.process_time() - t0 < 2.0
+
+
 def test_long_line_finds_every_name() -> None:
     r = redaction.Redactor(RedactConfig())
     out = r.redact_text("approved by Budi Santoso; " * 5000)
