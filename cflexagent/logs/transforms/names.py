@@ -411,7 +411,8 @@ def format_grams(grams: dict[str, float]) -> str:
     return head + "".join(f"{g}\t{w:.2f}\n" for g, w in sorted(grams.items()))
 
 
-def parse_grams(text: str) -> dict[str, float]:
+def parse_weights(text: str) -> dict[str, float]:
+    """A table of weights ("key<TAB>weight" lines, "#" comments: the trigrams, the model) as key -> weight."""
     out: dict[str, float] = {}
     pos = 0
     while pos >= 0:
@@ -425,26 +426,15 @@ def shipped_grams() -> dict[str, float]:
     """The trigram table shipped as package data, read once per process."""
     global _loaded_grams
     if _loaded_grams is None:
-        _loaded_grams = parse_grams(_data(_GRAM_FILE))
+        _loaded_grams = parse_weights(_data(_GRAM_FILE))
     return _loaded_grams
-
-
-def parse_model(text: str) -> dict[str, float]:
-    """The model's text ("feature<TAB>weight" lines, "#" comments) as feature -> weight."""
-    out: dict[str, float] = {}
-    pos = 0
-    while pos >= 0:
-        key, value, pos = _row(text, pos)
-        if key:
-            out[key] = float(value)
-    return out
 
 
 def shipped_model() -> dict[str, float]:
     """The model's weights shipped as package data, read once per process."""
     global _loaded_model
     if _loaded_model is None:
-        _loaded_model = parse_model(_data(_MODEL_FILE))
+        _loaded_model = parse_weights(_data(_MODEL_FILE))
     return _loaded_model
 
 
@@ -1368,26 +1358,21 @@ def _shape(w: str) -> str:
 
 
 def _roles(low: str) -> list[str]:
+    """The roles of a word in the rules' tables, as the model's features name them."""
     out: list[str] = []
-    if low in TITLES:
-        out.append("title")
     if low in STRONG_CUES:
         out.append("strong")
     elif low in CUES or low in LOWER_CUES:
         out.append("cue")
-    if low in STOP:
-        out.append("stop")
-    if low in ORG:
-        out.append("org")
-    if low in ORG_AFTER:
-        out.append("orgafter")
-    if low in CALENDAR:
-        out.append("cal")
-    if low in BALI:
-        out.append("bali")
-    if low in PARTICLES:
-        out.append("part")
+    for name, table in _ROLE_TABLES:
+        if low in table:
+            out.append(name)
     return out
+
+
+_ROLE_TABLES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("title", TITLES), ("stop", STOP), ("org", ORG), ("orgafter", ORG_AFTER), ("cal", CALENDAR), ("bali", BALI),
+    ("part", PARTICLES))
 
 
 def _lower_class(low: str) -> str:

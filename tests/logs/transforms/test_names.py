@@ -616,7 +616,7 @@ def test_shipped_model_weights_name_features_the_reader_gives() -> None:
 
     text = resources.files("cflexagent").joinpath("data/name_model.tsv").read_text(encoding="utf-8")
     assert "packaging/train_names.py" in text.split("\n", 3)[1]  # who built it
-    weights = pure_names.parse_model(text)
+    weights = pure_names.parse_weights(text)
     families = {k.partition("=")[0] for k in weights}
     seen: set[str] = set()
     for model, ln in _model_lines():
