@@ -1,4 +1,5 @@
-"""``cflexagent logs preview``: show what the agent would ship for the first lines of a file.
+"""``cflexagent logs preview``: show what the agent would ship for the first lines of a file;
+``cflexagent logs names``: which words of a text the ``names`` pattern takes, by rule or by model.
 
 For each entry: the Loki labels, the timestamp, the structured metadata and the
 line after redaction. It runs the pipeline's own functions -- the tailer (line
@@ -24,7 +25,7 @@ PREVIEW_MAX_BYTES = 64 * 1024 * 1024
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    logs = subparsers.add_parser("logs", parents=[common], help="log pipeline tools (preview)")
+    logs = subparsers.add_parser("logs", parents=[common], help="log pipeline tools (preview, names)")
     sub = logs.add_subparsers(dest="logs_command", metavar="COMMAND", required=True)
     p = sub.add_parser(
         "preview", parents=[common], help="print labels, timestamp, metadata and the redacted line as shipped",
@@ -38,6 +39,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("json", "raw", "nginx_access", "nginx_error", "syslog", "journal"),
                    help="format when no configured source applies (default: json if the file starts with '{')")
     p.set_defaults(func=cmd_preview)
+    p = sub.add_parser(
+        "names", parents=[common], help="show which words of a text the names pattern takes, and why",
+        description="For each text (the arguments, else each line of stdin): the text as redacted, then each "
+                    "personal name the names pattern finds, by its rules or by its model (with the model's "
+                    "probability), and the words the model weighed and left. Uses [logs.redact] names_allow, "
+                    "names_extra and names_model of the config (-c) when there is one.")
+    p.add_argument("texts", nargs="*", metavar="TEXT", help="texts to read (default: the lines of stdin)")
+    p.set_defaults(func=cmd_names)
 
 
 def _config(args: argparse.Namespace) -> Any:
@@ -233,4 +242,40 @@ def cmd_preview(args: argparse.Namespace) -> int:
         out.write(f"# lines over max_line_bytes ({int(source.max_line_bytes)}): {', '.join(cut)}\n")
     if len(lines) < args.lines and read >= PREVIEW_MAX_BYTES:
         out.write(f"# stopped after reading {read} bytes (at most {PREVIEW_MAX_BYTES})\n")
+    return EXIT_OK
+
+
+def cmd_names(args: argparse.Namespace) -> int:
+    import math
+
+    from .transforms import names as impl
+    from .transforms.config import RedactConfig
+
+    config = _config(args)
+    rcfg = config.logs.redact if config is not None else RedactConfig()
+    names = impl.shipped_names()
+    rules = impl.NameFinder(names, rcfg.names_allow, rcfg.names_extra, use_model=False)
+    finder = impl.NameFinder(names, rcfg.names_allow, rcfg.names_extra, use_model=rcfg.names_model)
+    texts = args.texts or [line.rstrip("\n") for line in sys.stdin]
+    threshold = 1.0 / (1.0 + math.exp(-impl.MODEL_LOGIT))
+    out = sys.stdout
+    if "names" not in rcfg.patterns:
+        out.write('# the names pattern is off ([logs.redact] patterns has no "names")\n')
+    for text in texts:
+        spans = finder.spans(text)  # what the agent redacts
+        shown = text
+        for k in range(len(spans) - 2, -1, -2):
+            shown = shown[:spans[k]] + "<redacted:name>" + shown[spans[k + 1]:]
+        out.write(_printable(shown) + "\n")
+        taken = rules.spans(text)
+        why = [(taken[i], taken[i + 1], "rules") for i in range(0, len(taken), 2)]
+        if finder._model is not None:
+            for a, b, p, veto in finder._model.explain(text, taken):
+                verdict = ("model" if p > threshold and not veto else "vetoed by a blocker of the rules" if veto
+                           else "left by the model")
+                why.append((a, b, f"{verdict} {p:.2f}"))
+        for a, b, reason in sorted(why):
+            out.write(f"  {_printable(text[a:b]):<28} {reason}\n")
+    if finder._model is None:
+        out.write("# names_model = false: the rules alone\n")
     return EXIT_OK

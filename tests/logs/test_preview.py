@@ -133,3 +133,30 @@ def test_preview_reads_a_bounded_amount_and_shows_the_last_line(tmp_path: Path, 
     (tmp_path / "tail.log").write_text('{"msg":"no newline at the end, a@b.co"}')
     assert main(["logs", "preview", "-c", str(cfg), str(tmp_path / "tail.log")]) == 0
     assert '{"msg":"no newline at the end, <redacted:email>"}' in capsys.readouterr().out
+
+
+def test_names_shows_what_the_rules_and_the_model_take(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CFLEXAGENT_CONFIG", raising=False)  # no config: the defaults
+    assert main(["logs", "names", "approved by Budi Santoso", "Shift pagi: Sutarmi Wulandari (packing)",
+                 "PT Sinar Jaya invoice"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "approved by <redacted:name>" and out[1].split() == ["Budi", "Santoso", "rules"]
+    assert out[2] == "Shift pagi: <redacted:name> (packing)"
+    sutarmi, wulandari = out[3].split(), out[4].split()
+    assert sutarmi[:2] == ["Sutarmi", "model"] and float(sutarmi[2]) > 0.8
+    assert wulandari[:2] == ["Wulandari", "model"]
+    assert out[5] == "PT Sinar Jaya invoice"  # the model weighed its words and left them
+    assert all("left by the model" in line or "vetoed" in line for line in out[6:])
+
+
+def test_names_reads_stdin_and_the_configs_names_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    cfg = write_config(tmp_path, '[logs.redact]\nnames_model = false\nnames_allow = ["Budi"]\n')
+    monkeypatch.setattr("sys.stdin", io.StringIO("Shift pagi: Sutarmi Wulandari (packing)\nBudi uploaded\n"))
+    assert main(["logs", "names", "-c", str(cfg)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["Shift pagi: Sutarmi Wulandari (packing)", "Budi uploaded",
+                   "# names_model = false: the rules alone"]

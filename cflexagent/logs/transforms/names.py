@@ -1850,6 +1850,25 @@ class NameModel:
             near[a] = got
         return got
 
+    def explain(self, s: str, taken: list[int]) -> list[tuple[int, int, float, bool]]:
+        """For ``cflexagent logs names``: each word outside ``taken`` the model weighs (a text it
+        would read): its offsets, its probability of a name and whether a blocker of the rules vetoes
+        it (the model takes it above a probability of 0.8, ``MODEL_LOGIT``, when none does)."""
+        if not self.worth(s, s.split(), taken):
+            return []
+        ln = self.line(s)
+        runs: dict[int, tuple[float, int]] = {}
+        near: dict[int, bool] = {}
+        out: list[tuple[int, int, float, bool]] = []
+        for i in range(len(ln.words)):
+            a, b = ln.starts[i], ln.ends[i]
+            if any(taken[k] < b and a < taken[k + 1] for k in range(0, len(taken), 2)):
+                continue
+            if self.candidate(ln, i) and self._near_name(ln, i, near):
+                logit, veto = self._fast(ln, i, runs)
+                out.append((a, b, 1.0 / (1.0 + math.exp(-logit)), veto))
+        return out
+
     def spans(self, s: str, taken: list[int]) -> list[int]:
         """[start, end, ...] of the words the model reads as names, outside ``taken`` (the rules'
         spans, flat and in order); neighbouring words joined by one space make one span."""
