@@ -46,15 +46,17 @@ def test_version_and_check(binary: Path) -> None:
 
 
 def test_names_are_redacted_by_the_binary(binary: Path, tmp_path: Path) -> None:
-    # The name list is package data inside the binary, and the compiled name finder runs frozen.
+    # The name list and the model are package data inside the binary, and the compiled name finder runs frozen.
     log = tmp_path / "app.log"
-    log.write_text('{"ts":"2026-11-26T10:15:00Z","msg":"approved by Budi Santoso"}\n')
+    log.write_text('{"ts":"2026-11-26T10:15:00Z","msg":"approved by Budi Santoso"}\n'
+                   '{"ts":"2026-11-26T10:15:01Z","msg":"Shift pagi: Sutarmi Wulandari (packing)"}\n')
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'[agent]\nstate_dir = "{tmp_path}/state"\n')
     r = subprocess.run([binary, "logs", "preview", "-c", cfg, "--format", "json", log], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "approved by <redacted:name>" in r.stdout and "Budi" not in r.stdout
+    assert "Shift pagi: <redacted:name> (packing)" in r.stdout  # the model's
 
 
 def test_run_reload_and_sigterm_through_bootloader(binary: Path, tmp_path: Path) -> None:
