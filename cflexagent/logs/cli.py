@@ -256,7 +256,7 @@ def cmd_names(args: argparse.Namespace) -> int:
     names = impl.shipped_names()
     rules = impl.NameFinder(names, rcfg.names_allow, rcfg.names_extra, use_model=False)
     finder = impl.NameFinder(names, rcfg.names_allow, rcfg.names_extra, use_model=rcfg.names_model)
-    texts = args.texts or [line.rstrip("\n") for line in sys.stdin]
+    texts = args.texts or [line.rstrip("\r\n") for line in sys.stdin]
     threshold = 1.0 / (1.0 + math.exp(-impl.MODEL_LOGIT))
     out = sys.stdout
     if "names" not in rcfg.patterns:
@@ -271,8 +271,8 @@ def cmd_names(args: argparse.Namespace) -> int:
         why = [(taken[i], taken[i + 1], "rules") for i in range(0, len(taken), 2)]
         if finder._model is not None:
             for a, b, p, veto in finder._model.explain(text, taken):
-                verdict = ("model" if p > threshold and not veto else "vetoed by a blocker of the rules" if veto
-                           else "left by the model")
+                verdict = ("left by the model" if p <= threshold else "vetoed by a blocker of the rules" if veto
+                           else "model")
                 why.append((a, b, f"{verdict} {p:.2f}"))
         for a, b, reason in sorted(why):
             out.write(f"  {_printable(text[a:b]):<28} {reason}\n")

@@ -724,8 +724,8 @@ class NameFinder:
     def _name_like(self, low: str) -> bool:
         """``low`` (a lower-case word in no list, of four letters or more, no common word) reads like a
         name by its letters (``name_score``)."""
-        if len(low) < 4 or not low.isalpha() or self._common(low):
-            return False
+        if not 4 <= len(low) <= 40 or not low.isalpha() or self._common(low):
+            return False  # (no name has 40 letters: a crafted long word is never cached)
         got = self._like.get(low)
         if got is None:
             if len(self._like) >= 4096:
@@ -1540,7 +1540,8 @@ class NameModel:
         got.own_score = self.score(own) - self._bias
         for k in range(4):
             got.ctx[k] = self.score(self._context(got, k)) - self._bias
-        self._cache[w] = got
+        if len(w) <= 40:
+            self._cache[w] = got  # (4096 words of at most 40 letters: a crafted long word is never kept)
         return got
 
     @staticmethod
@@ -1681,7 +1682,7 @@ class NameModel:
         g = _gap(s, ln.ends[b], ln.starts[b + 1])
         if g == "_" and self.word(words[b + 1]).shape == "L":
             low = words[b + 1].lower()
-            rest = s[ln.ends[b + 1]:].split(None, 1)
+            rest = s[ln.ends[b + 1]:ln.ends[b + 1] + 64].split(None, 1)  # (a bounded slice: linear time)
             return low, _lower_class(low), "", bool(rest) and any(ch.isdigit() for ch in rest[0])
         return "", "", g, False
 
@@ -1820,6 +1821,10 @@ class NameModel:
         names = finder._names
         pos = t = 0
         for tok in tokens:
+            p = 0
+            if taken:  # (where each word stands, against the rules' spans: every word, so none is misplaced)
+                p = s.find(tok, pos)
+                pos = p + len(tok)
             core = tok if tok[0].isalpha() and tok[-1].isalpha() else tok.strip(_EDGES)
             if len(core) < 2 or not core.isalpha():
                 continue  # (IDs, paths, numbers: never cached, so unique IDs cannot churn the cache)
@@ -1836,8 +1841,6 @@ class NameModel:
                     continue
             if not taken:
                 return True
-            p = s.find(tok, pos)  # (only for the words that count: where it stands against the rules' spans)
-            pos = p + len(tok)
             while t < len(taken) and taken[t + 1] <= p:
                 t += 2
             if t >= len(taken) or taken[t] >= pos:
@@ -1854,11 +1857,15 @@ class NameModel:
             return True  # a lower-case listed name
         got = near.get(a)
         if got is None:
+            b = ln.run_b[i]
             got = False
-            for k in range(a, ln.run_b[i] + 1):
+            for k in range(a, b + 1):
                 if self.word(ln.words[k]).cls in _INTERESTING:
                     got = True
                     break
+            finder = self._finder
+            if got and finder._allow_phrases and finder._allowed_phrase(ln.s[ln.starts[a]:ln.ends[b]]):
+                got = False  # the user's names_allow ("Kusnadi Simbolon" as a brand)
             near[a] = got
         return got
 
@@ -1872,9 +1879,12 @@ class NameModel:
         runs: dict[int, tuple[float, int]] = {}
         near: dict[int, bool] = {}
         out: list[tuple[int, int, float, bool]] = []
+        t = 0
         for i in range(len(ln.words)):
             a, b = ln.starts[i], ln.ends[i]
-            if any(taken[k] < b and a < taken[k + 1] for k in range(0, len(taken), 2)):
+            while t < len(taken) and taken[t + 1] <= a:
+                t += 2
+            if t < len(taken) and taken[t] < b:
                 continue
             if self.candidate(ln, i) and self._near_name(ln, i, near):
                 logit, veto = self._fast(ln, i, runs)

@@ -520,7 +520,7 @@ def test_crafted_lines_cost_linear_time(unit: str) -> None:
 
 
 @pytest.mark.parametrize("shape", ["Xy " * 8_000 + "Sinar", "Xy Sinar " * 4_000, "Sinar Jaya. " * 4_000,
-                                   "Wulandari (" * 8_000, "rina " * 8_000])
+                                   "Wulandari (" * 8_000, "rina " * 8_000, "Sari ada " * 16_000])
 def test_the_model_costs_linear_time_on_long_runs(shape: str) -> None:
     """A run of capitalised words is read once, however long, with the name-like word anywhere."""
     finder = pure_names.NameFinder(pure_names.shipped_names())
@@ -578,6 +578,29 @@ def test_model_takes_names_the_rules_leave(redactor: Redactor, rule: str, text: 
 @pytest.mark.parametrize(("blocker", "text"), MODEL_UNTOUCHED, ids=[b for b, _ in MODEL_UNTOUCHED])
 def test_model_keeps_the_rules_blockers(redactor: Redactor, blocker: str, text: str) -> None:
     assert redactor.redact_text(text) is text
+
+
+def test_model_places_every_word_against_the_rules_spans() -> None:
+    """A word the gate skips ("Wulandari's.") still moves it along: the later "Wulandari" is not taken for
+    the copy inside the rules' span, so the model still reads the line."""
+    for text in ("Ibu Dewi Wulandari's. Shift pagi: Sutarmi Wulandari (packing)",
+                 "Dear Ibu Sutarmi-Wulandari, Shift pagi: Sutarmi Wulandari (packing)"):
+        assert _taken(_finder(True), text)[-1] == "Sutarmi Wulandari"
+
+
+def test_model_keeps_the_users_allowed_phrases() -> None:
+    finder = pure_names.NameFinder(pure_names.shipped_names(), allow=["Kusnadi Simbolon"])
+    assert _taken(finder, "invalid customer_name 'Kusnadi Simbolon' in row 3") == []
+    assert _taken(_finder(True), "invalid customer_name 'Kusnadi Simbolon' in row 3") == ["Kusnadi Simbolon"]
+
+
+def test_model_keeps_no_long_word() -> None:
+    """Caches hold at most 4,096 words of at most 40 letters each: crafted long words cost no memory."""
+    finder = _finder(True)
+    for i in range(300):
+        finder.spans(f"Sari ada {'qwertyuiopasdfghjklzxcvbnm'[i % 26] * 5_000} Wulandari {'Z' + 'x' * 3_000}")
+    assert finder._model is not None and max(map(len, finder._model._cache)) <= 40
+    assert all(len(w) <= 40 for w in finder._like)
 
 
 def test_rules_alone_pair_no_lower_case_names_across_a_comma() -> None:
