@@ -2023,21 +2023,23 @@ def _divide(items: list[str] | list[tuple[str, str]], seed: str) -> tuple[list[o
     return pool[0::2], pool[1::2]
 
 
+#: The rounds written after the first: round -> (templates with names, hard negatives, names). Round k's
+#: splits are dev<k> and heldout<k>; its own seeds keep every earlier round's lines as they were.
+ROUNDS: dict[int, tuple[list[str], list[str], list[tuple[str, str]]]] = {
+    2: (FRESH_POSITIVE, FRESH_NEGATIVE, FRESH_NAMES), 3: (POOL3_POSITIVE, POOL3_NEGATIVE, POOL3_NAMES),
+    4: (POOL4_POSITIVE, POOL4_NEGATIVE, POOL4_NAMES), 5: (POOL5_POSITIVE, POOL5_NEGATIVE, POOL5_NAMES),
+    6: (POOL6_POSITIVE, POOL6_NEGATIVE, POOL6_NAMES), 7: (POOL7_POSITIVE, POOL7_NEGATIVE, POOL7_NAMES),
+    8: (POOL8_POSITIVE, POOL8_NEGATIVE, POOL8_NAMES), 9: (POOL9_POSITIVE, POOL9_NEGATIVE, POOL9_NAMES),
+    10: (POOL10_POSITIVE, POOL10_NEGATIVE, POOL10_NAMES), 11: (POOL11_POSITIVE, POOL11_NEGATIVE, POOL11_NAMES),
+}
+
+
 def _fresh() -> None:
-    rounds = (("dev2", "heldout2", FRESH_POSITIVE, FRESH_NEGATIVE, FRESH_NAMES, "names-corpus"),
-              ("dev3", "heldout3", POOL3_POSITIVE, POOL3_NEGATIVE, POOL3_NAMES, "names-corpus-3"),
-              ("dev4", "heldout4", POOL4_POSITIVE, POOL4_NEGATIVE, POOL4_NAMES, "names-corpus-4"),
-              ("dev5", "heldout5", POOL5_POSITIVE, POOL5_NEGATIVE, POOL5_NAMES, "names-corpus-5"),
-              ("dev6", "heldout6", POOL6_POSITIVE, POOL6_NEGATIVE, POOL6_NAMES, "names-corpus-6"),
-              ("dev7", "heldout7", POOL7_POSITIVE, POOL7_NEGATIVE, POOL7_NAMES, "names-corpus-7"),
-              ("dev8", "heldout8", POOL8_POSITIVE, POOL8_NEGATIVE, POOL8_NAMES, "names-corpus-8"),
-              ("dev9", "heldout9", POOL9_POSITIVE, POOL9_NEGATIVE, POOL9_NAMES, "names-corpus-9"),
-              ("dev10", "heldout10", POOL10_POSITIVE, POOL10_NEGATIVE, POOL10_NAMES, "names-corpus-10"),
-              ("dev11", "heldout11", POOL11_POSITIVE, POOL11_NEGATIVE, POOL11_NAMES, "names-corpus-11"))
-    for dev, held, positive, negative, names, seed in rounds:
+    for k, (positive, negative, names) in ROUNDS.items():
+        seed = "names-corpus" if k == 2 else f"names-corpus-{k}"
         for kind, items in (("positive", positive), ("negative", negative), ("names", names)):
             table = {"positive": POSITIVE, "negative": NEGATIVE, "names": NAMES}[kind]
-            table[dev], table[held] = _divide(items, f"{seed}-{kind}")  # type: ignore[index]
+            table[f"dev{k}"], table[f"heldout{k}"] = _divide(items, f"{seed}-{kind}")  # type: ignore[index]
 
 
 _fresh()
@@ -2083,26 +2085,9 @@ def lines(split: str, rnd: random.Random, per_template: int) -> list[dict[str, o
 def main() -> None:
     rnd = random.Random(16)
     rows = lines("dev", rnd, 4) + lines("seen", rnd, 4) + lines("heldout", rnd, 4)
-    rnd2 = random.Random(1602)  # the second round's own generator: the first round's lines stay as they were
-    rows += lines("dev2", rnd2, 3) + lines("heldout2", rnd2, 3)
-    rnd3 = random.Random(1603)
-    rows += lines("dev3", rnd3, 3) + lines("heldout3", rnd3, 3)
-    rnd4 = random.Random(1604)
-    rows += lines("dev4", rnd4, 3) + lines("heldout4", rnd4, 3)
-    rnd5 = random.Random(1605)
-    rows += lines("dev5", rnd5, 3) + lines("heldout5", rnd5, 3)
-    rnd6 = random.Random(1606)
-    rows += lines("dev6", rnd6, 3) + lines("heldout6", rnd6, 3)
-    rnd7 = random.Random(1607)
-    rows += lines("dev7", rnd7, 3) + lines("heldout7", rnd7, 3)
-    rnd8 = random.Random(1608)
-    rows += lines("dev8", rnd8, 3) + lines("heldout8", rnd8, 3)
-    rnd9 = random.Random(1609)
-    rows += lines("dev9", rnd9, 3) + lines("heldout9", rnd9, 3)
-    rnd10 = random.Random(1610)
-    rows += lines("dev10", rnd10, 3) + lines("heldout10", rnd10, 3)
-    rnd11 = random.Random(1611)
-    rows += lines("dev11", rnd11, 3) + lines("heldout11", rnd11, 3)
+    for k in ROUNDS:  # each round's own generator: the earlier rounds' lines stay as they were
+        rnd_k = random.Random(1600 + k)
+        rows += lines(f"dev{k}", rnd_k, 3) + lines(f"heldout{k}", rnd_k, 3)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     pos = sum(1 for r in rows if r["names"])

@@ -97,7 +97,7 @@ def train(data: list[dict[str, object]]) -> dict[str, float]:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    reader = finder({})._model  # type: ignore[attr-defined]
+    reader = finder({}).model  # type: ignore[attr-defined]
     xs: list[dict[str, int]] = []
     ys: list[int] = []
     for r in data:

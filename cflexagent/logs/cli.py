@@ -269,13 +269,13 @@ def cmd_names(args: argparse.Namespace) -> int:
         out.write(_printable(shown) + "\n")
         taken = rules.spans(text)
         why = [(taken[i], taken[i + 1], "rules") for i in range(0, len(taken), 2)]
-        if finder._model is not None:
-            for a, b, p, veto in finder._model.explain(text, taken):
+        if finder.model is not None:
+            for a, b, p, veto in finder.model.explain(text, taken):
                 verdict = ("left by the model" if p <= threshold else "vetoed by a blocker of the rules" if veto
                            else "model")
                 why.append((a, b, f"{verdict} {p:.2f}"))
         for a, b, reason in sorted(why):
             out.write(f"  {_printable(text[a:b]):<28} {reason}\n")
-    if finder._model is None:
+    if finder.model is None:
         out.write("# names_model = false: the rules alone\n")
     return EXIT_OK

@@ -159,11 +159,11 @@ TITLES = frozenset({
     "ir", "prof", "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "mister", "dear", "yth",
 })
 TITLES_LOWER = frozenset({"bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak", "om", "tante"})
-#: Cues in any case (in CUES and LOWER_CUES both).
-_AGENT_CUES = frozenset({
-    "sales",
-    # passive verbs and requests before their agent ("diminta Budi", "diterima Yohana", "call Rina")
-    "diminta", "diterima", "ditangani", "dihandle", "call", "hubungi", "kasih",
+#: Cues whose object is a person: capitalised words in no list after them are a name too ("Kabari
+#: Padmi", "punya Padmi", "FYI Harmin", "ini dengan Besse"). Cues in any case (in CUES and LOWER_CUES).
+PERSON_CUES = frozenset({
+    # passive verbs and requests before their agent ("diminta Budi", "ditangani Yohana", "call Rina")
+    "diminta", "ditangani", "dihandle", "call", "hubungi",
     # verbs of chasing and telling someone ("Kabari Amber", "Tagih Aep", "remind Elsina", "FYI Harmin")
     "kabari", "kabarin", "tagih", "remind", "reminded", "called", "ingatkan", "ingetin", "telepon", "telpon",
     "jemput", "temui", "notify", "contacted", "fyi",
@@ -171,16 +171,13 @@ _AGENT_CUES = frozenset({
     # for ("makasih banyak buat Frank")
     "punya", "milik", "dengan", "buat",
     # who ordered, bought, is the contact ("pemesan Bunga", "PIC Rina", "ATTN Haruto Sato")
-    "pemesan", "pembeli", "buyer", "pic", "attn",
+    "pemesan", "pembeli", "pic", "attn",
+})
+#: Cues in any case (in CUES and LOWER_CUES both): the person cues, and cues a listed name must follow.
+_AGENT_CUES = PERSON_CUES | frozenset({
+    "sales", "diterima", "kasih", "buyer",
     # signatures ("Salam, Budi", "Regards, Rina", "Hormat kami, Yakob Wenda")
     "regards", "salam", "kami", "wassalam",
-})
-#: Cues whose object is a person: capitalised words in no list after them are a name too ("Kabari
-#: Padmi", "punya Padmi", "FYI Harmin", "ini dengan Besse").
-PERSON_CUES = frozenset({
-    "kabari", "kabarin", "tagih", "remind", "reminded", "called", "call", "ingatkan", "ingetin", "telepon",
-    "telpon", "jemput", "temui", "notify", "contacted", "fyi", "hubungi", "punya", "milik", "dengan", "buat",
-    "diminta", "ditangani", "dihandle", "pemesan", "pembeli", "pic", "attn",
 })
 #: Cue words: what follows is a name when it is in the list (any case) or a user-name form of one.
 CUES = frozenset({
@@ -693,6 +690,11 @@ class NameFinder:
         self._model: NameModel | None = None
         if use_model:
             self._model = NameModel(self, shipped_model() if model is None else model)
+
+    @property
+    def model(self) -> NameModel | None:
+        """The second reading (``NameModel``), or None when the rules work alone."""
+        return self._model
 
     # -- words ---------------------------------------------------------------
 
@@ -1582,7 +1584,8 @@ class NameModel:
         wd = self.word(ln.words[i])
         if wd.shape == "L":
             return (wd.cls == "nr" or wd.cls == "n") and len(wd.low) >= 4 and ln.clean(i)
-        return (wd.shape == "T" or wd.shape == "A") and wd.cls != "allow" and ln.clean(i)
+        # (a capitalised word is in a run exactly when it is not glued: ``line``)
+        return (wd.shape == "T" or wd.shape == "A") and wd.cls != "allow" and ln.run_a[i] >= 0
 
     def _gaps(self, ln: _Line, i: int) -> tuple[str, str]:
         s = ln.s
@@ -1750,17 +1753,7 @@ class NameModel:
             total += self._rb_w.get(before, 0.0) + self._rb_c.get(_lower_class(before), 0.0)
         elif g:
             total += self._rb_g.get(g, 0.0)
-        bits = 0
-        strong = flags[6]
-        if flags[0] or flags[1] or flags[3] or flags[9]:
-            bits |= _V_BLOCK
-        if flags[7] and not strong:
-            bits |= _V_SOFT
-        if product and flags[8] and not strong:
-            bits |= _V_PRODUCT
-        if a == b:
-            bits |= _V_ONE
-        return total, bits
+        return total, _run_bits(flags, product, a == b)
 
     def score(self, feats: list[str]) -> float:
         """The logit of a name."""
@@ -1775,7 +1768,8 @@ class NameModel:
         """The rules' blockers the model does not overrule: a run with an organisation, place or calendar word
         or a word in mixed case; a run of common words with no name of its own that the pair rule refuses; a
         run that opens the line before a product noun."""
-        return _veto(_run_bits(feats), "pair=1" in feats or "pairb=1" in feats)
+        bits = _run_bits([name in feats for name in _RUN_FLAGS], "r.product" in feats, "rl=1" in feats)
+        return _veto(bits, "pair=1" in feats or "pairb=1" in feats)
 
     def _fast(self, ln: _Line, i: int, runs: dict[int, tuple[float, int]]) -> tuple[float, bool]:
         """``score(features(ln, i))`` and ``vetoed(...)``, from sums cached per word and per run
@@ -1869,33 +1863,10 @@ class NameModel:
             near[a] = got
         return got
 
-    def explain(self, s: str, taken: list[int]) -> list[tuple[int, int, float, bool]]:
-        """For ``cflexagent logs names``: each word outside ``taken`` the model weighs (a text it
-        would read): its offsets, its probability of a name and whether a blocker of the rules vetoes
-        it (the model takes it above a probability of 0.8, ``MODEL_LOGIT``, when none does)."""
-        if not self.worth(s, s.split(), taken):
-            return []
-        ln = self.line(s)
-        runs: dict[int, tuple[float, int]] = {}
-        near: dict[int, bool] = {}
-        out: list[tuple[int, int, float, bool]] = []
-        t = 0
-        for i in range(len(ln.words)):
-            a, b = ln.starts[i], ln.ends[i]
-            while t < len(taken) and taken[t + 1] <= a:
-                t += 2
-            if t < len(taken) and taken[t] < b:
-                continue
-            if self.candidate(ln, i) and self._near_name(ln, i, near):
-                logit, veto = self._fast(ln, i, runs)
-                out.append((a, b, 1.0 / (1.0 + math.exp(-logit)), veto))
-        return out
-
-    def spans(self, s: str, taken: list[int]) -> list[int]:
-        """[start, end, ...] of the words the model reads as names, outside ``taken`` (the rules'
-        spans, flat and in order); neighbouring words joined by one space make one span."""
-        ln = self.line(s)
-        out: list[int] = []
+    def _weigh(self, ln: _Line, taken: list[int]) -> list[tuple[int, float, bool]]:
+        """The words of ``ln`` the model weighs, outside ``taken`` (the rules' spans, flat and in order):
+        (index, logit, vetoed by a blocker of the rules)."""
+        out: list[tuple[int, float, bool]] = []
         runs: dict[int, tuple[float, int]] = {}
         near: dict[int, bool] = {}
         t = 0
@@ -1905,11 +1876,30 @@ class NameModel:
                 t += 2
             if t < len(taken) and taken[t] < ln.ends[i]:
                 continue  # the rules took it
-            if not self.candidate(ln, i) or not self._near_name(ln, i, near):
-                continue
-            logit, veto = self._fast(ln, i, runs)
+            if self.candidate(ln, i) and self._near_name(ln, i, near):
+                logit, veto = self._fast(ln, i, runs)
+                out.append((i, logit, veto))
+        return out
+
+    def explain(self, s: str, taken: list[int]) -> list[tuple[int, int, float, bool]]:
+        """For ``cflexagent logs names``: each word outside ``taken`` the model weighs (a text it
+        would read): its offsets, its probability of a name and whether a blocker of the rules vetoes
+        it (the model takes it above a probability of 0.8, ``MODEL_LOGIT``, when none does)."""
+        if not self.worth(s, s.split(), taken):
+            return []
+        ln = self.line(s)
+        return [(ln.starts[i], ln.ends[i], 1.0 / (1.0 + math.exp(-logit)), veto)
+                for i, logit, veto in self._weigh(ln, taken)]
+
+    def spans(self, s: str, taken: list[int]) -> list[int]:
+        """[start, end, ...] of the words the model reads as names, outside ``taken`` (the rules'
+        spans, flat and in order); neighbouring words joined by one space make one span."""
+        ln = self.line(s)
+        out: list[int] = []
+        for i, logit, veto in self._weigh(ln, taken):
             if logit <= MODEL_LOGIT or veto:
                 continue
+            a = ln.starts[i]
             if out and s[out[-1]:a] == " ":
                 out[-1] = ln.ends[i]
             else:
@@ -1947,17 +1937,17 @@ def _opens(i: int, pg: str) -> bool:
     return False
 
 
-def _run_bits(feats: list[str]) -> int:
-    """The veto bits of a run's features."""
+def _run_bits(flags: list[bool], product: bool, one: bool) -> int:
+    """The veto bits of a run: ``flags`` as ``_RUN_FLAGS``, ``product`` its product test, ``one`` a single word."""
+    org, cal, _, place, _, _, strong, soft, start, mixed = flags
     bits = 0
-    if "r.org" in feats or "r.cal" in feats or "r.place" in feats or "r.mixed" in feats:
+    if org or cal or place or mixed:
         bits |= _V_BLOCK
-    strong = "r.strong" in feats
-    if "r.soft" in feats and not strong:
+    if soft and not strong:
         bits |= _V_SOFT
-    if "r.product" in feats and "r.start" in feats and not strong:
+    if product and start and not strong:
         bits |= _V_PRODUCT
-    if "rl=1" in feats:
+    if one:
         bits |= _V_ONE
     return bits
 

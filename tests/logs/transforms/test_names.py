@@ -599,7 +599,7 @@ def test_model_keeps_no_long_word() -> None:
     finder = _finder(True)
     for i in range(300):
         finder.spans(f"Sari ada {'qwertyuiopasdfghjklzxcvbnm'[i % 26] * 5_000} Wulandari {'Z' + 'x' * 3_000}")
-    assert finder._model is not None and max(map(len, finder._model._cache)) <= 40
+    assert finder.model is not None and max(map(len, finder.model._cache)) <= 40
     assert all(len(w) <= 40 for w in finder._like)
 
 
@@ -608,7 +608,7 @@ def test_rules_alone_pair_no_lower_case_names_across_a_comma() -> None:
 
 
 def _model_lines() -> list[Any]:
-    model = _finder(True)._model
+    model = _finder(True).model
     assert model is not None
     return [(model, model.line(t)) for t in _corpus_texts()]
 
@@ -652,7 +652,7 @@ def test_shipped_model_weights_name_features_the_reader_gives() -> None:
 
 def test_model_word_cache_stays_bounded() -> None:
     finder = _finder(True)
-    model = finder._model
+    model = finder.model
     assert model is not None
     for i in range(10_000):
         finder.spans(f"Shift pagi: {chr(65 + i % 26)}{'abcdefghij'[i % 10]}{i:x}x Wulandari")
