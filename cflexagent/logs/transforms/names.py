@@ -146,6 +146,41 @@ _JOINED = re.compile(rf"[{_LOWER}][_.][{_LOWER}]")
 #: What may stand between a cue and its name: spaces, one ":" or "=".
 _GAP = re.compile(r"[ \t]*+(?:[:=,][ \t]*+)?[\"'“]?")
 
+#: Where a log's own format says a user name stands: OpenSSH, PAM, sudo, su and systemd-logind
+#: lines, and an access line's remote user (nginx's and Apache's common and combined formats).
+_LOGIN = re.compile(
+    r"\bsudo(?:\[\d{1,10}\])?: +(?P<a>[^\s:;]{1,64}) : "
+    r"|\b(?:Accepted|Failed) [\w/-]{1,40} for (?:invalid user )?(?P<b>\S{1,64}) from "
+    r"|\b(?:[Dd]isconnected from|[Cc]onnection closed by|[Rr]eceived disconnect from)"
+    r" (?:invalid |authenticating )?user (?P<c>\S{1,64}) "
+    r"|\bsession (?:opened|closed) for user (?P<d>[^\s(]{1,64})"
+    r"|\bby (?P<e>[^\s(]{1,64})\(uid=\d{1,10}\)"
+    r"|\bsu(?:\[\d{1,10}\])?: \(to \S{1,64}\) (?P<f>\S{1,64}) on "
+    r"|\bof user (?P<g>[^\s.]{1,64})"
+    r"|^[0-9A-Fa-f.:]{3,45} - (?P<h>[^\s\[\]\"]{1,64}) \[\d{1,2}/[A-Za-z]{3}/\d{4}:")
+#: What a text must hold for ``_LOGIN`` to be worth a search.
+_LOGIN_NEEDLES = ("sudo", "user ", " for ", "(uid=", "(to ")
+#: Accounts of systems and roles in those places, never a person's: "root", "www-data", "deploy".
+SYSTEM_USERS = frozenset({
+    "root", "admin", "administrator", "www", "data", "nginx", "apache", "httpd", "daemon", "nobody", "postgres",
+    "mysql", "redis", "git", "ubuntu", "debian", "deploy", "deployer", "backup", "cron", "svc", "srv", "sys",
+    "app", "bot", "ci", "api", "db", "web", "ftp", "mail", "noreply", "service", "test", "guest", "user",
+    "operator", "system", "systemd", "ansible", "jenkins", "runner", "docker", "prometheus", "grafana", "loki",
+    "promtail", "cflex", "cflexagent", "sshd", "sftp", "rsync", "rclone", "cpanel", "wordpress", "odoo",
+})
+#: A key of a person's name followed by its quoted value in free text ("invalid customer_name 'Ali
+#: Bahreisy'", "nama penerima \"Yohanes Ingan\""): the whole value is the name, as in a JSON field.
+_KEYED_NAME = re.compile(
+    r"(?i:\b(?:(?:customer|recipient|sender|receiver|contact|payer|account|holder|full|first|last|display"
+    r"|pelanggan|penerima|pengirim)[ _-]?name"
+    r"|nama[ _-]?(?:pelanggan|penerima|pengirim|pemesan|rekening|lengkap|pemilik|customer|kurir)?)"
+    r")[\"']?[ \t]{0,3}[=:]?[ \t]{0,3}([\"'“‘])([^\"'“”‘’\n]{1,80})[\"'”’]")
+_KEYED_NEEDLES = ("name", "Name", "NAME", "nama", "Nama", "NAMA")
+#: The Butonese titles "La Ode" and "Wa Ode" and the name after them ("La Ode Harmin").
+_ODE = re.compile(rf"\b(?:La|LA|Wa|WA) (?:Ode|ODE)(?: [{_UPPER}][{_LETTER}]+(?:['’\-][{_LETTER}]+)?){{1,3}}")
+#: Where the attribution of a quoted e-mail ends: "Elsina Wanimbo <elsina@x.id> wrote:".
+_WROTE = (" wrote:", " menulis:")
+
 # -- words with a role (all lower-case, without a trailing dot) ----------------
 
 #: Titles before a name. Those in TITLES_LOWER also count in lower case ("pak budi").
@@ -795,6 +830,7 @@ class NameFinder:
     def spans(self, s: str) -> list[int]:
         """Start and end offsets of the names in ``s``, flat and in order: [start0, end0, start1, ...]."""
         out: list[int] = []
+        fmt = self._formats(s)
         tokens = s.split()
         cues = _lower_cues(s, tokens)
         users = self._bare_users(s, tokens, _JOINED.search(s) is not None)
@@ -832,11 +868,116 @@ class NameFinder:
             if m is not None and m.start() < pos:
                 # (Once a search found nothing, no later one can: the text is not searched again.)
                 m = _CAP.search(s, pos) if pos < len(s) else None
+        if fmt:
+            out = _union(out, fmt)
         if self._model is not None and self._model.worth(s, tokens, out):
             more = self._model.spans(s, out)
             if more:
                 return _merged(out, more)
         return out
+
+    def _formats(self, s: str) -> list[int]:
+        """[start, end, ...] of the names that a format says are names, in order, possibly overlapping
+        the rules' own: a user name where a login line has one (``_LOGIN``), the quoted value of a
+        name's key (``_KEYED_NAME``), a name after "La Ode" / "Wa Ode", the author of a quoted e-mail
+        ("Elsina Wanimbo wrote:")."""
+        out: list[int] = []
+        if any(x in s for x in _LOGIN_NEEDLES) or (s[:1].isalnum() and " - " in s[:64]):
+            for m in _LOGIN.finditer(s):
+                g = m.lastindex
+                if g is not None and self._slot_user(m.group(g)):
+                    out.append(m.start(g))
+                    out.append(m.end(g))
+        if any(x in s for x in _KEYED_NEEDLES):
+            for m in _KEYED_NAME.finditer(s):
+                value = m.group(2)
+                core = value.strip(" .")
+                if (core and core.lower() not in STOP and len(core.split()) <= 6 and any(ch.isalpha() for ch in core)
+                        and not any(ch.isdigit() or ch in "@/_\\#<>=" for ch in core)):
+                    a = m.start(2) + value.find(core)
+                    out.append(a)
+                    out.append(a + len(core))
+        if "Ode" in s or "ODE" in s:
+            for m in _ODE.finditer(s):
+                out.append(m.start())
+                out.append(m.end())
+        for tail in _WROTE:
+            i = s.find(tail)
+            if i > 0:
+                self._author(s, i, out)
+        if out and (self._allow or self._allow_phrases):
+            kept: list[int] = []  # (the user's names_allow: "Kusnadi Simbolon" as a brand)
+            for k in range(0, len(out), 2):
+                text = s[out[k]:out[k + 1]]
+                if text.lower() not in self._allow and not (self._allow_phrases and self._allowed_phrase(text)):
+                    kept.append(out[k])
+                    kept.append(out[k + 1])
+            out = kept
+        if len(out) > 2:
+            pairs = sorted(zip(out[::2], out[1::2], strict=True))
+            out = [x for pair in pairs for x in pair]
+        return out
+
+    def _slot_user(self, w: str) -> bool:
+        """``w``, in a place where a login line holds a user name, is a person's: ``kevin.wijaya``,
+        ``otniel.yikwa``, ``la.harmin`` (pieces that are no common word, or listed names), or one word
+        that ``user_spans`` takes (``budi``, ``rhartono``); not ``root``, ``www-data``, ``svc_backup``."""
+        if not 2 <= len(w) <= 64 or w == "-":
+            return False
+        low = w.lower()
+        pieces = low.replace("_", ".").replace("-", ".").split(".")
+        if len(pieces) == 1:
+            return low not in SYSTEM_USERS and self.user_spans(w) == [0, len(w)]
+        if len(pieces) > 4:
+            return False
+        long = 0
+        for p in pieces:
+            if not p.isalpha():
+                return False
+            if len(p) <= 2:
+                continue  # an initial
+            if p in SYSTEM_USERS or p in STOP or self._blocked(p) or (not self.flags(p) and self._common(p)):
+                return False
+            long += 1
+        return long > 0
+
+    def _author(self, s: str, i: int, out: list[int]) -> None:
+        """The capitalised words before ``s[i:]`` (" wrote:"), an e-mail address in "<…>" between:
+        the author of a quoted e-mail, unless they are only common words ("Support Team wrote:")."""
+        end = i
+        if s[end - 1:end] == ">":
+            lt = s.rfind("<", max(0, end - 120), end)
+            if lt > 0 and s[lt - 1] == "<":
+                lt -= 1  # ("<<redacted:email>>": the address went first)
+            if lt <= 0 or s[lt - 1] != " ":
+                return
+            end = lt - 1
+        start = cut = end  # (s[cut]: the space after the word read)
+        named = False
+        for _ in range(4):
+            sp = s.rfind(" ", 0, cut)
+            w = s[sp + 1:cut]
+            core = w.strip("\"'")
+            if not core or not (_title_case(core) or (core.isupper() and len(core) > 1)) or not core.replace(
+                    "'", "").replace("-", "").replace(".", "").isalpha():
+                break
+            low = core.lower().rstrip(".")
+            if low in STOP or low in ORG or self._blocked(low):
+                return
+            if self.flags(low) or not self._common(low):
+                named = True
+            start = sp + 1
+            if sp < 0:
+                break
+            cut = sp
+        if named and start < end:
+            while s[start] in "\"'":
+                start += 1
+            e = end
+            while s[e - 1] in "\"'":
+                e -= 1
+            out.append(start)
+            out.append(e)
 
     def _subject_user(self, s: str, tokens: list[str], out: list[int]) -> int:
         """A lower-case user name opening the text before a verb ("nhasanah deleted draft", "kevin.w
@@ -1508,7 +1649,8 @@ class NameModel:
         if len(self._cache) >= 4096:
             self._cache.clear()
         low = w.lower()
-        base = low[:-2] if low.endswith(("'s", "’s")) else low
+        poss = low.endswith(("'s", "’s"))
+        base = low[:-2] if poss else low
         finder = self._finder
         raw = finder._names.get(base, 0)
         if base in finder._allow:
@@ -1525,7 +1667,7 @@ class NameModel:
             cls = "nw" if raw & POPULAR else ("vw" if raw & VERY_COMMON else "w")
         else:
             cls = "nr" if raw & (RANKED | POPULAR) else "n"
-        shape = _shape(w)
+        shape = _shape(w[:-2] if poss else w)
         roles = _roles(base)
         own = ["sh=" + shape, "c=" + cls, "sh.c=" + shape + cls]
         for bit, tag in _BITS:
@@ -1538,6 +1680,8 @@ class NameModel:
             own.append("nl=" + str(max(-_SCORE_BUCKETS, min(_SCORE_BUCKETS, sc))))
         if len(w) <= 3:
             own.append("short")
+        if poss:
+            own.append("poss")  # "Purnama's": a possessive, most often of a person
         got = _Word(shape, cls, own, finder.flags(base), roles, base)
         got.own_score = self.score(own) - self._bias
         for k in range(4):
@@ -1665,6 +1809,8 @@ class NameModel:
                 allword = False
             if wk.cls in _NAMEISH:
                 hasname = True
+            elif wk.cls == "like":
+                soft = False  # "Ali Bahreisy": a word that reads like a name is no common word
             x = wk.flags
             if x:
                 listed = True
@@ -1820,6 +1966,8 @@ class NameModel:
                 p = s.find(tok, pos)
                 pos = p + len(tok)
             core = tok if tok[0].isalpha() and tok[-1].isalpha() else tok.strip(_EDGES)
+            if core.endswith(("'s", "’s")):
+                core = core[:-2]  # "Purnama's invoice": the word read is "Purnama"
             if len(core) < 2 or not core.isalpha():
                 continue  # (IDs, paths, numbers: never cached, so unique IDs cannot churn the cache)
             if core.islower():
@@ -1900,11 +2048,14 @@ class NameModel:
             if logit <= MODEL_LOGIT or veto:
                 continue
             a = ln.starts[i]
+            e = ln.ends[i]
+            if s[e - 2:e] in ("'s", "’s"):
+                e -= 2  # (the possessive's "'s" stays, as the rules leave it)
             if out and s[out[-1]:a] == " ":
-                out[-1] = ln.ends[i]
+                out[-1] = e
             else:
                 out.append(a)
-                out.append(ln.ends[i])
+                out.append(e)
         return out
 
 
@@ -1945,8 +2096,8 @@ def _run_bits(flags: list[bool], product: bool, one: bool) -> int:
         bits |= _V_BLOCK
     if soft and not strong:
         bits |= _V_SOFT
-    if product and start and not strong:
-        bits |= _V_PRODUCT
+    if product and start:
+        bits |= _V_PRODUCT  # (the rules' own test: "Misty Morning Glory theme", listed names or not)
     if one:
         bits |= _V_ONE
     return bits
@@ -1973,6 +2124,25 @@ _RUN_SHAPES = frozenset({"T", "A", "M", "X"})
 _PLAIN = frozenset({"common", "none", "place"})
 _WORDISH = frozenset({"nw", "vw", "w", "common"})
 _NAMEISH = frozenset({"nr", "n", "nw"})
+
+
+def _union(a: list[int], b: list[int]) -> list[int]:
+    """Two flat, ordered span lists as one, overlapping spans joined."""
+    out: list[int] = []
+    i = j = 0
+    while i < len(a) or j < len(b):
+        if j >= len(b) or (i < len(a) and a[i] <= b[j]):
+            x, y = a[i], a[i + 1]
+            i += 2
+        else:
+            x, y = b[j], b[j + 1]
+            j += 2
+        if out and x <= out[-1]:
+            out[-1] = max(out[-1], y)
+        else:
+            out.append(x)
+            out.append(y)
+    return out
 
 
 def _merged(a: list[int], b: list[int]) -> list[int]:
