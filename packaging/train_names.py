@@ -62,7 +62,8 @@ N = _detector()
 def finder(model: dict[str, float] | None) -> object:
     names = N.parse_names((DATA / "names.tsv").read_text(encoding="utf-8"))
     grams = N.parse_weights((DATA / "name_grams.tsv").read_text(encoding="utf-8"))
-    return N.NameFinder(names, grams=grams, model=model or {}, use_model=model is not None)
+    places = N.parse_places((DATA / "places.tsv").read_text(encoding="utf-8"))
+    return N.NameFinder(names, grams=grams, model=model or {}, use_model=model is not None, places=places)
 
 
 def round_of(split: str) -> int:

@@ -349,7 +349,9 @@ PARTICLES = frozenset({"bin", "binti", "van", "von", "de", "der", "den", "da", "
 _NAME_FILE = "data/names.tsv"
 _GRAM_FILE = "data/name_grams.tsv"
 _MODEL_FILE = "data/name_model.tsv"
+_PLACE_FILE = "data/places.tsv"
 _loaded: dict[str, int] | None = None
+_loaded_places: dict[str, int] | None = None
 _loaded_grams: dict[str, float] | None = None
 _loaded_model: dict[str, float] | None = None
 #: The mean weight of its letter trigrams from which a word in no list reads like a name (on the list
@@ -460,6 +462,29 @@ def shipped_grams() -> dict[str, float]:
     if _loaded_grams is None:
         _loaded_grams = parse_weights(_data(_GRAM_FILE))
     return _loaded_grams
+
+
+def parse_places(text: str) -> dict[str, int]:
+    """Place names of several words (one lower-case phrase per line, "#" comments) as phrase -> its
+    number of words, and each phrase's first word -> the most words of a phrase it opens, negated
+    ("lenteng agung" -> 2, "lenteng" -> -2): one table, one lookup for a word that opens none."""
+    out: dict[str, int] = {}
+    for line in text.splitlines():
+        phrase = " ".join(line.split())
+        if not phrase or phrase[0] == "#" or " " not in phrase:
+            continue
+        words = phrase.split(" ")
+        out[phrase] = len(words)
+        out[words[0]] = min(out.get(words[0], 0), -len(words))
+    return out
+
+
+def shipped_places() -> dict[str, int]:
+    """The place names shipped as package data (``data/places.tsv``), read once per process."""
+    global _loaded_places
+    if _loaded_places is None:
+        _loaded_places = parse_places(_data(_PLACE_FILE))
+    return _loaded_places
 
 
 def shipped_model() -> dict[str, float]:
@@ -706,9 +731,11 @@ class NameFinder:
 
     def __init__(self, names: dict[str, int], allow: list[str] | None = None, extra: list[str] | None = None,
                  grams: dict[str, float] | None = None, model: dict[str, float] | None = None,
-                 use_model: bool = True) -> None:
+                 use_model: bool = True, places: dict[str, int] | None = None) -> None:
         self._names = names
         self._grams = shipped_grams() if grams is None else grams
+        #: Place names of several words (``parse_places``): never a name without a title or a strong cue.
+        self._places = shipped_places() if places is None else places
         self._like: dict[str, bool] = {}  # name_like of the words seen (bounded: cleared when full)
         allow_words: set[str] = set()
         allow_phrases: set[str] = set()
@@ -780,6 +807,20 @@ class NameFinder:
         f = self.flags(wl)
         return (_title_case(w) and len(w) > 1 and (f == 0 or not f & VERY_COMMON) and wl not in STOP
                 and not self._blocked(wl) and not self._common(wl) and wl not in TITLES and wl not in CUES)
+
+    def place_at(self, lows: list[str], k: int) -> int:
+        """How many words of ``lows`` (lower-case words) from ``k`` on make a place's name of several
+        words ("lenteng agung", "labuan bajo"), else 0."""
+        places = self._places
+        most = places.get(lows[k], 0)
+        if most >= 0:
+            return 0  # (most words: no place's name opens with them; one lookup)
+        for n in range(min(-most, len(lows) - k), 1, -1):
+            if places.get(" ".join(lows[k:k + n]), 0) == n:
+                if self._extra and any(w in self._extra for w in lows[k:k + n]):
+                    return 0  # the user's names_extra ("Indah"): "Indah Sari" is a person's
+                return n
+        return 0
 
     def _blocked(self, low: str) -> bool:
         return low in ORG or low in CALENDAR or low in self._allow or self._names.get(low, 0) & PLACE != 0
@@ -1242,6 +1283,10 @@ class NameFinder:
         """The name after a cue or title: listed names in any case, and after a title or a strong
         cue capitalised words in no list; up to four words."""
         words = self._words(s, p, 4, False)
+        if not any_capital and len(words) >= 4 and self._places.get(s[words[0]:words[1]].lower(), 0) < 0:
+            pl = self.place_at([s[words[k]:words[k + 1]].lower() for k in range(0, len(words), 2)], 0)
+            if pl:
+                return words[2 * pl - 1]  # "dari Labuan Bajo": a place's name after a cue that is no title
         first = last = -1
         listed = False
         taken: list[int] = []  # the flags of the listed words taken
@@ -1315,13 +1360,19 @@ class NameFinder:
         # (ends a name), 4 a particle, inside a name only. An organisation word: no name in the run.
         kinds: list[int] = []
         flags: list[int] = []
+        place_end = 0  # (the words before it make a place's name: "Lenteng Agung", "Labuan Bajo")
         for k in range(n):
             w = s[words[2 * k]:words[2 * k + 1]]
             wl = w.lower()
             if wl in ORG:
                 return words[-1]
             kind = f = 0
-            if wl in CALENDAR and len(wl) == 3 and kinds and kinds[-1] >= 2:
+            if k >= place_end and self._places.get(wl, 0) < 0:
+                place_end = k + self.place_at([s[words[2 * x]:words[2 * x + 1]].lower()
+                                               for x in range(k, min(n, k + 4))], 0)  # (4 words at most)
+            if k < place_end:
+                kind = 0
+            elif wl in CALENDAR and len(wl) == 3 and kinds and kinds[-1] >= 2:
                 kind = 1  # "Liem Hok Sun": a weekday's or month's abbreviation inside a name
             elif wl in CALENDAR or wl in STOP or wl in TITLES or wl in self._allow or self._names.get(wl, 0) & PLACE:
                 kind = 0
@@ -1798,8 +1849,11 @@ class NameModel:
         words = ln.words
         org = cal = common = place = hasname = strong = listed = mixed = False
         allword = soft = True
+        places = self._finder._places
         for k in range(a, b + 1):
             wk = self.word(words[k])
+            if k < b and not place and places.get(wk.low, 0) < 0:
+                place = self._finder.place_at([self.word(words[x]).low for x in range(k, min(b + 1, k + 4))], 0) > 0
             mixed = mixed or wk.shape == "M"
             org = org or "org" in wk.roles
             cal = cal or "cal" in wk.roles

@@ -208,6 +208,8 @@ NAMED = [
      f"On Tue, 12 Mar 2024 at 10:41, {N} wrote: > send the PDF"),
     ("the author of a quoted e-mail before an address", "Pada 12 Mar 2024, Otniel Yikwa <oy@example.id> menulis:",
      f"Pada 12 Mar 2024, {N} <<redacted:email>> menulis:"),
+    ("a title before words that also make a village's name", "Pak Fajar Harapan sudah bayar",
+     f"Pak {N} sudah bayar"),
 ]
 
 UNTOUCHED = [
@@ -315,6 +317,8 @@ UNTOUCHED = [
     ("no remote user", '10.0.3.17 - - [12/Mar/2024:09:14:02 +0700] "GET /api/orders HTTP/1.1" 200 48'),
     ("a name's key with no name in its value", "invalid customer_name 'unknown' in row 3, nama file 'proof v2'"),
     ("an e-mail from a team", "On Mon, 11 Mar 2024, CFlex Support Team wrote: > ok"),
+    ("a village's name of two words", "Kirim ke Lenteng Agung, dekat stasiun"),
+    ("a place's name after a cue that is no title", "Reseller baru dari Labuan Bajo dan Toraja"),
 ]
 
 
@@ -380,6 +384,23 @@ def test_counted_as_rule_name() -> None:
     r = redaction.Redactor(RedactConfig(), counts=m.counts_for("app"))
     r.redact_text("Budi Santoso and Siti Rahayu")
     assert reg.get_sample_value("cflexagent_log_redactions_total", {"source": "app", "rule": "name"}) == 2
+
+
+def test_shipped_places_record_their_source_and_licence() -> None:
+    from importlib import resources
+
+    text = resources.files("cflexagent").joinpath("data/places.tsv").read_text(encoding="utf-8")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert any("idn-area-data 4.0.1" in h for h in header)
+    assert any("Open Database License 1.0" in h for h in header)
+    places = pure_names.parse_places(text)
+    finder = pure_names.NameFinder(pure_names.shipped_names(), use_model=False, places=places)
+    for phrase in ("lenteng agung", "labuan bajo", "fajar harapan"):
+        words = phrase.split()
+        assert finder.place_at(["ke", *words, "dekat"], 1) == len(words), phrase
+    assert finder.place_at(["lenteng", "raya"], 0) == 0  # (an opening word alone is no place)
+    # A village named like a person ("Selamet Raharjo"): left out, the names pattern reads it as a name.
+    assert "selamet raharjo" not in places
 
 
 def test_shipped_list_records_its_source() -> None:
