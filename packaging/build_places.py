@@ -15,9 +15,9 @@ given name or surname and one of them a name on its own in the shipped ``names.t
 Raharjo", "Simamora Hasibuan"): a person may well be called that, and a title or cue before a
 place's name is rarer than before a person's; and those with no word a name could be taken for
 (no listed name, none that reads like one: "Kluet Utara"), which cost memory and block nothing.
-So it is rebuilt after ``names.tsv`` or its trigrams change (``--check`` says when). Single words are not kept: many villages are
-named like people ("Sukamaju" aside), and the rules already read a single unlisted word as no
-name without a cue.
+So it is rebuilt after ``names.tsv`` or its trigrams change (``--check`` says when). Single
+words are not kept: many villages are named like people, and the rules already read a single
+unlisted word as no name without a cue.
 
 Run it where npm works (it fetches the tarball from the registry, or reads ``--tarball``)::
 
