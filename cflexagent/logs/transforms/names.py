@@ -57,6 +57,13 @@ What makes a name, in order of strength:
   Yakob Wenda``, ``Regards, Rina``); a title or cue inside a run of capitalised words reads as
   one (``Permisi Bu Yulianus``).
 
+Where a log's own format says a name stands, it is taken whatever its words: the user of a login
+line (``sudo: elsina.wanimbo : TTY=…``, sshd's ``Accepted publickey for``, PAM's ``session
+opened for user``, su, systemd-logind, an access line's remote user; not ``root``, ``deploy``,
+``www-data``: ``SYSTEM_USERS``), the quoted value of a name's key (``invalid customer_name 'Ali
+Bahreisy'``, ``nama penerima "…"``), the author of a quoted e-mail (``Elsina Wanimbo
+<e@x.id> wrote:``, ``… menulis:``) and the name after the Butonese titles ``La Ode`` / ``Wa Ode``.
+
 A greeting by the time of day takes a name only before a comma or the end (``Morning Budi,``;
 not ``Morning Glory label``); a title that is also a product word (``Teh``) only before a name
 on its own (``Teh Rina``; not ``Teh Botol Sosro``).
@@ -68,7 +75,10 @@ lower-case organisation noun in the two words after it (``Pelita Harapan school`
 ``Puspa Sari gift shop``), a product noun after a run that opens a line when no ID follows it
 (``Bintang Kejora award certificate``; not ``Arif Wibowo invoice ORD-1 overdue``), and a word in
 mixed case in the run (``Roland VersaCAMM``); after a plain cue, common words of which one is
-very common follow the pair rule (``dari Jaya Abadi``); the list's places (``Jakarta``, ``Bali``), months,
+very common follow the pair rule (``dari Jaya Abadi``); Indonesian place names of several words
+(``data/places.tsv``: regencies, districts and villages, ``packaging/build_places.py``) without a
+title or a strong cue before them (``Kirim ke Lenteng Agung``; ``Pak Fajar Harapan`` is a person),
+the list's places (``Jakarta``, ``Bali``), months,
 weekdays, holidays (``Hari Raya``) and the user's ``names_allow`` are never
 names; a word with a digit, inside a path, an email, a URL or a dotted
 identifier, in camel case (``ValueError``) or glued to digits (``F-5258``) is
@@ -147,19 +157,17 @@ _JOINED = re.compile(rf"[{_LOWER}][_.][{_LOWER}]")
 _GAP = re.compile(r"[ \t]*+(?:[:=,][ \t]*+)?[\"'“]?")
 
 #: Where a log's own format says a user name stands: OpenSSH, PAM, sudo, su and systemd-logind
-#: lines, and an access line's remote user (nginx's and Apache's common and combined formats).
-_LOGIN = re.compile(
-    r"\bsudo(?:\[\d{1,10}\])?: +(?P<a>[^\s:;]{1,64}) : "
-    r"|\b(?:Accepted|Failed) [\w/-]{1,40} for (?:invalid user )?(?P<b>\S{1,64}) from "
-    r"|\b(?:[Dd]isconnected from|[Cc]onnection closed by|[Rr]eceived disconnect from)"
-    r" (?:invalid |authenticating )?user (?P<c>\S{1,64}) "
-    r"|\bsession (?:opened|closed) for user (?P<d>[^\s(]{1,64})"
-    r"|\bby (?P<e>[^\s(]{1,64})\(uid=\d{1,10}\)"
-    r"|\bsu(?:\[\d{1,10}\])?: \(to \S{1,64}\) (?P<f>\S{1,64}) on "
-    r"|\bof user (?P<g>[^\s.]{1,64})"
-    r"|^[0-9A-Fa-f.:]{3,45} - (?P<h>[^\s\[\]\"]{1,64}) \[\d{1,2}/[A-Za-z]{3}/\d{4}:")
-#: What a text must hold for ``_LOGIN`` to be worth a search.
-_LOGIN_NEEDLES = ("sudo", "user ", " for ", "(uid=", "(to ")
+#: lines, and an access line's remote user (nginx's and Apache's common and combined formats). One
+#: regex per form, each searched only when the text holds its literal (``_formats``).
+_SUDO = re.compile(r"\bsudo(?:\[\d{1,10}\])?: +([^\s:;]{1,64}) : ")
+_SSH = re.compile(r"\b(?:Accepted|Failed) [\w/-]{1,40} for (?:invalid user )?(\S{1,64}) from ")
+_USER_SLOT = re.compile(
+    r"\b(?:(?:[Dd]isconnected from|[Cc]onnection closed by|[Rr]eceived disconnect from)"
+    r" (?:invalid |authenticating )?user (\S{1,64}) |session (?:opened|closed) for user ([^\s(]{1,64})"
+    r"|of user ([^\s.]{1,64}))")
+_UID = re.compile(r"\bby ([^\s(]{1,64})\(uid=\d{1,10}\)")
+_SU = re.compile(r"\bsu(?:\[\d{1,10}\])?: \(to \S{1,64}\) (\S{1,64}) on ")
+_ACCESS = re.compile(r"[0-9A-Fa-f.:]{3,45} - ([^\s\[\]\"]{1,64}) \[\d{1,2}/[A-Za-z]{3}/\d{4}:")
 #: Accounts of systems and roles in those places, never a person's: "root", "www-data", "deploy".
 SYSTEM_USERS = frozenset({
     "root", "admin", "administrator", "www", "data", "nginx", "apache", "httpd", "daemon", "nobody", "postgres",
@@ -170,12 +178,14 @@ SYSTEM_USERS = frozenset({
 })
 #: A key of a person's name followed by its quoted value in free text ("invalid customer_name 'Ali
 #: Bahreisy'", "nama penerima \"Yohanes Ingan\""): the whole value is the name, as in a JSON field.
+#: The regex starts at "name" / "nama" (a character class first: the engine skips to the next "n"
+#: in C); ``_formats`` checks the word before "name" (``NAME_OWNERS``).
 _KEYED_NAME = re.compile(
-    r"(?i:\b(?:(?:customer|recipient|sender|receiver|contact|payer|account|holder|full|first|last|display"
-    r"|pelanggan|penerima|pengirim)[ _-]?name"
-    r"|nama[ _-]?(?:pelanggan|penerima|pengirim|pemesan|rekening|lengkap|pemilik|customer|kurir)?)"
-    r")[\"']?[ \t]{0,3}[=:]?[ \t]{0,3}([\"'“‘])([^\"'“”‘’\n]{1,80})[\"'”’]")
-_KEYED_NEEDLES = ("name", "Name", "NAME", "nama", "Nama", "NAMA")
+    r"[Nn][Aa][Mm](?:[Ee]|[Aa](?:[ _-]?(?i:pelanggan|penerima|pengirim|pemesan|rekening|lengkap|pemilik"
+    r"|customer|kurir))?)[\"']?[ \t]{0,3}[=:]?[ \t]{0,3}([\"'“‘])([^\"'“”‘’\n]{1,80})[\"'”’]")
+#: Whose "name" it is, in the key before it ("customer_name", "Recipient Name", "payer-name").
+NAME_OWNERS = ("customer", "recipient", "sender", "receiver", "contact", "payer", "account", "holder", "full",
+               "first", "last", "display", "pelanggan", "penerima", "pengirim")
 #: The Butonese titles "La Ode" and "Wa Ode" and the name after them ("La Ode Harmin").
 _ODE = re.compile(rf"\b(?:La|LA|Wa|WA) (?:Ode|ODE)(?: [{_UPPER}][{_LETTER}]+(?:['’\-][{_LETTER}]+)?){{1,3}}")
 #: Where the attribution of a quoted e-mail ends: "Elsina Wanimbo <elsina@x.id> wrote:".
@@ -919,18 +929,37 @@ class NameFinder:
 
     def _formats(self, s: str) -> list[int]:
         """[start, end, ...] of the names that a format says are names, in order, possibly overlapping
-        the rules' own: a user name where a login line has one (``_LOGIN``), the quoted value of a
+        the rules' own: a user name where a login line has one (``_SUDO``, ``_SSH`` …), the quoted value of a
         name's key (``_KEYED_NAME``), a name after "La Ode" / "Wa Ode", the author of a quoted e-mail
         ("Elsina Wanimbo wrote:")."""
         out: list[int] = []
-        if any(x in s for x in _LOGIN_NEEDLES) or (s[:1].isalnum() and " - " in s[:64]):
-            for m in _LOGIN.finditer(s):
-                g = m.lastindex
-                if g is not None and self._slot_user(m.group(g)):
-                    out.append(m.start(g))
-                    out.append(m.end(g))
-        if any(x in s for x in _KEYED_NEEDLES):
+        if s[:1].isalnum() and " - " in s[:64]:
+            self._slot(_ACCESS.match(s), out)
+        if "sudo" in s:
+            self._slot(_SUDO.search(s), out)
+        if "Accepted " in s or "Failed " in s:
+            self._slot(_SSH.search(s), out)
+        if "user " in s:
+            self._slot(_USER_SLOT.search(s), out)
+        if "(uid=" in s:
+            for m in _UID.finditer(s):
+                self._slot(m, out)
+        if "(to " in s:
+            self._slot(_SU.search(s), out)
+        if "nam" in s or "Nam" in s or "NAM" in s:
             for m in _KEYED_NAME.finditer(s):
+                a = m.start()
+                if s[a + 3] in "eE":  # "name": whose, in the key before it
+                    key = s[max(0, a - 12):a].lower().rstrip(" _-")
+                    owner = ""
+                    for o in NAME_OWNERS:
+                        if key.endswith(o):
+                            owner = o
+                            break
+                    if not owner or key[-len(owner) - 1:-len(owner)].isalpha():
+                        continue
+                elif a > 0 and s[a - 1].isalpha():
+                    continue  # ("penama"): "nama" inside a word
                 value = m.group(2)
                 core = value.strip(" .")
                 if (core and core.lower() not in STOP and len(core.split()) <= 6 and any(ch.isalpha() for ch in core)
@@ -958,6 +987,15 @@ class NameFinder:
             pairs = sorted(zip(out[::2], out[1::2], strict=True))
             out = [x for pair in pairs for x in pair]
         return out
+
+    def _slot(self, m: re.Match[str] | None, out: list[int]) -> None:
+        """The user name a login line's regex matched (its group that took part), if a person's."""
+        if m is None:
+            return
+        g = m.lastindex
+        if g is not None and self._slot_user(m.group(g)):
+            out.append(m.start(g))
+            out.append(m.end(g))
 
     def _slot_user(self, w: str) -> bool:
         """``w``, in a place where a login line holds a user name, is a person's: ``kevin.wijaya``,
