@@ -245,8 +245,11 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: How ``cflexagent logs names`` shows the model's verdict on a word it weighed (``NameModel.explain``).
+VERDICTS = {"model": "model", "vetoed": "vetoed by a blocker of the rules", "left": "left by the model"}
+
+
 def cmd_names(args: argparse.Namespace) -> int:
-    import math
 
     from .transforms import names as impl
     from .transforms.config import RedactConfig
@@ -257,7 +260,6 @@ def cmd_names(args: argparse.Namespace) -> int:
     rules = impl.NameFinder(names, rcfg.names_allow, rcfg.names_extra, use_model=False)
     finder = impl.NameFinder(names, rcfg.names_allow, rcfg.names_extra, use_model=rcfg.names_model)
     texts = args.texts or [line.rstrip("\r\n") for line in sys.stdin]
-    threshold = 1.0 / (1.0 + math.exp(-impl.MODEL_LOGIT))
     out = sys.stdout
     if "names" not in rcfg.patterns:
         out.write('# the names pattern is off ([logs.redact] patterns has no "names")\n')
@@ -270,10 +272,9 @@ def cmd_names(args: argparse.Namespace) -> int:
         taken = rules.spans(text)
         why = [(taken[i], taken[i + 1], "rules") for i in range(0, len(taken), 2)]
         if finder.model is not None:
-            for a, b, p, veto in finder.model.explain(text, taken):
-                verdict = ("left by the model" if p <= threshold else "vetoed by a blocker of the rules" if veto
-                           else "model")
-                why.append((a, b, f"{verdict} {p:.2f}"))
+            for a, b, p, verdict in finder.model.explain(text, taken):
+                label = VERDICTS[verdict]
+                why.append((a, b, f"{label} {p:.2f}"))
         for a, b, reason in sorted(why):
             out.write(f"  {_printable(text[a:b]):<28} {reason}\n")
     if finder.model is None:

@@ -273,7 +273,7 @@ UNTOUCHED = [
     ("user + stop", "user not found: id 4412"),
     ("title + role", "Pak RT approved the banner, Bu Lurah too"),
     ("dotted title without dot", "level H reached"),
-    ("colon cue without colon", "loaded from cache Budi"),
+    ("colon cue without colon", "loaded from cache Jaya"),
     ("English word after cue", "signed by will"),
     ("user name without a listed piece after cue", "uploaded by file.size"),
     ("camel case", "GoSend WhatsApp iPhone McDonald"),
