@@ -353,6 +353,9 @@ BALI = frozenset({
     "wayan", "gede", "putu", "made", "kadek", "nengah", "nyoman", "komang", "ketut", "gusti", "ngurah", "dewa",
     "ida", "luh",
 })
+#: Months that are also given names ("Mei Ling", "Juni Astuti", "April Tan"): a name's first word
+#: before a listed name.
+CALENDAR_NAMES = frozenset({"mei", "juni", "juli", "april", "june"})
 #: Particles inside a name ("Muhammad bin Abdullah", "van Basten").
 PARTICLES = frozenset({"bin", "binti", "van", "von", "de", "der", "den", "da", "di", "del", "al", "el", "la", "le"})
 
@@ -818,6 +821,21 @@ class NameFinder:
         return (_title_case(w) and len(w) > 1 and (f == 0 or not f & VERY_COMMON) and wl not in STOP
                 and not self._blocked(wl) and not self._common(wl) and wl not in TITLES and wl not in CUES)
 
+    def _month_before_name(self, s: str, end: int) -> bool:
+        """The word after ``s[..end]`` (a month that is a given name) makes it a name (``_month_name``)."""
+        if s[end:end + 1] != " ":
+            return False
+        m = _WORD.match(s, end + 1)
+        return m is not None and self._month_name(m.group())
+
+    def _month_name(self, w: str) -> bool:
+        """``w``, after a month that is also a given name, makes it a name: a capitalised listed given
+        name or surname that is no month or weekday ("Ling", "Astuti"; not "Lalu", "Depan")."""
+        low = w.lower()
+        f = self.flags(low)
+        return (_title_case(w) and low not in CALENDAR and low not in STOP and not self._blocked(low)
+                and f & (GIVEN | SURNAME) != 0 and not f & VERY_COMMON)
+
     def place_at(self, lows: list[str], k: int) -> int:
         """How many words of ``lows`` (lower-case words) from ``k`` on make a place's name of several
         words ("lenteng agung", "labuan bajo"), else 0."""
@@ -1198,7 +1216,8 @@ class NameFinder:
         if wl in ORG:
             words = self._words(s, p, 8, True)
             return words[-1]  # "Ibu Kota Nusantara", "oleh PT Maju Jaya": the organisation's run
-        if wl in STOP or self._blocked(wl) or (low in GREETING_TIMES and w == wl):
+        if (wl in STOP or self._blocked(wl) or (low in GREETING_TIMES and w == wl)) and not (
+                wl in CALENDAR_NAMES and self._month_before_name(s, m.end())):
             return m.end()  # ("sore hari", "pagi ini": a greeting by the time of day takes capitals only)
         if low in ORG and word[0].isupper() and not self._alone(w) and not (
                 _title_case(w) and not self._common(wl) and _verb_after(s, m.end())):
@@ -1334,6 +1353,12 @@ class NameFinder:
             if last >= 0 and wl in CALENDAR and len(wl) == 3:
                 last = words[k + 1]  # "Liem Hok Sun": a weekday's or month's abbreviation inside a name
                 continue
+            if (first < 0 and wl in CALENDAR_NAMES and k + 3 < len(words) and _title_case(w)
+                    and self._month_name(s[words[k + 2]:words[k + 3]])):
+                first = words[k]  # "Hi Mei Ling", "Cik Mei Ling": a month that is a given name
+                last = words[k + 1]
+                listed = True
+                continue
             if wl in STOP or self._blocked(wl) or wl in TITLES:
                 if not listed and wl in STOP and w != wl:
                     return words[k + 1]  # "Dear Valued Customer": a phrase, not a name
@@ -1343,6 +1368,8 @@ class NameFinder:
                 f = SURNAME  # "Terima kasih, Rahmadona!": a name by its letters, like a listed surname
             if w == wl and f & VERY_COMMON and not f & (POPULAR | RANKED):
                 break  # "Pak ada di kantor", "sore hari": a very common word in lower case
+            if w == wl and f & WORD and last >= 0 and s[first].isupper():
+                break  # "Bu Ratna tanya": a word in lower case after a capitalised name
             if not f and self._common(wl):
                 if not listed and first < 0:
                     return words[k + 1]  # "Dear Valued Partner", "Halo Sobat CFlex": words, not a name
@@ -1410,6 +1437,10 @@ class NameFinder:
                                                for x in range(k, min(n, k + 4))], 0)  # (4 words at most)
             if k < place_end:
                 kind = 0
+            elif wl in CALENDAR_NAMES and k + 1 < n and _title_case(w) and self._month_name(
+                    s[words[2 * k + 2]:words[2 * k + 3]]):
+                kind = 2  # "Mei Ling belum transfer": a month that is a given name, before a listed name
+                f = GIVEN
             elif wl in CALENDAR and len(wl) == 3 and kinds and kinds[-1] >= 2:
                 kind = 1  # "Liem Hok Sun": a weekday's or month's abbreviation inside a name
             elif wl in CALENDAR or wl in STOP or wl in TITLES or wl in self._allow or self._names.get(wl, 0) & PLACE:

@@ -210,6 +210,11 @@ NAMED = [
      f"Pada 12 Mar 2024, {N} <<redacted:email>> menulis:"),
     ("a title before words that also make a village's name", "Pak Fajar Harapan sudah bayar",
      f"Pak {N} sudah bayar"),
+    ("a month that is a given name before a listed name", "Mei Ling belum transfer, order ditahan",
+     f"{N} belum transfer, order ditahan"),
+    ("a month that is a given name after a greeting", "Hi Mei Ling, your banner is ready",
+     f"Hi {N}, your banner is ready"),
+    ("a word in lower case after a titled name ends it", "Bu Ratna tanya apakah bisa", f"Bu {N} tanya apakah bisa"),
 ]
 
 UNTOUCHED = [
@@ -318,6 +323,7 @@ UNTOUCHED = [
     ("a name's key with no name in its value", "invalid customer_name 'unknown' in row 3, nama file 'proof v2'"),
     ("an e-mail from a team", "On Mon, 11 Mar 2024, CFlex Support Team wrote: > ok"),
     ("a village's name of two words", "Kirim ke Lenteng Agung, dekat stasiun"),
+    ("a month before a very common word or a year", "Promo Mei Lalu sudah habis, laporan Mei 2024 selesai"),
     ("a place's name after a cue that is no title", "Reseller baru dari Labuan Bajo dan Toraja"),
 ]
 
