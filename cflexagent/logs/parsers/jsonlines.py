@@ -12,7 +12,7 @@ locals rather than attribute lookups.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
@@ -20,7 +20,7 @@ import msgspec
 #: lines vary (benchmarks/logs.py), keeps integers of any size, and encodes what it decodes.
 #: ``json.JSONParser`` passes its decoder (every field, or only the fields it ships).
 decode_any: Callable[[bytes], Any] = msgspec.json.Decoder().decode
-_ENCODE: Callable[[Any], bytes] = msgspec.json.Encoder().encode
+_ENCODE: Final[Callable[[Any], bytes]] = msgspec.json.Encoder().encode
 
 
 def parse_json_lines(lines: list[bytes], read_ns: int, ts_field: str, second_cache: dict[str, int],

@@ -111,65 +111,66 @@ from __future__ import annotations
 import math
 import re
 from importlib import resources
+from typing import Final
 
 #: Flags of a name in the list.
-GIVEN = 1
-SURNAME = 2
+GIVEN: Final = 1
+SURNAME: Final = 2
 #: Also a common English word (a lower-case entry of the English dictionary): "Will", "Grace", "Made".
-EN_WORD = 4
+EN_WORD: Final = 4
 #: Also a common Indonesian word (a lower-case entry of the Indonesian dictionary): "Budi", "Indah", "Jaya".
-ID_WORD = 8
+ID_WORD: Final = 8
 #: Added by the user (``names_extra``): a name on its own, like an unambiguous listed one.
-EXTRA = 16
+EXTRA: Final = 16
 #: One of the most common given names, more often a name than a word: "Budi", "Dewi", "Siti", "John".
-POPULAR = 32
+POPULAR: Final = 32
 #: Among the commoner given names or surnames: "Lestari", "Santoso", "Smith" (not "Alam", "Jaya").
-RANKED = 64
+RANKED: Final = 64
 #: A very common word (about 50 per million words or more): "Alam", "Baru", "Jaya", "Merah", "Gold".
-VERY_COMMON = 128
+VERY_COMMON: Final = 128
 #: A place (a city, region or country), never a name: "Jakarta", "Bali", "Indonesia".
-PLACE = 256
+PLACE: Final = 256
 #: A common word that is in no name list ("Valued", "Sobat", "Konstruksi", "logged"): never a name,
 #: and a capitalised one is a word, not a name in no list. ``flags`` reads these entries as 0.
-COMMON = 512
-WORD = EN_WORD | ID_WORD
+COMMON: Final = 512
+WORD: Final = EN_WORD | ID_WORD
 
-_LOWER = "a-zß-öø-ÿ"
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_LETTER = _LOWER + _UPPER
+_LOWER: Final = "a-zß-öø-ÿ"
+_UPPER: Final = "A-ZÀ-ÖØ-Þ"
+_LETTER: Final = _LOWER + _UPPER
 #: A word piece: letters with inner apostrophes (O'Brien, Budi's); pieces joined by "-", "_" or ".".
-_PIECE = rf"[{_LETTER}]+(?:['’][{_LETTER}]+)*"
+_PIECE: Final = rf"[{_LETTER}]+(?:['’][{_LETTER}]+)*"
 #: One atomic group, so a word that cannot end where it stops ("AAAA…-1") fails at once instead of
 #: backtracking letter by letter. Not possessive repeats of groups: on Python 3.11.2 (Debian 12's) a
 #: possessive repeat of the "[-_.]piece" group keeps a "." whose piece failed ("Mr." for "Mr. Smith");
 #: later 3.11 releases fixed it.
-_REST = rf"(?>[{_LETTER}]*(?:['’][{_LETTER}]+)*(?:[\-_.]{_PIECE})*)"
+_REST: Final = rf"(?>[{_LETTER}]*(?:['’][{_LETTER}]+)*(?:[\-_.]{_PIECE})*)"
 #: Where a word may not end: glued to a word character, an "@", a path, a call, or "-1", ".2", ":80".
-_END = r"(?![\w'’@/\\(]|[\-_.:][0-9])"
+_END: Final = r"(?![\w'’@/\\(]|[\-_.:][0-9])"
 #: The start of a capitalised word that is not inside a word, a path, a domain or an email. The
 #: character class comes first, so the regex engine skips to the next capital letter in C.
-_CAP = re.compile(rf"[{_UPPER}](?<![\w'’.@/\\#$%&+\-].){_REST}" + _END)
+_CAP: Final = re.compile(rf"[{_UPPER}](?<![\w'’.@/\\#$%&+\-].){_REST}" + _END)
 #: A word of any case (after a cue or a title, or the next word of a run).
-_WORD = re.compile(rf"[{_LETTER}]{_REST}{_END}")
+_WORD: Final = re.compile(rf"[{_LETTER}]{_REST}{_END}")
 #: Two lower-case letters joined by "_" or ".": a text that may hold a user name without a cue.
-_JOINED = re.compile(rf"[{_LOWER}][_.][{_LOWER}]")
+_JOINED: Final = re.compile(rf"[{_LOWER}][_.][{_LOWER}]")
 #: What may stand between a cue and its name: spaces, one ":" or "=".
-_GAP = re.compile(r"[ \t]*+(?:[:=,][ \t]*+)?[\"'“]?")
+_GAP: Final = re.compile(r"[ \t]*+(?:[:=,][ \t]*+)?[\"'“]?")
 
 #: Where a log's own format says a user name stands: OpenSSH, PAM, sudo, su and systemd-logind
 #: lines, and an access line's remote user (nginx's and Apache's common and combined formats). One
 #: regex per form, each searched only when the text holds its literal (``_formats``).
-_SUDO = re.compile(r"\bsudo(?:\[\d{1,10}\])?: +([^\s:;]{1,64}) : ")
-_SSH = re.compile(r"\b(?:Accepted|Failed) [\w/-]{1,40} for (?:invalid user )?(\S{1,64}) from ")
-_USER_SLOT = re.compile(
+_SUDO: Final = re.compile(r"\bsudo(?:\[\d{1,10}\])?: +([^\s:;]{1,64}) : ")
+_SSH: Final = re.compile(r"\b(?:Accepted|Failed) [\w/-]{1,40} for (?:invalid user )?(\S{1,64}) from ")
+_USER_SLOT: Final = re.compile(
     r"\b(?:(?:[Dd]isconnected from|[Cc]onnection closed by|[Rr]eceived disconnect from)"
     r" (?:invalid |authenticating )?user (\S{1,64}) |session (?:opened|closed) for user ([^\s(]{1,64})"
     r"|of user ([^\s.]{1,64}))")
-_UID = re.compile(r"\bby ([^\s(]{1,64})\(uid=\d{1,10}\)")
-_SU = re.compile(r"\bsu(?:\[\d{1,10}\])?: \(to \S{1,64}\) (\S{1,64}) on ")
-_ACCESS = re.compile(r"[0-9A-Fa-f.:]{3,45} - ([^\s\[\]\"]{1,64}) \[\d{1,2}/[A-Za-z]{3}/\d{4}:")
+_UID: Final = re.compile(r"\bby ([^\s(]{1,64})\(uid=\d{1,10}\)")
+_SU: Final = re.compile(r"\bsu(?:\[\d{1,10}\])?: \(to \S{1,64}\) (\S{1,64}) on ")
+_ACCESS: Final = re.compile(r"[0-9A-Fa-f.:]{3,45} - ([^\s\[\]\"]{1,64}) \[\d{1,2}/[A-Za-z]{3}/\d{4}:")
 #: Accounts of systems and roles in those places, never a person's: "root", "www-data", "deploy".
-SYSTEM_USERS = frozenset({
+SYSTEM_USERS: Final = frozenset({
     "root", "admin", "administrator", "www", "data", "nginx", "apache", "httpd", "daemon", "nobody", "postgres",
     "mysql", "redis", "git", "ubuntu", "debian", "deploy", "deployer", "backup", "cron", "svc", "srv", "sys",
     "app", "bot", "ci", "api", "db", "web", "ftp", "mail", "noreply", "service", "test", "guest", "user",
@@ -180,21 +181,21 @@ SYSTEM_USERS = frozenset({
 #: Bahreisy'", "nama penerima \"Yohanes Ingan\""): the whole value is the name, as in a JSON field.
 #: The regex starts at "name" / "nama" (a character class first: the engine skips to the next "n"
 #: in C); ``_formats`` checks the word before "name" (``NAME_OWNERS``).
-_KEYED_NAME = re.compile(
+_KEYED_NAME: Final = re.compile(
     r"[Nn][Aa][Mm](?:[Ee]|[Aa](?:[ _-]?(?i:pelanggan|penerima|pengirim|pemesan|rekening|lengkap|pemilik"
     r"|customer|kurir))?)[\"']?[ \t]{0,3}[=:]?[ \t]{0,3}([\"'“‘])([^\"'“”‘’\n]{1,80})[\"'”’]")
 #: Whose "name" it is, in the key before it ("customer_name", "Recipient Name", "payer-name").
-NAME_OWNERS = ("customer", "recipient", "sender", "receiver", "contact", "payer", "account", "holder", "full",
+NAME_OWNERS: Final = ("customer", "recipient", "sender", "receiver", "contact", "payer", "account", "holder", "full",
                "first", "last", "display", "pelanggan", "penerima", "pengirim")
 #: The Butonese titles "La Ode" and "Wa Ode" and the name after them ("La Ode Harmin").
-_ODE = re.compile(rf"\b(?:La|LA|Wa|WA) (?:Ode|ODE)(?: [{_UPPER}][{_LETTER}]+(?:['’\-][{_LETTER}]+)?){{1,3}}")
+_ODE: Final = re.compile(rf"\b(?:La|LA|Wa|WA) (?:Ode|ODE)(?: [{_UPPER}][{_LETTER}]+(?:['’\-][{_LETTER}]+)?){{1,3}}")
 #: Where the attribution of a quoted e-mail ends: "Elsina Wanimbo <elsina@x.id> wrote:".
-_WROTE = (" wrote:", " menulis:")
+_WROTE: Final = (" wrote:", " menulis:")
 
 # -- words with a role (all lower-case, without a trailing dot) ----------------
 
 #: Titles before a name. Those in TITLES_LOWER also count in lower case ("pak budi").
-TITLES = frozenset({
+TITLES: Final = frozenset({
     "bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak", "sdr", "sdri", "sdra", "saudara",
     "saudari", "hj", "h", "haji", "hajah", "tuan", "nyonya", "ny", "nona", "nn", "tn", "bang", "abang", "teh",
     "aa", "akang", "kang", "bli", "om", "tante", "koh", "cik", "koko", "cece", "neng", "gek", "tulang",
@@ -203,10 +204,11 @@ TITLES = frozenset({
     "kyai", "dr", "drs", "dra",
     "ir", "prof", "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "mister", "dear", "yth",
 })
-TITLES_LOWER = frozenset({"bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak", "om", "tante"})
+TITLES_LOWER: Final = frozenset({"bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak", "om",
+                                  "tante"})
 #: Cues whose object is a person: capitalised words in no list after them are a name too ("Kabari
 #: Padmi", "punya Padmi", "FYI Harmin", "ini dengan Besse"). Cues in any case (in CUES and LOWER_CUES).
-PERSON_CUES = frozenset({
+PERSON_CUES: Final = frozenset({
     # passive verbs and requests before their agent ("diminta Budi", "ditangani Yohana", "call Rina")
     "diminta", "ditangani", "dihandle", "call", "hubungi",
     # verbs of chasing and telling someone ("Kabari Amber", "Tagih Aep", "remind Elsina", "FYI Harmin")
@@ -219,13 +221,13 @@ PERSON_CUES = frozenset({
     "pemesan", "pembeli", "pic", "attn",
 })
 #: Cues in any case (in CUES and LOWER_CUES both): the person cues, and cues a listed name must follow.
-_AGENT_CUES = PERSON_CUES | frozenset({
+_AGENT_CUES: Final = PERSON_CUES | frozenset({
     "sales", "diterima", "kasih", "buyer",
     # signatures ("Salam, Budi", "Regards, Rina", "Hormat kami, Yakob Wenda")
     "regards", "salam", "kami", "wassalam",
 })
 #: Cue words: what follows is a name when it is in the list (any case) or a user-name form of one.
-CUES = frozenset({
+CUES: Final = frozenset({
     "by", "oleh", "user", "username", "from", "dari", "to", "cc", "kepada", "penerima", "pengirim", "sender",
     "recipient", "assignee", "approver", "reviewer", "author", "owner", "contact", "kontak", "atas", "a.n",
     "akun", "account", "cs", "thanks", "makasih",
@@ -235,12 +237,12 @@ CUES = frozenset({
 }) | _AGENT_CUES
 #: Cue words that take only a user name after them ("session started for kliang"; not "for Budi", which
 #: the capitalised words' rules read, nor "for budi").
-USER_CUES = frozenset({"for", "to"})
+USER_CUES: Final = frozenset({"for", "to"})
 #: Cue words that are cues only with a colon ("From: Budi", not "from cache").
-COLON_CUES = frozenset({"from", "to", "cc"})
+COLON_CUES: Final = frozenset({"from", "to", "cc"})
 #: The cues and titles looked for in lower case ("oleh budi", "pak budi"); capitalised ones are found
 #: with the capitalised words.
-LOWER_CUES = frozenset({
+LOWER_CUES: Final = frozenset({
     "by", "oleh", "user", "username", "from", "to", "pelanggan", "customer", "nasabah", "member", "client", "klien",
     "dear",
     "halo", "hallo", "hai", "hi", "hello", "yth", "kepada", "dari", "penerima", "pengirim", "pak", "bu", "bapak",
@@ -250,29 +252,29 @@ LOWER_CUES = frozenset({
     "evening",
 }) | _AGENT_CUES
 #: Titles that are titles only with their dot ("H. Ahmad", not "level H").
-DOTTED_TITLES = frozenset({"h", "hj", "tn", "nn", "ny"})
+DOTTED_TITLES: Final = frozenset({"h", "hj", "tn", "nn", "ny"})
 #: Keys whose value in a text is a person's name ("customer_name: Budi", "nama=Rina"): strong cues,
 #: with their ":" or "=" only ("sorted by name, page 2").
-NAME_KEYS = frozenset({
+NAME_KEYS: Final = frozenset({
     "name", "nama", "customer_name", "full_name", "fullname", "first_name", "last_name", "contact_name",
     "nama_pelanggan", "nama_penerima", "nama_pengirim", "recipient_name", "sender_name", "receiver_name",
 })
 #: Greeting and addressing cues: what follows is a name when it is capitalised, listed or not.
-STRONG_CUES = frozenset({
+STRONG_CUES: Final = frozenset({
     "dear", "halo", "hallo", "hai", "hi", "hello", "hey", "yth", "pelanggan", "customer", "nasabah", "member",
     "client", "klien", "a.n", "atas", "thanks", "makasih", "attn", "regards", "salam", "kami", "wassalam", "cc",
     # greetings by the time of day ("Selamat siang Rahmat", "Pagi Budi", "Good morning Dewi")
     "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
 }) | NAME_KEYS
 #: Greetings by the time of day: cues only before a capitalised name ("Selamat siang Rahmat").
-GREETING_TIMES = frozenset({"pagi", "siang", "sore", "malam", "morning", "afternoon", "evening"})
+GREETING_TIMES: Final = frozenset({"pagi", "siang", "sore", "malam", "morning", "afternoon", "evening"})
 #: Cues only after one of these words ("signed in as budi", "login as kevin"; not "such as"; "Hormat
 #: kami, Budi": a signature; not "kami sudah").
-CUE_AFTER: dict[str, frozenset[str]] = {"as": frozenset({"in", "login", "masuk"}), "kami": frozenset({"hormat"}),
+CUE_AFTER: Final[dict[str, frozenset[str]]] = {"as": frozenset({"in", "login", "masuk"}), "kami": frozenset({"hormat"}),
                                         "dengan": frozenset({"ini", "saya"}),
                                         "buat": frozenset({"banyak", "makasih", "kasih", "thanks"})}
 #: Words after a cue that are never names ("Dear Customer", "by system", "Halo semua").
-STOP = frozenset({
+STOP: Final = frozenset({
     "customer", "customers", "pelanggan", "client", "klien", "member", "user", "users", "admin", "administrator",
     "system", "sistem", "support", "service", "services", "team", "tim", "staff", "all", "semua", "everyone",
     "there", "sir", "madam", "default", "the", "a", "an", "this", "that", "your", "our", "my", "me", "us", "you",
@@ -294,7 +296,7 @@ STOP = frozenset({
     "grosir", "wholesale", "eceran", "umum", "korporat", "instansi",
 })
 #: Organisation and place words: no word of a run of capitalised words that holds one is a name.
-ORG = frozenset({
+ORG: Final = frozenset({
     "pt", "cv", "ud", "tbk", "persero", "perum", "koperasi", "yayasan", "firma", "inc", "ltd", "llc", "llp",
     "corp", "corporation", "co", "company", "gmbh", "bv", "plc", "group", "grup", "holding", "holdings",
     "jl", "jln", "jalan", "gg", "gang", "komplek", "kompleks", "perumahan", "blok", "rt", "rw", "kav",
@@ -323,7 +325,7 @@ ORG = frozenset({
 })
 #: Lower-case words after a run of capitalised words that make it an organisation's name, the way
 #: English writes them ("Pelita Harapan school", "Mekar Sari plant nursery", "Harapan Jaya bus").
-ORG_AFTER = frozenset({
+ORG_AFTER: Final = frozenset({
     "shop", "store", "boutique", "bakery", "laundry", "salon", "catering", "cafe", "café", "restaurant", "resto",
     "hotel", "school", "university", "college", "academy", "kindergarten", "campus", "hospital", "clinic",
     "pharmacy", "church", "mosque", "temple", "foundation", "orphanage", "club", "nursery", "florist", "stall",
@@ -332,7 +334,7 @@ ORG_AFTER = frozenset({
     "showroom", "dealer", "workshop", "bank", "cooperative", "office", "plant", "site", "depot",
 })
 #: Months, weekdays and holidays in both languages: never names, and they end a run.
-CALENDAR = frozenset({
+CALENDAR: Final = frozenset({
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
     "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "januari", "februari", "maret", "mei", "juni", "juli", "agustus", "oktober", "desember", "agu", "agt", "okt",
@@ -343,33 +345,34 @@ CALENDAR = frozenset({
     "syawal", "dzulhijjah",
 })
 #: Two-word phrases of common words that the list would take for a name.
-PHRASES = frozenset({
+PHRASES: Final = frozenset({
     "hari raya", "hari ini", "hari kerja", "hari libur", "tahun baru", "rumah sakit", "ibu kota", "bapak ibu",
     "idul fitri", "idul adha", "good morning", "selamat pagi", "selamat siang", "selamat sore", "selamat malam",
     "terima kasih", "thank you", "best regards", "hormat kami", "salam hangat", "new year", "happy new",
 })
 #: Balinese names' birth-order and caste words: after "I" (a man's name), "I Wayan Sudarsana".
-BALI = frozenset({
+BALI: Final = frozenset({
     "wayan", "gede", "putu", "made", "kadek", "nengah", "nyoman", "komang", "ketut", "gusti", "ngurah", "dewa",
     "ida", "luh",
 })
 #: Months that are also given names ("Mei Ling", "Juni Astuti", "April Tan"): a name's first word
 #: before a listed name.
-CALENDAR_NAMES = frozenset({"mei", "juni", "juli", "april", "june"})
+CALENDAR_NAMES: Final = frozenset({"mei", "juni", "juli", "april", "june"})
 #: Particles inside a name ("Muhammad bin Abdullah", "van Basten").
-PARTICLES = frozenset({"bin", "binti", "van", "von", "de", "der", "den", "da", "di", "del", "al", "el", "la", "le"})
+PARTICLES: Final = frozenset({"bin", "binti", "van", "von", "de", "der", "den", "da", "di", "del", "al", "el", "la",
+                              "le"})
 
-_NAME_FILE = "data/names.tsv"
-_GRAM_FILE = "data/name_grams.tsv"
-_MODEL_FILE = "data/name_model.tsv"
-_PLACE_FILE = "data/places.tsv"
+_NAME_FILE: Final = "data/names.tsv"
+_GRAM_FILE: Final = "data/name_grams.tsv"
+_MODEL_FILE: Final = "data/name_model.tsv"
+_PLACE_FILE: Final = "data/places.tsv"
 _loaded: dict[str, int] | None = None
 _loaded_places: dict[str, int] | None = None
 _loaded_grams: dict[str, float] | None = None
 _loaded_model: dict[str, float] | None = None
 #: The mean weight of its letter trigrams from which a word in no list reads like a name (on the list
 #: itself, about 43 % of the names that are no words pass, and 1.3 % of the common words).
-NAME_LIKE = 1.0
+NAME_LIKE: Final = 1.0
 
 
 def parse_names(text: str) -> dict[str, int]:
@@ -517,6 +520,30 @@ def name_score(grams: dict[str, float], low: str) -> float:
     return total / len(gs)
 
 
+def _letter(c: str) -> bool:
+    """``c.isalpha()`` for one character, without a method call for ASCII."""
+    o = ord(c)
+    if o < 128:
+        return 97 <= o <= 122 or 65 <= o <= 90
+    return c.isalpha()
+
+
+def _lower_letter(c: str) -> bool:
+    """``c.islower()`` for one character, without a method call for ASCII."""
+    o = ord(c)
+    if o < 128:
+        return 97 <= o <= 122
+    return c.islower()
+
+
+def _upper_letter(c: str) -> bool:
+    """``c.isupper()`` for one character, without a method call for ASCII."""
+    o = ord(c)
+    if o < 128:
+        return 65 <= o <= 90
+    return c.isupper()
+
+
 def _lower_cues(s: str, tokens: list[str]) -> list[int]:
     """[start, end, ...] of the lower-case cue words of ``s`` (``tokens``: its ``split()``; most
     texts have none)."""
@@ -527,7 +554,7 @@ def _lower_cues(s: str, tokens: list[str]) -> list[int]:
         last, prev = prev, w
         if w[0] in "([\"'" and len(w) > 1:
             w = w[1:]  # "(a.n. Budi)", "'oleh budi'"
-        if not w[0].islower() and not (w[-1] == ":" and w.lower().endswith(("-by:", "_by:"))):
+        if not _lower_letter(w[0]) and not (w[-1] == ":" and w.lower().endswith(("-by:", "_by:"))):
             continue  # (but "Signed-off-by:", "Reviewed-by:")
         core = ""
         skip = 0  # letters of the token before the cue ("requested_" of "requested_by=...")
@@ -592,7 +619,7 @@ def _word_before(s: str, p: int) -> str:
     while i > 0 and s[i - 1] == " ":
         i -= 1
     j = i
-    while j > 0 and s[j - 1].isalpha():
+    while j > 0 and _letter(s[j - 1]):
         j -= 1
     return s[j:i].lower()
 
@@ -617,12 +644,12 @@ def _title_case(word: str) -> bool:
     """``Budi``, ``O'Brien``, ``Jean-Pierre``: each piece one capital then lower case."""
     first = True
     for ch in word:
-        if ch.isalpha():
+        if _letter(ch):
             if first:
-                if not ch.isupper():
+                if not _upper_letter(ch):
                     return False
                 first = False
-            elif ch.isupper():
+            elif _upper_letter(ch):
                 return False
         else:
             first = True
@@ -632,7 +659,7 @@ def _title_case(word: str) -> bool:
 #: Lower-case words that follow a person as the subject of a sentence (and rarely a product):
 #: auxiliaries and common verbs of log messages. Also: English past forms ("-ed") and Indonesian
 #: active verbs ("mem-", "men-", "meng-", "meny-"), see ``_verb``.
-VERBS = frozenset({
+VERBS: Final = frozenset({
     "is", "was", "has", "had", "will", "would", "can", "could", "should", "wants", "needs", "asks", "says", "said",
     "paid", "sent", "left", "made", "took", "gave", "got", "gets", "sends", "pays", "wrote", "called", "agreed",
     "sudah", "telah", "belum", "akan", "mau", "ingin", "minta", "sedang", "masih", "tidak", "tak", "baru",
@@ -672,7 +699,7 @@ def _noun_after(s: str, end: int) -> bool:
 
 
 #: Lower-case words after a name that join it to the rest of a sentence, not to a product's name.
-JOINERS = frozenset({
+JOINERS: Final = frozenset({
     "and", "dan", "or", "atau", "with", "dengan", "from", "dari", "di", "at", "in", "to", "ke", "untuk", "for",
     "via", "lewat", "yang", "who", "juga", "too", "also", "please", "mohon", "tolong", "sendiri", "bersama",
 })
@@ -680,7 +707,7 @@ JOINERS = frozenset({
 
 def _after_word(s: str, p: int) -> bool:
     """``s[p]`` follows a lower-case word and one space ("sent to Yuki"; not "area: Kramat")."""
-    return p >= 2 and s[p - 1] == " " and s[p - 2].islower()
+    return p >= 2 and s[p - 1] == " " and _lower_letter(s[p - 2])
 
 
 def _product_after(s: str, end: int) -> bool:
@@ -902,7 +929,7 @@ class NameFinder:
         fmt = self._formats(s)
         tokens = s.split()
         cues = _lower_cues(s, tokens)
-        users = self._bare_users(s, tokens, _JOINED.search(s) is not None)
+        users = self._bare_users(s, tokens, ("_" in s or "." in s) and _JOINED.search(s) is not None)
         ci = ui = 0
         pos = self._subject_user(s, tokens, out) if s[:1].islower() else 0
         m = _CAP.search(s)
@@ -928,7 +955,7 @@ class NameFinder:
                 if (low in CUES or low in STRONG_CUES or low in TITLES) and (
                         low not in CUE_AFTER or _word_before(s, start) in CUE_AFTER[low]):
                     nxt = self._after_cue(s, e, low, word, out)
-                elif (e + 1 < len(s) and s[e + 1].isupper() and s[e] in " .") or low in ORG or self.flags(low):
+                elif (e + 1 < len(s) and _upper_letter(s[e + 1]) and s[e] in " .") or low in ORG or self.flags(low):
                     nxt = self._run(s, start, out)
                 else:
                     nxt = e  # one capitalised word in no list ("GET", "Gagal", "ValueError"): never a name
@@ -976,11 +1003,11 @@ class NameFinder:
                             break
                     if not owner or key[-len(owner) - 1:-len(owner)].isalpha():
                         continue
-                elif a > 0 and s[a - 1].isalpha():
+                elif a > 0 and _letter(s[a - 1]):
                     continue  # ("penama"): "nama" inside a word
                 value = m.group(2)
                 core = value.strip(" .")
-                if (core and core.lower() not in STOP and len(core.split()) <= 6 and any(ch.isalpha() for ch in core)
+                if (core and core.lower() not in STOP and len(core.split()) <= 6 and any(_letter(ch) for ch in core)
                         and not any(ch.isdigit() or ch in "@/_\\#<>=" for ch in core)):
                     a = m.start(2) + value.find(core)
                     out.append(a)
@@ -1121,11 +1148,11 @@ class NameFinder:
                     pos = q
                 prev = ""
                 continue
-            if n > 48 or n < 3 or not w[0].islower():
+            if n > 48 or n < 3 or not _lower_letter(w[0]):
                 prev = ""
                 continue
             if "_" not in w and w.find(".", 0, n - 1) < 0:
-                core = w if w[-1].isalpha() else w.rstrip(".,;:!?)\"'")
+                core = w if _letter(w[-1]) else w.rstrip(".,;:!?)\"'")
                 raw = names.get(core, 0)
                 if (raw == 0 or raw & (PLACE | COMMON)) and not (extra and core in extra):
                     prev = ""
@@ -1180,7 +1207,7 @@ class NameFinder:
         title = strong = False
         p = end
         for _ in range(3):
-            title = title or (low in TITLES and (low in TITLES_LOWER or word[0].isupper()))
+            title = title or (low in TITLES and (low in TITLES_LOWER or _upper_letter(word[0])))
             strong = strong or low in STRONG_CUES
             if low in NAME_KEYS and s[end:end + 1] not in (":", "="):
                 return end
@@ -1208,7 +1235,7 @@ class NameFinder:
                 return end
             w = m.group()
             wl = w.lower()
-            if not ((wl in TITLES and (wl in TITLES_LOWER or w[0].isupper())) or wl in CUES or wl in STRONG_CUES):
+            if not ((wl in TITLES and (wl in TITLES_LOWER or _upper_letter(w[0]))) or wl in CUES or wl in STRONG_CUES):
                 break
             low, word, end = wl, w, m.end()
         else:
@@ -1219,7 +1246,7 @@ class NameFinder:
         if (wl in STOP or self._blocked(wl) or (low in GREETING_TIMES and w == wl)) and not (
                 wl in CALENDAR_NAMES and self._month_before_name(s, m.end())):
             return m.end()  # ("sore hari", "pagi ini": a greeting by the time of day takes capitals only)
-        if low in ORG and word[0].isupper() and not self._alone(w) and not (
+        if low in ORG and _upper_letter(word[0]) and not self._alone(w) and not (
                 _title_case(w) and not self._common(wl) and _verb_after(s, m.end())):
             # "Teh Botol Sosro": a title that is also a product word (but "Teh Tiurma minta": a name
             # in no dictionary before a verb)
@@ -1244,7 +1271,7 @@ class NameFinder:
             for _ in range(3):
                 q = (e + 5 if s.startswith((" and ", " dan "), e) else e + 3 if s.startswith(" & ", e)
                      else e + 2 if low == "cc" and s.startswith(", ", e) else -1)  # "cc: A B, C D"
-                if q < 0 or q >= len(s) or not s[q].isupper():
+                if q < 0 or q >= len(s) or not _upper_letter(s[q]):
                     break
                 found = len(out)
                 e2 = self._context_run(s, q, title or strong, out)
@@ -1320,7 +1347,7 @@ class NameFinder:
         only (and name particles)."""
         out: list[int] = []
         while len(out) < 2 * limit:
-            if capitals and out and not s[p].isupper() and _word_at(s, p) not in PARTICLES:
+            if capitals and out and not _upper_letter(s[p]) and _word_at(s, p) not in PARTICLES:
                 break
             m = _WORD.match(s, p)
             if m is None:
@@ -1368,7 +1395,7 @@ class NameFinder:
                 f = SURNAME  # "Terima kasih, Rahmadona!": a name by its letters, like a listed surname
             if w == wl and f & VERY_COMMON and not f & (POPULAR | RANKED):
                 break  # "Pak ada di kantor", "sore hari": a very common word in lower case
-            if w == wl and f & WORD and last >= 0 and s[first].isupper():
+            if w == wl and f & WORD and last >= 0 and _upper_letter(s[first]):
                 break  # "Bu Ratna tanya": a word in lower case after a capitalised name
             if not f and self._common(wl):
                 if not listed and first < 0:
@@ -1464,7 +1491,7 @@ class NameFinder:
                         f = SURNAME
             elif "." in w or "_" in w:
                 kind = 3 if self._username(w, False) else 0
-            elif w.isalpha() and any(ch.isupper() for ch in w[1:]):
+            elif w.isalpha() and any(_upper_letter(ch) for ch in w[1:]):
                 return words[-1]  # "Roland VersaCAMM", "Adobe InDesign": a product's name in mixed case
             if k and kind >= 1 and wl in PHRASES_SECOND.get(s[words[2 * k - 2]:words[2 * k - 1]].lower(), _NONE):
                 kinds[-1] = 0
@@ -1597,16 +1624,16 @@ class NameFinder:
 
 #: A word of the model's reading: letters, with inner apostrophes and "-", "_", "." joins. Words
 #: glued to what is around them (``_clean_at``: IDs, paths, emails) are context, never names.
-_TOKEN = re.compile(rf"[{_LETTER}]+(?:['’.\-_][{_LETTER}]+)*")
+_TOKEN: Final = re.compile(rf"[{_LETTER}]+(?:['’.\-_][{_LETTER}]+)*")
 #: The name-probability above which the model takes a word (0.6, as a logit: log(0.6 / 0.4)). Chosen
 #: leaving each corpus round out in turn (``packaging/train_names.py --rounds``): from 0.8 down to 0.6
 #: rounds 6, 7, 9, 10 and 11 gain 0.7-4.7 points of names and none alters more harmless lines; at 0.5
 #: round 5 does.
-MODEL_LOGIT = 0.4055
+MODEL_LOGIT: Final = 0.4055
 #: The same for a lower-case listed name (no capital, no run: "json", "rina"): 0.8, as it was before.
-MODEL_LOGIT_LOWER = 1.3863
+MODEL_LOGIT_LOWER: Final = 1.3863
 #: Name trigram scores are bucketed in halves, within [-4, 4].
-_SCORE_BUCKETS = 4
+_SCORE_BUCKETS: Final = 4
 
 
 def _shape(w: str) -> str:
@@ -1638,7 +1665,7 @@ def _roles(low: str) -> list[str]:
     return out
 
 
-_ROLE_TABLES: tuple[tuple[str, frozenset[str]], ...] = (
+_ROLE_TABLES: Final[tuple[tuple[str, frozenset[str]], ...]] = (
     ("title", TITLES), ("stop", STOP), ("org", ORG), ("orgafter", ORG_AFTER), ("cal", CALENDAR), ("bali", BALI),
     ("part", PARTICLES))
 
@@ -1707,13 +1734,13 @@ class _Line:
 
 
 #: The context offsets of ``NameModel.features`` and their tags.
-_OFFSETS = (-2, -1, 1, 2)
-_OFFSET_TAGS = ("-2", "-1", "1", "2")
+_OFFSETS: Final = (-2, -1, 1, 2)
+_OFFSET_TAGS: Final = ("-2", "-1", "1", "2")
 #: Veto bits of a run (``NameModel.vetoed``).
-_V_BLOCK = 1  # an organisation, place or calendar word, or one in mixed case ("Roland VersaCAMM")
-_V_SOFT = 2  # common words only, no name on its own
-_V_PRODUCT = 4  # opens the line before a product noun, no name on its own
-_V_ONE = 8  # one word
+_V_BLOCK: Final = 1  # an organisation, place or calendar word, or one in mixed case ("Roland VersaCAMM")
+_V_SOFT: Final = 2  # common words only, no name on its own
+_V_PRODUCT: Final = 4  # opens the line before a product noun, no name on its own
+_V_ONE: Final = 8  # one word
 
 
 class NameModel:
@@ -2090,23 +2117,33 @@ class NameModel:
         names = finder._names
         pos = t = 0
         n = len(s)
+        extra = finder._extra
         for tok in tokens:
-            core = tok if tok[0].isalpha() and tok[-1].isalpha() else tok.strip(_EDGES)
-            poss = False
-            if not core.isalpha():
-                if not core.endswith(("'s", "’s")) or not core[:-2].isalpha():
-                    continue  # (IDs, paths, numbers: never cached, so unique IDs cannot churn the cache)
-                core = core[:-2]  # "Purnama's invoice": the word read is "Purnama"
-                poss = True
+            raw = names.get(tok, 0)
+            if raw & (WORD | PLACE | COMMON) and tok not in extra:
+                continue  # (most words of log lines: a common word as it stands, one lookup)
+            # (Character tests by code point: under mypyc, str.isalpha / islower / isupper are method
+            # calls, several times the cost of the rest of the loop.)
+            core = tok if _letter(tok[0]) and _letter(tok[-1]) else tok.strip(_EDGES)
             if len(core) < 2:
                 continue
-            if core.islower():
-                raw = names.get(core, 0)  # (most words of log lines: one lookup, no word of the model)
-                if len(core) < 4 or core in finder._allow or (
-                        (raw == 0 or raw & (WORD | PLACE | COMMON)) and core not in finder._extra):
+            poss = core[-1] == "s" and (core.endswith("'s") or core.endswith("’s"))
+            if poss:
+                core = core[:-2]  # "Purnama's invoice": the word read is "Purnama"
+                if len(core) < 2:
                     continue
-            elif not core[0].isupper():
-                continue
+            c = core[0]
+            if _lower_letter(c):
+                # (Most words of log lines: one lookup, no word of the model. A listed name is a
+                # lower-case word; so is a name of the user's that is no listed one.)
+                raw = names.get(core, 0) if core is not tok else raw
+                if len(core) < 4 or core in finder._allow or (
+                        (raw == 0 or raw & (WORD | PLACE | COMMON)) and core not in extra):
+                    continue
+                if raw == 0 and not (core.isalpha() and core.islower()):
+                    continue
+            elif not _upper_letter(c) or not core.isalpha():
+                continue  # (IDs, paths, numbers: never cached, so unique IDs cannot churn the cache)
             else:
                 wd = self.word(core)
                 if (wd.cls not in _TRIGGERS and not (poss and wd.cls in _INTERESTING)) or (
@@ -2224,7 +2261,7 @@ def _clean_at(s: str, a: int, b: int) -> bool:
     return True
 
 
-_GLUE = frozenset("_/\\@#$%&+-.")
+_GLUE: Final = frozenset("_/\\@#$%&+-.")
 
 
 def _opens(i: int, pg: str) -> bool:
@@ -2259,24 +2296,24 @@ def _veto(bits: int, paired: bool) -> bool:
 
 
 #: Classes of words that make a text worth the model's reading (``worth``): listed, or reading like a name.
-_INTERESTING = frozenset({"nr", "n", "nw", "w", "vw", "like"})
+_INTERESTING: Final = frozenset({"nr", "n", "nw", "w", "vw", "like"})
 #: The classes of a capitalised word that make a text worth reading at all (``worth``): listed names
 #: and words that read like names, not the common words that are also names ("Jaya", "Baru", "Merah":
 #: the model takes those only beside one of these, or as a possessive).
-_TRIGGERS = frozenset({"nr", "n", "nw", "like"})
+_TRIGGERS: Final = frozenset({"nr", "n", "nw", "like"})
 #: Punctuation around a word of a ``split()``.
-_EDGES = "()[]{}<>\"'“”‘’,.;:!?*=|"
+_EDGES: Final = "()[]{}<>\"'“”‘’,.;:!?*=|"
 #: The yes/no features of a run, in the order ``_run_flags`` gives them.
-_RUN_FLAGS = ("r.org", "r.cal", "r.common", "r.place", "r.allword", "r.hasname", "r.strong", "r.soft", "r.start",
+_RUN_FLAGS: Final = ("r.org", "r.cal", "r.common", "r.place", "r.allword", "r.hasname", "r.strong", "r.soft", "r.start",
               "r.mixed")
-_BITS: list[tuple[int, str]] = [(GIVEN, "G"), (SURNAME, "S"), (EN_WORD, "E"), (ID_WORD, "I"), (POPULAR, "P"),
+_BITS: Final[list[tuple[int, str]]] = [(GIVEN, "G"), (SURNAME, "S"), (EN_WORD, "E"), (ID_WORD, "I"), (POPULAR, "P"),
                                 (RANKED, "R"), (VERY_COMMON, "V"), (PLACE, "L"), (COMMON, "C")]
 #: Shapes that make up a run of capitalised words.
-_RUN_SHAPES = frozenset({"T", "A", "M", "X"})
+_RUN_SHAPES: Final = frozenset({"T", "A", "M", "X"})
 #: Classes of words whose own identity is a feature next to a candidate (never a name's).
-_PLAIN = frozenset({"common", "none", "place"})
-_WORDISH = frozenset({"nw", "vw", "w", "common"})
-_NAMEISH = frozenset({"nr", "n", "nw"})
+_PLAIN: Final = frozenset({"common", "none", "place"})
+_WORDISH: Final = frozenset({"nw", "vw", "w", "common"})
+_NAMEISH: Final = frozenset({"nr", "n", "nw"})
 
 
 def _union(a: list[int], b: list[int]) -> list[int]:
@@ -2322,6 +2359,6 @@ def _phrase_index() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in idx.items()}
 
 
-_NONE: frozenset[str] = frozenset()
+_NONE: Final[frozenset[str]] = frozenset()
 #: First word of a blocked phrase -> its possible second words.
-PHRASES_SECOND: dict[str, frozenset[str]] = _phrase_index()
+PHRASES_SECOND: Final[dict[str, frozenset[str]]] = _phrase_index()

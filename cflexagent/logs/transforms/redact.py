@@ -47,17 +47,17 @@ import os
 import re
 import urllib.parse
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from .config import RedactConfig
 from .names import NameFinder
 
-_DIGITS = frozenset("0123456789")
+_DIGITS: Final = frozenset("0123456789")
 #: Records with more keys than this are not cached by shape; the cache holds at most this many keys in all.
-_SHAPE_MAX_KEYS = 64
-_SHAPES_MAX_KEYS = 16384
+_SHAPE_MAX_KEYS: Final = 64
+_SHAPES_MAX_KEYS: Final = 16384
 #: Bytes of a random key for a redactor given none (hashes then only correlate within the process).
-_KEY_BYTES = 32
+_KEY_BYTES: Final = 32
 
 # -- the building blocks of the digit regex -----------------------------------
 # The regex starts with one character class ([0-9], "+" or "(") followed by a
@@ -68,18 +68,18 @@ _KEY_BYTES = 32
 # to the start of a number instead of trying every alternative at every
 # position: this is what makes the scan cheap.
 
-_START = r"[0-9+(](?<![\w.\-+].)(?<!:[0-9])"
+_START: Final = r"[0-9+(](?<![\w.\-+].)(?<!:[0-9])"
 
 
 #: Tokens that look like digits with separators but are not personal data. They
 #: are checked only when a phone-number candidate starts with a "0" (the other
 #: forms cannot start a UUID or a date), which keeps them off the hot path.
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_DMY_DATE = re.compile(r"(?:0?[1-9]|[12][0-9]|3[01])(?P<sep>[.\-/])(?:0?[1-9]|1[0-2])(?P=sep)[12][0-9]{3}")
+_UUID: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DMY_DATE: Final = re.compile(r"(?:0?[1-9]|[12][0-9]|3[01])(?P<sep>[.\-/])(?:0?[1-9]|1[0-2])(?P=sep)[12][0-9]{3}")
 #: Digit groups with the separators phone numbers are written with. Bounded, so a run of digit
 #: groups of any length costs a bounded match per number found in it (see ``_sub_digits``).
-_PHONE_REST = r"[0-9]{0,20}(?:(?:[ .\-]|\) ?|\(|[ .\-]\()[0-9]{1,20}){0,16}\)?"
-_PHONE = (
+_PHONE_REST: Final = r"[0-9]{0,20}(?:(?:[ .\-]|\) ?|\(|[ .\-]\()[0-9]{1,20}){0,16}\)?"
+_PHONE: Final = (
     rf"(?<=\+) ?\(?[0-9]{_PHONE_REST}"  # +62 812-3456-7890, +44 (0)20 7946 0958
     rf"|(?<=0)[1-9]{_PHONE_REST}"  # 0812 3456 7890, 06-12345678
     rf"|(?<=0)0[1-9]{_PHONE_REST}"  # 0044 20 7946 0958, 0062 812 3456 7890 (the "00" international prefix)
@@ -89,24 +89,24 @@ _PHONE = (
 )
 #: Indonesian mobile numbers in the WhatsApp form, the country code without "+" (6281234567890,
 #: 62 812-3456-7890): "62", "8", a digit 1-9, then digit groups; the digit count is checked after.
-_WA = r"(?<=6)2[ .\-]?8[1-9][0-9]{0,3}(?:[ .\-]?[0-9]{2,5}){1,3}(?![\w]|[.\-][0-9])"
+_WA: Final = r"(?<=6)2[ .\-]?8[1-9][0-9]{0,3}(?:[ .\-]?[0-9]{2,5}){1,3}(?![\w]|[.\-][0-9])"
 #: 13-19 digits, plain or in groups of four (Amex: 4-6-5), checked with Luhn.
-_CARD = (r"(?<=[2-6])(?:[0-9]{12,18}|[0-9]{3}(?P<csep>[ \-])[0-9]{4}(?P=csep)[0-9]{4}(?P=csep)"
+_CARD: Final = (r"(?<=[2-6])(?:[0-9]{12,18}|[0-9]{3}(?P<csep>[ \-])[0-9]{4}(?P=csep)[0-9]{4}(?P=csep)"
          r"[0-9]{1,7}|[0-9]{3}(?P<asep>[ \-])[0-9]{6}(?P=asep)[0-9]{5})(?![\w]|[.\-][0-9])")
-_IP = (r"(?<=[0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![\w]|\.[0-9])")
-_EMAIL = (r"[A-Za-z0-9](?<![A-Za-z0-9._%+\-][A-Za-z0-9])[A-Za-z0-9._%+\-]*"
+_IP: Final = (r"(?<=[0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![\w]|\.[0-9])")
+_EMAIL: Final = (r"[A-Za-z0-9](?<![A-Za-z0-9._%+\-][A-Za-z0-9])[A-Za-z0-9._%+\-]*"
           r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![\w\-])")
-_BEARER = re.compile(r"((?i:authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic)\s+|(?i:bearer)\s+)"
+_BEARER: Final = re.compile(r"((?i:authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic)\s+|(?i:bearer)\s+)"
                      r"([A-Za-z0-9\-._~+/]{8,}=*)", re.ASCII)
 #: A credential's value, up to the next delimiter. It runs before the other patterns, so no
 #: mask of theirs can have cut into it; one of the query pass ("<redacted:secret>") is left alone.
-_SECRET_VALUE = re.compile(r"[^&\s\"'<>#,;\\]+")
+_SECRET_VALUE: Final = re.compile(r"[^&\s\"'<>#,;\\]+")
 #: The query string of a URL: after "?", up to whitespace, a quote, "<", ">" or "#".
-_QUERY = re.compile(r"\?([^\s\"'<>#?]*=[^\s\"'<>#]*)")
-_PARAM_NAME_REVERSED = re.compile(r"[A-Za-z0-9_\-]{0,64}")
+_QUERY: Final = re.compile(r"\?([^\s\"'<>#?]*=[^\s\"'<>#]*)")
+_PARAM_NAME_REVERSED: Final = re.compile(r"[A-Za-z0-9_\-]{0,64}")
 #: Characters that continue a token: a field value is masked in a text line only where it is
 #: not part of a longer token (``ken`` stays in ``token=``, ``john`` in ``john.doe@x.com``).
-_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@%+-")
+_TOKEN_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@%+-")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -122,12 +122,12 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-_DROP = object()
+_DROP: Final = object()
 #: Marks a dropped query parameter in ``_redact_query`` (compared by identity).
-_DROPPED_PARAM = "<dropped>"
-_EMAIL_RE = re.compile(_EMAIL, re.ASCII)
-_NON_DIGITS = re.compile(r"[^0-9]+")
-_MASK = re.compile(r"<[a-z_]+:[0-9a-z_]+>")
+_DROPPED_PARAM: Final = "<dropped>"
+_EMAIL_RE: Final = re.compile(_EMAIL, re.ASCII)
+_NON_DIGITS: Final = re.compile(r"[^0-9]+")
+_MASK: Final = re.compile(r"<[a-z_]+:[0-9a-z_]+>")
 
 
 def _is_mask(value: str) -> bool:

@@ -17,19 +17,19 @@ rather than attribute lookups.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
 from .protobuf import _UV_TABLE, uvarint
 
-_ENCODE: Callable[[Any], bytes] = msgspec.json.Encoder().encode
+_ENCODE: Final[Callable[[Any], bytes]] = msgspec.json.Encoder().encode
 #: ``0x12`` + varint(n) for n < 16384: the tag and length of an entry or of its line, in one lookup.
-_TAG12: list[bytes] = [b"\x12" + v for v in _UV_TABLE]
+_TAG12: Final[list[bytes]] = [b"\x12" + v for v in _UV_TABLE]
 #: A varint's 7-bit group with the continuation bit set.
-_MORE7: list[bytes] = [bytes((0x80 | n,)) for n in range(128)]
+_MORE7: Final[list[bytes]] = [bytes((0x80 | n,)) for n in range(128)]
 #: ``0x0a`` + the length of a Timestamp message (always < 128 bytes).
-_TAG0A: list[bytes] = [bytes((0x0A, n)) for n in range(128)]
+_TAG0A: Final[list[bytes]] = [bytes((0x0A, n)) for n in range(128)]
 
 
 def encode_entries(lines: list[bytes], records: list[dict[str, Any] | None], stamps: list[int],
