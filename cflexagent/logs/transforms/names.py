@@ -544,6 +544,45 @@ def _upper_letter(c: str) -> bool:
     return c.isupper()
 
 
+def _latin_letter(c: str) -> bool:
+    """In ``_LETTER``: an ASCII or Latin-1 letter (not "×", "÷")."""
+    o = ord(c)
+    if o < 128:
+        return 97 <= o <= 122 or 65 <= o <= 90
+    return 192 <= o <= 255 and o != 215 and o != 247
+
+
+def _word_end(s: str, p: int) -> int:
+    """Where ``_WORD.match(s, p)`` ends, or -1 where it does not match; by hand, as the regex engine's
+    set-up costs more than the scan of a word."""
+    n = len(s)
+    if p >= n or not _latin_letter(s[p]):
+        return -1
+    i = p + 1
+    while i < n and _latin_letter(s[i]):
+        i += 1
+    # inner apostrophes: "O'Brien", "Budi's"
+    while i + 1 < n and (s[i] == "'" or s[i] == "’") and _latin_letter(s[i + 1]):
+        i += 2
+        while i < n and _latin_letter(s[i]):
+            i += 1
+    # pieces joined by "-", "_" or "."
+    while i + 1 < n and (s[i] == "-" or s[i] == "_" or s[i] == ".") and _latin_letter(s[i + 1]):
+        i += 2
+        while i < n and _latin_letter(s[i]):
+            i += 1
+        while i + 1 < n and (s[i] == "'" or s[i] == "’") and _latin_letter(s[i + 1]):
+            i += 2
+            while i < n and _latin_letter(s[i]):
+                i += 1
+    if i < n:
+        c = s[i]
+        if c.isalnum() or c == "_" or c == "'" or c == "’" or c == "@" or c == "/" or c == "\\" or c == "(":
+            return -1
+        if (c == "-" or c == "_" or c == "." or c == ":") and i + 1 < n and 48 <= ord(s[i + 1]) <= 57:
+            return -1
+    return i
+
 def _lower_cues(s: str, tokens: list[str]) -> list[int]:
     """[start, end, ...] of the lower-case cue words of ``s`` (``tokens``: its ``split()``; most
     texts have none)."""
@@ -1230,32 +1269,32 @@ class NameFinder:
                 return end
             if "," in s[end:p] and low in TITLES and low not in CUES and low not in STRONG_CUES:
                 return end  # "Halo Kak, ada yang ...": a title stands right before its name
-            m = _WORD.match(s, p)
-            if m is None:
+            we = _word_end(s, p)
+            if we < 0:
                 return end
-            w = m.group()
+            w = s[p:we]
             wl = w.lower()
             if not ((wl in TITLES and (wl in TITLES_LOWER or _upper_letter(w[0]))) or wl in CUES or wl in STRONG_CUES):
                 break
-            low, word, end = wl, w, m.end()
+            low, word, end = wl, w, we
         else:
             return end
         if wl in ORG:
             words = self._words(s, p, 8, True)
             return words[-1]  # "Ibu Kota Nusantara", "oleh PT Maju Jaya": the organisation's run
         if (wl in STOP or self._blocked(wl) or (low in GREETING_TIMES and w == wl)) and not (
-                wl in CALENDAR_NAMES and self._month_before_name(s, m.end())):
-            return m.end()  # ("sore hari", "pagi ini": a greeting by the time of day takes capitals only)
+                wl in CALENDAR_NAMES and self._month_before_name(s, we)):
+            return we  # ("sore hari", "pagi ini": a greeting by the time of day takes capitals only)
         if low in ORG and _upper_letter(word[0]) and not self._alone(w) and not (
-                _title_case(w) and not self._common(wl) and _verb_after(s, m.end())):
+                _title_case(w) and not self._common(wl) and _verb_after(s, we)):
             # "Teh Botol Sosro": a title that is also a product word (but "Teh Tiurma minta": a name
             # in no dictionary before a verb)
             return self._words(s, p, 8, True)[-1]
         if low in USER_CUES:
             if w == wl and ((("." in w or "_" in w) and self._username(w, True)) or self._glued(wl)):
                 out.append(p)
-                out.append(m.end())
-                return m.end()
+                out.append(we)
+                return we
             return end
         if w.lower() != w or title or strong:
             # Capitalised or all caps (or anything after a title): the run of name words, and the
@@ -1283,16 +1322,16 @@ class NameFinder:
         f = self.flags(wl)
         if ("." in w or "_" in w or "-" in w) and self._username(w, True):
             out.append(p)
-            out.append(m.end())
-            return m.end()
+            out.append(we)
+            return we
         if ((f and not f & EN_WORD and (not f & VERY_COMMON or f & POPULAR or ":" in s[end:p] or wl in BALI))
                 or f & EXTRA or self._glued(wl)):
             # (not "kurir susah parkir": a very common word; "Dari: indah" has a colon)
-            e = self._more_lower(s, m.end())
+            e = self._more_lower(s, we)
             out.append(p)
             out.append(e)
             return e
-        return m.end()
+        return we
 
     def _lower_after(self, s: str, end: int, users: bool, out: list[int]) -> int:
         """After a cue that needs a colon and has none: a user name (``users``) or two lower-case
@@ -1349,10 +1388,9 @@ class NameFinder:
         while len(out) < 2 * limit:
             if capitals and out and not _upper_letter(s[p]) and _word_at(s, p) not in PARTICLES:
                 break
-            m = _WORD.match(s, p)
-            if m is None:
+            e = _word_end(s, p)
+            if e < 0:
                 break
-            e = m.end()
             out.append(p)
             # "Kevin's": the name is "Kevin"
             out.append(e - 2 if e - p > 3 and s[e - 2] in "'’" and s[e - 1] == "s" else e)
@@ -1759,6 +1797,7 @@ class NameModel:
         self._weights = weights
         self._bias = weights.get("bias", 0.0)
         self._cache: dict[str, _Word] = {}
+        self._gates: dict[str, int] = {}  # (the gate's verdicts on words the model did not read)
         self._edge = [weights.get(t + "=edge", 0.0) for t in _OFFSET_TAGS]
         self._rp = [weights.get("rp=" + str(k), 0.0) for k in range(3)]
         self._start = weights.get("start", 0.0)
@@ -1805,20 +1844,7 @@ class NameModel:
         base = low[:-2] if poss else low
         finder = self._finder
         raw = finder._names.get(base, 0)
-        if base in finder._allow:
-            cls = "allow"
-        elif base in finder._extra:
-            cls = "nr"
-        elif raw & PLACE:
-            cls = "place"
-        elif raw & COMMON:
-            cls = "common"
-        elif raw == 0:
-            cls = "like" if finder._name_like(base) else "none"
-        elif raw & WORD:
-            cls = "nw" if raw & POPULAR else ("vw" if raw & VERY_COMMON else "w")
-        else:
-            cls = "nr" if raw & (RANKED | POPULAR) else "n"
+        cls = self._cls(base, raw)
         shape = _shape(w[:-2] if poss else w)
         roles = _roles(base)
         own = ["sh=" + shape, "c=" + cls, "sh.c=" + shape + cls]
@@ -1841,6 +1867,50 @@ class NameModel:
         if len(w) <= 40:
             self._cache[w] = got  # (4096 words of at most 40 letters: a crafted long word is never kept)
         return got
+
+    def _cls(self, base: str, raw: int) -> str:
+        """The class of a lower-case word (``raw``: its flags in the name list), as the model's
+        features name it."""
+        finder = self._finder
+        if base in finder._allow:
+            return "allow"
+        if base in finder._extra:
+            return "nr"
+        if raw & PLACE:
+            return "place"
+        if raw & COMMON:
+            return "common"
+        if raw == 0:
+            return "like" if finder._name_like(base) else "none"
+        if raw & WORD:
+            return "nw" if raw & POPULAR else ("vw" if raw & VERY_COMMON else "w")
+        return "nr" if raw & (RANKED | POPULAR) else "n"
+
+    def _gate(self, core: str) -> int:
+        """For ``worth``: of a capitalised or all-caps word without its "'s", ``GATE_WORD`` when it
+        makes the text worth reading, ``GATE_POSS`` when it does as a possessive; from the words the
+        model read (``word``), else computed and kept apart (the gate reads far more words than the
+        model, and needs none of their weights)."""
+        got = self._cache.get(core)
+        if got is not None:
+            cls, shape = got.cls, got.shape
+        else:
+            hit = self._gates.get(core, -1)
+            if hit >= 0:
+                return hit
+            if len(self._gates) >= 4096:
+                self._gates.clear()
+            low = core.lower()
+            cls, shape = self._cls(low, self._finder._names.get(low, 0)), _shape(core)
+        out = 0
+        if shape == "T" or shape == "A":
+            if cls in _TRIGGERS:
+                out = GATE_WORD | GATE_POSS
+            elif cls in _INTERESTING:
+                out = GATE_POSS
+        if got is None and len(core) <= 40:
+            self._gates[core] = out
+        return out
 
     @staticmethod
     def _context(w2: _Word, k: int) -> list[str]:
@@ -2145,10 +2215,8 @@ class NameModel:
             elif not _upper_letter(c) or not core.isalpha():
                 continue  # (IDs, paths, numbers: never cached, so unique IDs cannot churn the cache)
             else:
-                wd = self.word(core)
-                if (wd.cls not in _TRIGGERS and not (poss and wd.cls in _INTERESTING)) or (
-                        wd.shape != "T" and wd.shape != "A"):  # ("Pandu's laptop": a possessive, a common word or not)
-                    continue
+                if not self._gate(core) & (GATE_POSS if poss else GATE_WORD):
+                    continue  # ("Pandu's laptop": a possessive, a common word or not)
             if not taken:
                 return True
             # Where the word stands: the first occurrence of its token after the last word placed that
@@ -2301,6 +2369,9 @@ _INTERESTING: Final = frozenset({"nr", "n", "nw", "w", "vw", "like"})
 #: and words that read like names, not the common words that are also names ("Jaya", "Baru", "Merah":
 #: the model takes those only beside one of these, or as a possessive).
 _TRIGGERS: Final = frozenset({"nr", "n", "nw", "like"})
+#: ``NameModel._gate``: the word makes a text worth the model's reading / does so as a possessive.
+GATE_WORD: Final = 1
+GATE_POSS: Final = 2
 #: Punctuation around a word of a ``split()``.
 _EDGES: Final = "()[]{}<>\"'“”‘’,.;:!?*=|"
 #: The yes/no features of a run, in the order ``_run_flags`` gives them.
