@@ -552,29 +552,28 @@ def _latin_letter(c: str) -> bool:
     return 192 <= o <= 255 and o != 215 and o != 247
 
 
+def _piece_end(s: str, i: int, n: int) -> int:
+    """Where the letters from ``s[i]`` end, and the pieces after inner apostrophes ("O'Brien",
+    "Budi's")."""
+    while i < n and _latin_letter(s[i]):
+        i += 1
+    while i + 1 < n and (s[i] == "'" or s[i] == "’") and _latin_letter(s[i + 1]):
+        i += 2
+        while i < n and _latin_letter(s[i]):
+            i += 1
+    return i
+
+
 def _word_end(s: str, p: int) -> int:
     """Where ``_WORD.match(s, p)`` ends, or -1 where it does not match; by hand, as the regex engine's
     set-up costs more than the scan of a word."""
     n = len(s)
     if p >= n or not _latin_letter(s[p]):
         return -1
-    i = p + 1
-    while i < n and _latin_letter(s[i]):
-        i += 1
-    # inner apostrophes: "O'Brien", "Budi's"
-    while i + 1 < n and (s[i] == "'" or s[i] == "’") and _latin_letter(s[i + 1]):
-        i += 2
-        while i < n and _latin_letter(s[i]):
-            i += 1
+    i = _piece_end(s, p + 1, n)
     # pieces joined by "-", "_" or "."
     while i + 1 < n and (s[i] == "-" or s[i] == "_" or s[i] == ".") and _latin_letter(s[i + 1]):
-        i += 2
-        while i < n and _latin_letter(s[i]):
-            i += 1
-        while i + 1 < n and (s[i] == "'" or s[i] == "’") and _latin_letter(s[i + 1]):
-            i += 2
-            while i < n and _latin_letter(s[i]):
-                i += 1
+        i = _piece_end(s, i + 2, n)
     if i < n:
         c = s[i]
         if c.isalnum() or c == "_" or c == "'" or c == "’" or c == "@" or c == "/" or c == "\\" or c == "(":
@@ -582,6 +581,7 @@ def _word_end(s: str, p: int) -> int:
         if (c == "-" or c == "_" or c == "." or c == ":") and i + 1 < n and 48 <= ord(s[i + 1]) <= 57:
             return -1
     return i
+
 
 def _lower_cues(s: str, tokens: list[str]) -> list[int]:
     """[start, end, ...] of the lower-case cue words of ``s`` (``tokens``: its ``split()``; most

@@ -741,6 +741,22 @@ def test_compiled_name_finder_gives_exactly_what_the_pure_one_gives() -> None:
     assert sum(1 for spans in got if spans) > 200  # the corpus exercises the rules
 
 
+_WORDISH = st.text(alphabet=st.sampled_from(list("abcAB'’-_.:@/\\( 1x9éÀ×÷ßÿĀ한²٣\u0301ªµ\t")), max_size=12)
+
+
+@pytest.mark.parametrize("impl", ["pure", "compiled"])
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_WORDISH, at=st.integers(min_value=0, max_value=13))
+def test_hand_scanned_word_ends_where_the_word_regex_does(impl: str, text: str, at: int) -> None:
+    """``_word_end`` (a hand scan, cheaper than the regex engine's set-up) is ``_WORD.match``: letters,
+    inner apostrophes, joined pieces, and no end glued to a word, a path, a call or a number."""
+    from tests.test_compiled import compiled
+
+    mod = compiled(pure_names) if impl == "compiled" else pure_names
+    m = pure_names._WORD.match(text, at)
+    assert mod._word_end(text, at) == (m.end() if m is not None else -1)
+
+
 def test_word_patterns_stop_where_the_word_does_on_every_python_3_11() -> None:
     """Python 3.11.2 (Debian 12's own) lets a possessive repeat of a group keep the "." of a piece that
     failed: "Mr. Smith" read the title as "Mr." and no name followed. The word patterns use one atomic
