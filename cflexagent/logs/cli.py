@@ -247,6 +247,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 #: How ``cflexagent logs names`` shows the model's verdict on a word it weighed (``NameModel.explain``).
 VERDICTS = {"model": "model", "vetoed": "vetoed by a blocker of the rules", "left": "left by the model"}
+#: What ``cflexagent logs names`` says of a text the model's gate passed over (``NameModel.worth``).
+NOT_READ = ("(the model did not read this text: no listed name, word that reads like one or possessive "
+            "outside the rules' names)")
 
 
 def cmd_names(args: argparse.Namespace) -> int:
@@ -271,12 +274,15 @@ def cmd_names(args: argparse.Namespace) -> int:
         out.write(_printable(shown) + "\n")
         taken = rules.spans(text)
         why = [(taken[i], taken[i + 1], "rules") for i in range(0, len(taken), 2)]
+        read = finder.model is not None and finder.model.worth(text, text.split(), taken)
         if finder.model is not None:
             for a, b, p, verdict in finder.model.explain(text, taken):
                 label = VERDICTS[verdict]
                 why.append((a, b, f"{label} {p:.2f}"))
         for a, b, reason in sorted(why):
             out.write(f"  {_printable(text[a:b]):<28} {reason}\n")
+        if finder.model is not None and not read:
+            out.write(f"  {NOT_READ}\n")
     if finder.model is None:
         out.write("# names_model = false: the rules alone\n")
     return EXIT_OK

@@ -140,14 +140,17 @@ def test_names_shows_what_the_rules_and_the_model_take(tmp_path: Path, capsys: p
     monkeypatch.delenv("CFLEXAGENT_CONFIG", raising=False)  # no config: the defaults
     assert main(["logs", "names", "approved by Budi Santoso", "Shift pagi: Sutarmi Wulandari (packing)",
                  "PT Budi Santoso invoice"]) == 0
+    from cflexagent.logs.cli import NOT_READ
+
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "approved by <redacted:name>" and out[1].split() == ["Budi", "Santoso", "rules"]
-    assert out[2] == "Shift pagi: <redacted:name> (packing)"
-    sutarmi, wulandari = out[3].split(), out[4].split()
+    assert out[2] == f"  {NOT_READ}"  # (the rules took the only name: nothing left worth the model's reading)
+    assert out[3] == "Shift pagi: <redacted:name> (packing)"
+    sutarmi, wulandari = out[4].split(), out[5].split()
     assert sutarmi[:2] == ["Sutarmi", "model"] and float(sutarmi[2]) > 0.6
     assert wulandari[:2] == ["Wulandari", "model"]
-    assert out[5] == "PT Budi Santoso invoice"  # the model weighed its words and left them
-    assert out[6:] and all("left by the model" in line for line in out[6:])  # (vetoed: only above 0.6)
+    assert out[6] == "PT Budi Santoso invoice"  # the model weighed its words and left them
+    assert out[7:] and all("left by the model" in line for line in out[7:])  # (vetoed: only above 0.6)
 
 
 def test_names_reads_stdin_and_the_configs_names_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -708,6 +708,38 @@ VERBS: Final = frozenset({
     "kirim", "ambil", "datang", "pesan", "lapor", "batal", "balas", "bales", "jawab", "oke", "ok", "konfirmasi",
 })
 
+#: Roles before a name, among the cues ("kurir Budi", "Admin Otniel sedang cek").
+ROLE_CUES: Final = frozenset({
+    "desainer", "designer", "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician",
+    "operator", "staff", "staf", "agent", "admin", "cs"})
+#: The letters' score (``name_score``) a capitalised word in no list needs to be a name as the subject
+#: of a person's verb (``NameFinder._bare_subject``); below ``NAME_LIKE``, which makes a word a name on
+#: its letters alone.
+BARE_NAME_LIKE: Final = 0.3
+#: ``NameFinder._bare_subject``'s mark for "any verb" (``_verb``).
+_VERBS_ANY: Final[frozenset[str]] = frozenset()
+#: Lower-case words after a subject that is a person, rarely a product or a service: what a word in
+#: no list needs after it to be a name on its own (``NameFinder._bare_subject``).
+PERSON_VERBS: Final = frozenset({
+    "says", "said", "wants", "wanted", "asks", "asked", "wrote", "agreed", "complained", "replied", "minta", "bilang",
+    "mau", "ingin", "pengen", "komplain", "setuju", "nanya", "tanya", "lapor", "balas", "bales", "jawab", "lupa",
+    "sakit", "izin", "ijin", "cuti", "absen", "telat",
+})
+
+#: Services and software that stand in log lines as the subject of a person's verb ("Xendit belum
+#: konfirmasi", "Shopee minta dokumen") and are in no name list: marketplaces, payment gateways and
+#: wallets, couriers, chat and mail, the stack of a VPS. (The user's own: ``names_allow``.)
+SERVICES: Final = frozenset({
+    "tokopedia", "shopee", "lazada", "bukalapak", "blibli", "tiktok", "zalora", "bhinneka", "jdid", "olx",
+    "xendit", "midtrans", "doku", "ipaymu", "duitku", "tripay", "faspay", "ovo", "gopay", "shopeepay", "linkaja",
+    "flip", "jenius", "qris", "paypal", "stripe", "jne", "jnt", "sicepat", "anteraja", "paxel", "lalamove",
+    "gosend", "grabexpress", "deliveree", "wahana", "tiki", "ninja", "whatsapp", "telegram", "instagram", "facebook",
+    "gmail", "outlook", "zoom", "slack", "discord", "canva", "figma", "photoshop", "coreldraw", "illustrator",
+    "nginx", "apache", "redis", "postgres", "postgresql", "mysql", "mariadb", "mongodb", "docker", "kubernetes",
+    "systemd", "cron", "rclone", "cpanel", "cloudflare", "github", "gitlab", "jenkins", "grafana", "prometheus",
+    "loki", "alertmanager", "promtail", "sentry", "fonnte", "waha", "twilio", "mailgun", "sendgrid", "certbot",
+})
+
 
 def _verb(w: str) -> bool:
     """``w`` (lower case) reads as a verb after a subject."""
@@ -849,6 +881,23 @@ class NameFinder:
         if f == 0 and low.endswith(("'s", "’s")):
             f = self._names.get(low[:-2], 0)
         return 0 if f & (PLACE | COMMON) else f
+
+    def _bare_subject(self, s: str, start: int, end: int, low: str, word: str,
+                      verbs: frozenset[str] | None = None) -> bool:
+        """``s[start:end]``, a capitalised word in no list and no dictionary, is the subject of a
+        person's verb (``PERSON_VERBS``): "Yosias says", "Otniel minta refund" (not "Nginx was
+        restarted": a verb any subject takes); ``verbs`` given (``_VERBS_ANY``): of any verb, after a
+        role ("Kurir Yosias sudah sampai")."""
+        if end - start < 3 or not _title_case(word) or low in self._allow or self._names.get(low, 0):
+            return False
+        if low in STOP or low in ORG or low in CALENDAR or low in SERVICES or self._blocked(low):
+            return False
+        w = _next_lower(s, end)
+        if not (_verb(w) if verbs is not None else w in PERSON_VERBS):
+            return False
+        # and its letters read a little like a name's ("Yosias" 0.9, "Otniel" 1.0; not "Webhook" 0.2,
+        # "Backend" -0.7, "Laminasi" -0.2)
+        return len(word) <= 24 and name_score(self._grams, low) >= BARE_NAME_LIKE
 
     def _common(self, low: str) -> bool:
         """``low`` is a common word in no name list ("valued", "sobat", "logged")."""
@@ -997,7 +1046,12 @@ class NameFinder:
                 elif (e + 1 < len(s) and _upper_letter(s[e + 1]) and s[e] in " .") or low in ORG or self.flags(low):
                     nxt = self._run(s, start, out)
                 else:
-                    nxt = e  # one capitalised word in no list ("GET", "Gagal", "ValueError"): never a name
+                    # One capitalised word in no list ("GET", "Gagal", "ValueError"): a name only as the
+                    # subject of a person's verb ("Yosias says", "Otniel minta refund").
+                    if self._bare_subject(s, start, e, low, word):
+                        out.append(start)
+                        out.append(e)
+                    nxt = e
                 pos = max(pos, nxt, m.end())
                 m = _CAP.search(s, pos) if pos < len(s) else None
             if m is not None and m.start() < pos:
@@ -1302,7 +1356,8 @@ class NameFinder:
             # is a person or a key ("Kabari Padmi", "Signed-off-by: Ryosuke Kawaguchi"), capitalised
             # words in no list too, like after a strong cue.
             found = len(out)
-            eager = title or strong or low in PERSON_CUES or ":" in s[end:p] or "=" in s[end:p]
+            eager = (title or strong or low in PERSON_CUES or ":" in s[end:p] or "=" in s[end:p]
+                     or (low in ROLE_CUES and self._bare_subject(s, p, we, wl, w, _VERBS_ANY)))
             e = self._context_run(s, p, eager, out)
             if low in GREETING_TIMES and not title and len(out) > found and e < len(s) and s[e] not in ",!.;:":
                 del out[found:]  # "Morning Glory label": a greeting by the time of day stands before a comma

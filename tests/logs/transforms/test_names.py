@@ -215,6 +215,12 @@ NAMED = [
     ("a month that is a given name after a greeting", "Hi Mei Ling, your banner is ready",
      f"Hi {N}, your banner is ready"),
     ("a word in lower case after a titled name ends it", "Bu Ratna tanya apakah bisa", f"Bu {N} tanya apakah bisa"),
+    ("a word in no list as the subject of a person's verb", "Ticket F-3858 reopened; Yosias says it is too dark",
+     f"Ticket F-3858 reopened; {N} says it is too dark"),
+    ("a word in no list before 'minta'", "escalated ke supervisor, Otniel minta refund full",
+     f"escalated ke supervisor, {N} minta refund full"),
+    ("a word in no list after a role, before any verb", "Kurir Yosias belum update resi",
+     f"Kurir {N} belum update resi"),
 ]
 
 UNTOUCHED = [
@@ -325,6 +331,11 @@ UNTOUCHED = [
     ("a village's name of two words", "Kirim ke Lenteng Agung, dekat stasiun"),
     ("a month before a very common word or a year", "Promo Mei Lalu sudah habis, laporan Mei 2024 selesai"),
     ("a place's name after a cue that is no title", "Reseller baru dari Labuan Bajo dan Toraja"),
+    ("a service as the subject of a person's verb", "Xendit minta verifikasi ulang, Tokopedia minta dokumen"),
+    ("a software word as the subject of a person's verb",
+     "Webhook minta ulang; Backend says 502; Cronjob minta restart"),
+    ("a word in no list before a verb any subject takes", "Pembayaran belum masuk, Laminasi belum kering"),
+    ("a role before a software word", "Admin Sftp sedang cek"),
 ]
 
 
