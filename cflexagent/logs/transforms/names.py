@@ -2195,6 +2195,8 @@ class NameModel:
         or a word in mixed case; a run of common words with no name of its own that the pair rule refuses; a
         run that opens the line before a product noun."""
         bits = _run_bits([name in feats for name in _RUN_FLAGS], "r.product" in feats, "rl=1" in feats)
+        if "rl=1" in feats and "poss" in feats:
+            bits &= ~_V_PRODUCT  # (as ``_fast``: a possessive on its own)
         return _veto(bits, "pair=1" in feats or "pairb=1" in feats)
 
     def _fast(self, ln: _Line, i: int, runs: dict[int, tuple[float, int]]) -> tuple[float, bool]:
@@ -2229,7 +2231,10 @@ class NameModel:
             total += self._pair[pair]
         if pairb >= 0:
             total += self._pairb[pairb]
-        return total, _veto(got[1], pair == 1 or pairb == 1)
+        bits = got[1]
+        if a == b and words[i][-2:] in _POSS:
+            bits &= ~_V_PRODUCT  # "Jeffry's file is queued": a person owns it, no brand opens the line
+        return total, _veto(bits, pair == 1 or pairb == 1)
 
     def worth(self, s: str, tokens: list[str], taken: list[int]) -> bool:
         """Whether ``s`` (``tokens``: its ``split()``) has a word the model may take outside ``taken`` (the
@@ -2427,6 +2432,8 @@ _TRIGGERS: Final = frozenset({"nr", "n", "nw", "like"})
 #: ``NameModel._gate``: the word makes a text worth the model's reading / does so as a possessive.
 GATE_WORD: Final = 1
 GATE_POSS: Final = 2
+#: The endings of a possessive.
+_POSS: Final = ("'s", "’s")
 #: Punctuation around a word of a ``split()``.
 _EDGES: Final = "()[]{}<>\"'“”‘’,.;:!?*=|"
 #: The yes/no features of a run, in the order ``_run_flags`` gives them.

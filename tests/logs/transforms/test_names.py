@@ -219,6 +219,8 @@ NAMED = [
      f"Ticket F-3858 reopened; {N} says it is too dark"),
     ("a word in no list before 'minta'", "escalated ke supervisor, Otniel minta refund full",
      f"escalated ke supervisor, {N} minta refund full"),
+    ("a possessive opening a line before a noun", "Jeffry's file is still in the RIP queue",
+     f"{N}'s file is still in the RIP queue"),
     ("a word in no list after a role, before any verb", "Kurir Yosias belum update resi",
      f"Kurir {N} belum update resi"),
 ]
