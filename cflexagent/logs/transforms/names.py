@@ -652,6 +652,14 @@ def _sentence_start(s: str, p: int) -> bool:
     return i < 0 or s[i] in ".!?\n]"
 
 
+def _clause_start(s: str, p: int) -> bool:
+    """``p`` opens a sentence (``_sentence_start``) or a clause: after ",", ";" or ":"."""
+    i = p - 1
+    while i >= 0 and s[i] in " \t\"'(":
+        i -= 1
+    return i < 0 or s[i] in ".!?\n],;:"
+
+
 def _word_before(s: str, p: int) -> str:
     """The lower-case word that ends right before ``s[p]`` and its spaces ("" at the start)."""
     i = p
@@ -708,6 +716,12 @@ VERBS: Final = frozenset({
     "kirim", "ambil", "datang", "pesan", "lapor", "batal", "balas", "bales", "jawab", "oke", "ok", "konfirmasi",
 })
 
+#: Indonesian words that open a request or a clause before a verb ("Jangan lupa", "Mohon izin", "Ayo
+#: bayar"), some of them in the name lists: never the subject of a person's verb.
+ADVERBS: Final = frozenset({
+    "jangan", "tolong", "mohon", "harap", "coba", "ayo", "yuk", "silakan", "silahkan", "bisa", "boleh", "akan",
+    "harus", "perlu", "kalau", "jika", "kapan", "tadi", "nanti", "besok", "kemarin", "sekarang", "ternyata",
+    "katanya", "mungkin", "kayaknya", "sepertinya", "semoga", "tapi", "please", "kindly"})
 #: Roles before a name, among the cues ("kurir Budi", "Admin Otniel sedang cek").
 ROLE_CUES: Final = frozenset({
     "desainer", "designer", "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician",
@@ -1226,7 +1240,8 @@ class NameFinder:
         prev_f = 0
         names = self._names
         extra = self._extra
-        for w in tokens:
+        for ti in range(len(tokens)):
+            w = tokens[ti]
             n = len(w)
             if w[0] == "@" and 3 < n <= 48:
                 # A mention ("@murni.sitanggang", "@Amber"): read as after a cue.
@@ -1272,12 +1287,35 @@ class NameFinder:
             dot = core.rfind(".")
             if dot >= 0 and len(core) - dot <= 4:
                 continue  # "santoso.id", "budi.com": a domain
-            if not core.replace("_", "").replace(".", "").replace("-", "").isalpha() or not self._username(core, False):
+            if not core.replace("_", "").replace(".", "").replace("-", "").isalpha():
                 continue  # digits, a path, an email or a dotted identifier
+            if not self._username(core, False) and not (
+                    core == w and ti + 1 < len(tokens) and _verb(tokens[ti + 1]) and self._subject_pieces(core)):
+                continue  # (but the subject of a verb: "andi.pawelloi changed the price list")
             pos = _token_at(s, w, pos, len(core), out)
             if pos < 0:
                 break
         return out
+
+    def _subject_pieces(self, word: str) -> bool:
+        """A user name as the subject of a verb ("andi.pawelloi changed"): two or three pieces, one a
+        listed name that is no common word, the others initials, listed names or words in no
+        dictionary whose letters read a little like a name's (not "config.reload", "log.rotate")."""
+        pieces = word.replace("_", ".").replace("-", ".").split(".")
+        if not 2 <= len(pieces) <= 3:
+            return False
+        strong = False
+        for p in pieces:
+            if len(p) <= 2:
+                continue
+            if p in STOP or self._blocked(p) or self._common(p):
+                return False
+            f = self.flags(p)
+            if f and not f & WORD:
+                strong = True
+            elif not f and name_score(self._grams, p) < BARE_NAME_LIKE:
+                return False
+        return strong
 
     def _lower_name(self, w: str) -> int:
         """The flags of a lower-case listed name that may stand in a pair without a cue, else 0."""
@@ -1663,6 +1701,14 @@ class NameFinder:
                     # "Lily will collect", "Kenji: sudah saya cek": the subject or the speaker of a
                     # sentence (not "Rose gold", "Will be done", "Made to order", "Fajar menyingsing":
                     # very common words, Indonesian words that are rarer names: "Rezeki tidak ke mana")
+                    name = True
+                    kinds[k] = 3
+                elif (not name and j - k == 1 and kinds[k] == 2 and flags[k] & GIVEN
+                      and _title_case(s[words[0]:words[1]]) and _clause_start(s, p)
+                      and s[words[0]:words[1]].lower() not in ADVERBS
+                      and _next_lower(s, words[-1]) in PERSON_VERBS):
+                    # "Bunga said the laminate is darker", "Reminder: Made cuti tanggal 12": a given name
+                    # that is also a common word, as the subject of a person's verb
                     name = True
                     kinds[k] = 3
             if name and not org_checked:

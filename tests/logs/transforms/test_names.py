@@ -219,6 +219,11 @@ NAMED = [
      f"Ticket F-3858 reopened; {N} says it is too dark"),
     ("a word in no list before 'minta'", "escalated ke supervisor, Otniel minta refund full",
      f"escalated ke supervisor, {N} minta refund full"),
+    ("a given name that is a common word, subject of a person's verb", "Bunga said the laminate looks darker",
+     f"{N} said the laminate looks darker"),
+    ("the same after a colon", "Reminder: Made cuti tanggal 12-14", f"Reminder: {N} cuti tanggal 12-14"),
+    ("a user name with a piece in no list, subject of a verb", "audit: andi.pawelloi changed price list",
+     f"audit: {N} changed price list"),
     ("a possessive opening a line before a noun", "Jeffry's file is still in the RIP queue",
      f"{N}'s file is still in the RIP queue"),
     ("a word in no list after a role, before any verb", "Kurir Yosias belum update resi",
@@ -338,6 +343,9 @@ UNTOUCHED = [
      "Webhook minta ulang; Backend says 502; Cronjob minta restart"),
     ("a word in no list before a verb any subject takes", "Pembayaran belum masuk, Laminasi belum kering"),
     ("a role before a software word", "Admin Sftp sedang cek"),
+    ("a request's opening word before a person's verb", "Jangan lupa konfirmasi, Mohon izin cek ulang"),
+    ("an organisation before a person's verb", "CV Jaya minta penawaran"),
+    ("dotted identifiers before a verb", "config.reload failed, log.rotate updated, cache.redis failed"),
 ]
 
 
