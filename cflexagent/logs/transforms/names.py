@@ -41,7 +41,14 @@ What makes a name, in order of strength:
 - **The subject or the speaker of a sentence**: a listed given name that is no very common word
   opening a sentence before a verb or a colon (``Lily will collect``, ``Kenji: sudah saya cek``,
   ``Hana Pertiwi belum bayar``), and a lower-case user name opening the text before a verb
-  (``nhasanah deleted draft``).
+  (``nhasanah deleted draft``). Before a person's verb (``PERSON_VERBS``: says, minta, cuti …), at
+  a sentence's or clause's start, a given name that is also a common word (``Bunga said``,
+  ``Reminder: Made cuti``; not the request words of ``ADVERBS``: ``Jangan lupa``); anywhere, a
+  capitalised word in no list and no dictionary whose letters read a little like a name's
+  (``BARE_NAME_LIKE``) and that is no service (``SERVICES``: ``Xendit minta verifikasi``):
+  ``Yosias says``, ``Otniel minta refund``; after a role (``ROLE_CUES``), the same before any
+  verb (``Kurir Yosias belum update``). A user name with a piece in no list before a verb
+  (``andi.pawelloi changed``).
 - **The list's common words** (``COMMON``: dictionary words that are in no name list, ``Valued``,
   ``Sobat``, ``Konstruksi``, ``logged``): never names, so a capitalised one after a greeting is
   a word (``Dear Valued Partner``), one right after names in a run makes the run a firm's name
