@@ -192,8 +192,8 @@ _KEYED_NAME: Final = re.compile(
     r"[Nn][Aa][Mm](?:[Ee]|[Aa](?:[ _-]?(?i:pelanggan|penerima|pengirim|pemesan|rekening|lengkap|pemilik"
     r"|customer|kurir))?)[\"']?[ \t]{0,3}[=:]?[ \t]{0,3}([\"'“‘])([^\"'“”‘’\n]{1,80})[\"'”’]")
 #: Whose "name" it is, in the key before it ("customer_name", "Recipient Name", "payer-name").
-NAME_OWNERS: Final = ("customer", "recipient", "sender", "receiver", "contact", "payer", "account", "holder", "full",
-               "first", "last", "display", "pelanggan", "penerima", "pengirim")
+NAME_OWNERS: Final = ("customer", "recipient", "sender", "receiver", "contact", "payer", "account", "holder",
+                      "full", "first", "last", "display", "pelanggan", "penerima", "pengirim")
 #: The Butonese titles "La Ode" and "Wa Ode" and the name after them ("La Ode Harmin").
 _ODE: Final = re.compile(rf"\b(?:La|LA|Wa|WA) (?:Ode|ODE)(?: [{_UPPER}][{_LETTER}]+(?:['’\-][{_LETTER}]+)?){{1,3}}")
 #: Where the attribution of a quoted e-mail ends: "Elsina Wanimbo <elsina@x.id> wrote:".
@@ -212,7 +212,7 @@ TITLES: Final = frozenset({
     "ir", "prof", "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "mister", "dear", "yth",
 })
 TITLES_LOWER: Final = frozenset({"bapak", "bpk", "pak", "ibu", "bu", "mas", "mbak", "mba", "kak", "kakak", "om",
-                                  "tante"})
+                                "tante"})
 #: Cues whose object is a person: capitalised words in no list after them are a name too ("Kabari
 #: Padmi", "punya Padmi", "FYI Harmin", "ini dengan Besse"). Cues in any case (in CUES and LOWER_CUES).
 PERSON_CUES: Final = frozenset({
@@ -233,15 +233,18 @@ _AGENT_CUES: Final = PERSON_CUES | frozenset({
     # signatures ("Salam, Budi", "Regards, Rina", "Hormat kami, Yakob Wenda")
     "regards", "salam", "kami", "wassalam",
 })
+#: Roles before a name ("desainer Hamzah", "kurir Budi", "Admin Otniel sedang cek"): cues in any case
+#: (in CUES and LOWER_CUES), and before a capitalised word in no list that a verb follows.
+ROLE_CUES: Final = frozenset({
+    "desainer", "designer", "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician",
+    "operator", "staff", "staf", "agent", "admin",
+})
 #: Cue words: what follows is a name when it is in the list (any case) or a user-name form of one.
 CUES: Final = frozenset({
     "by", "oleh", "user", "username", "from", "dari", "to", "cc", "kepada", "penerima", "pengirim", "sender",
     "recipient", "assignee", "approver", "reviewer", "author", "owner", "contact", "kontak", "atas", "a.n",
-    "akun", "account", "cs", "thanks", "makasih",
-    # roles before a name ("desainer Hamzah", "kurir Budi", "agent Dewi")
-    "desainer", "designer", "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician",
-    "operator", "staff", "staf", "agent", "admin", "sebagai",
-}) | _AGENT_CUES
+    "akun", "account", "cs", "thanks", "makasih", "sebagai",
+}) | ROLE_CUES | _AGENT_CUES
 #: Cue words that take only a user name after them ("session started for kliang"; not "for Budi", which
 #: the capitalised words' rules read, nor "for budi").
 USER_CUES: Final = frozenset({"for", "to"})
@@ -253,11 +256,9 @@ LOWER_CUES: Final = frozenset({
     "by", "oleh", "user", "username", "from", "to", "pelanggan", "customer", "nasabah", "member", "client", "klien",
     "dear",
     "halo", "hallo", "hai", "hi", "hello", "yth", "kepada", "dari", "penerima", "pengirim", "pak", "bu", "bapak",
-    "ibu", "mas", "mbak", "kak", "atas", "a.n", "akun", "account", "thanks", "makasih", "desainer", "designer",
-    "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician", "operator", "staff", "staf",
-    "agent", "admin", "sebagai", "for", "cc", "as", "pagi", "siang", "sore", "malam", "morning", "afternoon",
-    "evening",
-}) | _AGENT_CUES
+    "ibu", "mas", "mbak", "kak", "atas", "a.n", "akun", "account", "thanks", "makasih", "sebagai", "for", "cc", "as",
+    "pagi", "siang", "sore", "malam", "morning", "afternoon", "evening",
+}) | ROLE_CUES | _AGENT_CUES
 #: Titles that are titles only with their dot ("H. Ahmad", not "level H").
 DOTTED_TITLES: Final = frozenset({"h", "hj", "tn", "nn", "ny"})
 #: Keys whose value in a text is a person's name ("customer_name: Budi", "nama=Rina"): strong cues,
@@ -278,8 +279,8 @@ GREETING_TIMES: Final = frozenset({"pagi", "siang", "sore", "malam", "morning", 
 #: Cues only after one of these words ("signed in as budi", "login as kevin"; not "such as"; "Hormat
 #: kami, Budi": a signature; not "kami sudah").
 CUE_AFTER: Final[dict[str, frozenset[str]]] = {"as": frozenset({"in", "login", "masuk"}), "kami": frozenset({"hormat"}),
-                                        "dengan": frozenset({"ini", "saya"}),
-                                        "buat": frozenset({"banyak", "makasih", "kasih", "thanks"})}
+                                               "dengan": frozenset({"ini", "saya"}),
+                                               "buat": frozenset({"banyak", "makasih", "kasih", "thanks"})}
 #: Words after a cue that are never names ("Dear Customer", "by system", "Halo semua").
 STOP: Final = frozenset({
     "customer", "customers", "pelanggan", "client", "klien", "member", "user", "users", "admin", "administrator",
@@ -367,7 +368,7 @@ BALI: Final = frozenset({
 CALENDAR_NAMES: Final = frozenset({"mei", "juni", "juli", "april", "june"})
 #: Particles inside a name ("Muhammad bin Abdullah", "van Basten").
 PARTICLES: Final = frozenset({"bin", "binti", "van", "von", "de", "der", "den", "da", "di", "del", "al", "el", "la",
-                              "le"})
+                             "le"})
 
 _NAME_FILE: Final = "data/names.tsv"
 _GRAM_FILE: Final = "data/name_grams.tsv"
@@ -650,21 +651,25 @@ def _token_at(s: str, w: str, pos: int, n: int, out: list[int]) -> int:
     return i + len(w)
 
 
-def _sentence_start(s: str, p: int) -> bool:
-    """``p`` opens the text or a sentence (after ". ", "! ", "? ", a line break or a bracketed tag:
-    "[10:02] Amber: ...")."""
+def _char_before(s: str, p: int) -> str:
+    """The character before ``s[p]`` and the spaces, quotes and "(" before it ("" at the start)."""
     i = p - 1
     while i >= 0 and s[i] in " \t\"'(":
         i -= 1
-    return i < 0 or s[i] in ".!?\n]"
+    return s[i] if i >= 0 else ""
+
+
+def _sentence_start(s: str, p: int) -> bool:
+    """``p`` opens the text or a sentence (after ". ", "! ", "? ", a line break or a bracketed tag:
+    "[10:02] Amber: ...")."""
+    c = _char_before(s, p)
+    return c == "" or c in ".!?\n]"
 
 
 def _clause_start(s: str, p: int) -> bool:
     """``p`` opens a sentence (``_sentence_start``) or a clause: after ",", ";" or ":"."""
-    i = p - 1
-    while i >= 0 and s[i] in " \t\"'(":
-        i -= 1
-    return i < 0 or s[i] in ".!?\n],;:"
+    c = _char_before(s, p)
+    return c == "" or c in ".!?\n],;:"
 
 
 def _word_before(s: str, p: int) -> str:
@@ -729,16 +734,10 @@ ADVERBS: Final = frozenset({
     "jangan", "tolong", "mohon", "harap", "coba", "ayo", "yuk", "silakan", "silahkan", "bisa", "boleh", "akan",
     "harus", "perlu", "kalau", "jika", "kapan", "tadi", "nanti", "besok", "kemarin", "sekarang", "ternyata",
     "katanya", "mungkin", "kayaknya", "sepertinya", "semoga", "tapi", "please", "kindly"})
-#: Roles before a name, among the cues ("kurir Budi", "Admin Otniel sedang cek").
-ROLE_CUES: Final = frozenset({
-    "desainer", "designer", "kurir", "courier", "driver", "sopir", "kasir", "cashier", "teknisi", "technician",
-    "operator", "staff", "staf", "agent", "admin", "cs"})
 #: The letters' score (``name_score``) a capitalised word in no list needs to be a name as the subject
 #: of a person's verb (``NameFinder._bare_subject``); below ``NAME_LIKE``, which makes a word a name on
 #: its letters alone.
 BARE_NAME_LIKE: Final = 0.3
-#: ``NameFinder._bare_subject``'s mark for "any verb" (``_verb``).
-_VERBS_ANY: Final[frozenset[str]] = frozenset()
 #: Lower-case words after a subject that is a person, rarely a product or a service: what a word in
 #: no list needs after it to be a name on its own (``NameFinder._bare_subject``).
 PERSON_VERBS: Final = frozenset({
@@ -777,10 +776,10 @@ def _next_lower(s: str, end: int) -> str:
     the end of the text)."""
     if s[end:end + 1] != " ":
         return ""
-    m = _WORD.match(s, end + 1)
-    if m is None:
+    e = _word_end(s, end + 1)
+    if e < 0:
         return ""
-    w = m.group()
+    w = s[end + 1:e]
     return w if w.islower() and w.isalpha() else ""
 
 
@@ -903,18 +902,17 @@ class NameFinder:
             f = self._names.get(low[:-2], 0)
         return 0 if f & (PLACE | COMMON) else f
 
-    def _bare_subject(self, s: str, start: int, end: int, low: str, word: str,
-                      verbs: frozenset[str] | None = None) -> bool:
+    def _bare_subject(self, s: str, start: int, end: int, low: str, word: str, any_verb: bool = False) -> bool:
         """``s[start:end]``, a capitalised word in no list and no dictionary, is the subject of a
         person's verb (``PERSON_VERBS``): "Yosias says", "Otniel minta refund" (not "Nginx was
-        restarted": a verb any subject takes); ``verbs`` given (``_VERBS_ANY``): of any verb, after a
-        role ("Kurir Yosias sudah sampai")."""
+        restarted": a verb any subject takes); ``any_verb``: of any verb (``_verb``), after a role
+        ("Kurir Yosias sudah sampai")."""
         if end - start < 3 or not _title_case(word) or low in self._allow or self._names.get(low, 0):
             return False
         if low in STOP or low in ORG or low in CALENDAR or low in SERVICES or self._blocked(low):
             return False
         w = _next_lower(s, end)
-        if not (_verb(w) if verbs is not None else w in PERSON_VERBS):
+        if not (_verb(w) if any_verb else w in PERSON_VERBS):
             return False
         # and its letters read a little like a name's ("Yosias" 0.9, "Otniel" 1.0; not "Webhook" 0.2,
         # "Backend" -0.7, "Laminasi" -0.2)
@@ -989,10 +987,12 @@ class NameFinder:
     def _blocked(self, low: str) -> bool:
         return low in ORG or low in CALENDAR or low in self._allow or self._names.get(low, 0) & PLACE != 0
 
-    def _username(self, word: str, cue: bool) -> bool:
+    def _username(self, word: str, cue: bool, subject: bool = False) -> bool:
         """``kevin.wijaya``, ``budi_s``, ``j.smith``: two to four pieces, one of them a listed name.
         Without a cue before it (``cue``), every piece must be a listed name or an initial, and one
-        a listed name that is not also a common word."""
+        a listed name that is not also a common word; as the subject of a verb (``subject``:
+        "andi.pawelloi changed"), a piece may be in no list and no dictionary when its letters read a
+        little like a name's (not "config.reload", "log.rotate")."""
         pieces = word.replace("_", ".").replace("-", ".").split(".")
         if not 2 <= len(pieces) <= 4:
             return False
@@ -1006,6 +1006,8 @@ class NameFinder:
                 return False
             if f == 0:
                 if not cue:
+                    if subject and not self._common(low) and name_score(self._grams, low) >= BARE_NAME_LIKE:
+                        continue
                     return False
                 if self._name_like(low):
                     listed = True  # "account yulianus_rumbiak": pieces that read like names
@@ -1296,33 +1298,12 @@ class NameFinder:
                 continue  # "santoso.id", "budi.com": a domain
             if not core.replace("_", "").replace(".", "").replace("-", "").isalpha():
                 continue  # digits, a path, an email or a dotted identifier
-            if not self._username(core, False) and not (
-                    core == w and ti + 1 < len(tokens) and _verb(tokens[ti + 1]) and self._subject_pieces(core)):
-                continue  # (but the subject of a verb: "andi.pawelloi changed the price list")
+            if not self._username(core, False, subject=core == w and ti + 1 < len(tokens) and _verb(tokens[ti + 1])):
+                continue  # (the subject of a verb may have a piece in no list: "andi.pawelloi changed")
             pos = _token_at(s, w, pos, len(core), out)
             if pos < 0:
                 break
         return out
-
-    def _subject_pieces(self, word: str) -> bool:
-        """A user name as the subject of a verb ("andi.pawelloi changed"): two or three pieces, one a
-        listed name that is no common word, the others initials, listed names or words in no
-        dictionary whose letters read a little like a name's (not "config.reload", "log.rotate")."""
-        pieces = word.replace("_", ".").replace("-", ".").split(".")
-        if not 2 <= len(pieces) <= 3:
-            return False
-        strong = False
-        for p in pieces:
-            if len(p) <= 2:
-                continue
-            if p in STOP or self._blocked(p) or self._common(p):
-                return False
-            f = self.flags(p)
-            if f and not f & WORD:
-                strong = True
-            elif not f and name_score(self._grams, p) < BARE_NAME_LIKE:
-                return False
-        return strong
 
     def _lower_name(self, w: str) -> int:
         """The flags of a lower-case listed name that may stand in a pair without a cue, else 0."""
@@ -1402,7 +1383,7 @@ class NameFinder:
             # words in no list too, like after a strong cue.
             found = len(out)
             eager = (title or strong or low in PERSON_CUES or ":" in s[end:p] or "=" in s[end:p]
-                     or (low in ROLE_CUES and self._bare_subject(s, p, we, wl, w, _VERBS_ANY)))
+                     or (low in ROLE_CUES and self._bare_subject(s, p, we, wl, w, any_verb=True)))
             e = self._context_run(s, p, eager, out)
             if low in GREETING_TIMES and not title and len(out) > found and e < len(s) and s[e] not in ",!.;:":
                 del out[found:]  # "Morning Glory label": a greeting by the time of day stands before a comma
@@ -1948,7 +1929,7 @@ class NameModel:
         if len(self._cache) >= 4096:
             self._cache.clear()
         low = w.lower()
-        poss = low.endswith(("'s", "’s"))
+        poss = low.endswith(_POSS)
         base = low[:-2] if poss else low
         finder = self._finder
         raw = finder._names.get(base, 0)
@@ -2310,7 +2291,7 @@ class NameModel:
             core = tok if _letter(tok[0]) and _letter(tok[-1]) else tok.strip(_EDGES)
             if len(core) < 2:
                 continue
-            poss = core[-1] == "s" and (core.endswith("'s") or core.endswith("’s"))
+            poss = core[-1] == "s" and core.endswith(_POSS)
             if poss:
                 core = core[:-2]  # "Purnama's invoice": the word read is "Purnama"
                 if len(core) < 2:
@@ -2416,7 +2397,7 @@ class NameModel:
                 continue
             a = ln.starts[i]
             e = ln.ends[i]
-            if s[e - 2:e] in ("'s", "’s"):
+            if s[e - 2:e] in _POSS:
                 e -= 2  # (the possessive's "'s" stays, as the rules leave it)
             if out and s[out[-1]:a] == " ":
                 out[-1] = e
@@ -2491,9 +2472,9 @@ _POSS: Final = ("'s", "’s")
 _EDGES: Final = "()[]{}<>\"'“”‘’,.;:!?*=|"
 #: The yes/no features of a run, in the order ``_run_flags`` gives them.
 _RUN_FLAGS: Final = ("r.org", "r.cal", "r.common", "r.place", "r.allword", "r.hasname", "r.strong", "r.soft", "r.start",
-              "r.mixed")
+                     "r.mixed")
 _BITS: Final[list[tuple[int, str]]] = [(GIVEN, "G"), (SURNAME, "S"), (EN_WORD, "E"), (ID_WORD, "I"), (POPULAR, "P"),
-                                (RANKED, "R"), (VERY_COMMON, "V"), (PLACE, "L"), (COMMON, "C")]
+                                       (RANKED, "R"), (VERY_COMMON, "V"), (PLACE, "L"), (COMMON, "C")]
 #: Shapes that make up a run of capitalised words.
 _RUN_SHAPES: Final = frozenset({"T", "A", "M", "X"})
 #: Classes of words whose own identity is a feature next to a candidate (never a name's).

@@ -92,12 +92,12 @@ _PHONE: Final = (
 _WA: Final = r"(?<=6)2[ .\-]?8[1-9][0-9]{0,3}(?:[ .\-]?[0-9]{2,5}){1,3}(?![\w]|[.\-][0-9])"
 #: 13-19 digits, plain or in groups of four (Amex: 4-6-5), checked with Luhn.
 _CARD: Final = (r"(?<=[2-6])(?:[0-9]{12,18}|[0-9]{3}(?P<csep>[ \-])[0-9]{4}(?P=csep)[0-9]{4}(?P=csep)"
-         r"[0-9]{1,7}|[0-9]{3}(?P<asep>[ \-])[0-9]{6}(?P=asep)[0-9]{5})(?![\w]|[.\-][0-9])")
+                r"[0-9]{1,7}|[0-9]{3}(?P<asep>[ \-])[0-9]{6}(?P=asep)[0-9]{5})(?![\w]|[.\-][0-9])")
 _IP: Final = (r"(?<=[0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![\w]|\.[0-9])")
 _EMAIL: Final = (r"[A-Za-z0-9](?<![A-Za-z0-9._%+\-][A-Za-z0-9])[A-Za-z0-9._%+\-]*"
-          r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![\w\-])")
+                 r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![\w\-])")
 _BEARER: Final = re.compile(r"((?i:authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic)\s+|(?i:bearer)\s+)"
-                     r"([A-Za-z0-9\-._~+/]{8,}=*)", re.ASCII)
+                            r"([A-Za-z0-9\-._~+/]{8,}=*)", re.ASCII)
 #: A credential's value, up to the next delimiter. It runs before the other patterns, so no
 #: mask of theirs can have cut into it; one of the query pass ("<redacted:secret>") is left alone.
 _SECRET_VALUE: Final = re.compile(r"[^&\s\"'<>#,;\\]+")
