@@ -746,6 +746,12 @@ PERSON_VERBS: Final = frozenset({
     "sakit", "izin", "ijin", "cuti", "absen", "telat",
 })
 
+#: Lower-case words after which a user name stands for a person as the object ("assigned to
+#: fsondakh", "rendering F-8854.pdf for otniel.yikwa", "koordinasi dengan nabila_alhadar"): what a user
+#: name with a piece in no list, or an initial glued to a listed name, needs before it without a cue
+#: (``NameFinder._bare_users``).
+PERSON_BEFORE: Final = frozenset({"to", "for", "with", "ke", "untuk", "dengan", "buat", "sama"})
+
 #: Services and software that stand in log lines as the subject of a person's verb ("Xendit belum
 #: konfirmasi", "Shopee minta dokumen") and are in no name list: marketplaces, payment gateways and
 #: wallets, couriers, chat and mail, the stack of a VPS. (The user's own: ``names_allow``.)
@@ -907,16 +913,29 @@ class NameFinder:
         person's verb (``PERSON_VERBS``): "Yosias says", "Otniel minta refund" (not "Nginx was
         restarted": a verb any subject takes); ``any_verb``: of any verb (``_verb``), after a role
         ("Kurir Yosias sudah sampai")."""
-        if end - start < 3 or not _title_case(word) or low in self._allow or self._names.get(low, 0):
+        if not self._bare_word(low, word):
+            return False
+        w = _next_lower(s, end)
+        return _verb(w) if any_verb else w in PERSON_VERBS
+
+    def _bare_word(self, low: str, word: str) -> bool:
+        """``word`` (``low``: in lower case) is capitalised, in no list and no dictionary, no service, and
+        its letters read a little like a name's ("Yosias" 0.9, "Otniel" 1.0; not "Webhook" 0.2, "Backend"
+        -0.7, "Laminasi" -0.2)."""
+        if not 3 <= len(word) <= 24 or not _title_case(word) or low in self._allow or self._names.get(low, 0):
             return False
         if low in STOP or low in ORG or low in CALENDAR or low in SERVICES or self._blocked(low):
             return False
-        w = _next_lower(s, end)
-        if not (_verb(w) if any_verb else w in PERSON_VERBS):
-            return False
-        # and its letters read a little like a name's ("Yosias" 0.9, "Otniel" 1.0; not "Webhook" 0.2,
-        # "Backend" -0.7, "Laminasi" -0.2)
-        return len(word) <= 24 and name_score(self._grams, low) >= BARE_NAME_LIKE
+        return name_score(self._grams, low) >= BARE_NAME_LIKE
+
+    def _unknown_pair(self, s: str, words: list[int], k: int, j: int) -> bool:
+        """The words ``k..j-1`` of a run (``words``: their offsets) are each a bare word (``_bare_word``)
+        and what follows them is no product's or firm's name."""
+        for i in range(k, j):
+            w = s[words[2 * i]:words[2 * i + 1]]
+            if not self._bare_word(w.lower(), w):
+                return False
+        return not _product_after(s, words[2 * j - 1])
 
     def _common(self, low: str) -> bool:
         """``low`` is a common word in no name list ("valued", "sobat", "logged")."""
@@ -1002,8 +1021,8 @@ class NameFinder:
             if len(low) <= 2:
                 continue  # an initial
             f = self.flags(low)
-            if low in STOP or self._blocked(low):
-                return False
+            if low in STOP or low in SYSTEM_USERS or self._blocked(low):
+                return False  # (not "job_runner", "svc_backup": a system's account)
             if f == 0:
                 if not cue:
                     if subject and not self._common(low) and name_score(self._grams, low) >= BARE_NAME_LIKE:
@@ -1031,6 +1050,14 @@ class NameFinder:
             if a and b and not (a & WORD and b & WORD):
                 return True
         return False
+
+    def _initial_glued(self, low: str) -> bool:
+        """Without a cue: ``fsondakh``, an initial glued to a ranked listed name that is no common word
+        (not "server", "rumah": words in no list that ``_glued`` would split)."""
+        if not 5 <= len(low) <= 25 or not low.isalpha() or not low.islower() or self._common(low):
+            return False
+        f = self.flags(low[1:])
+        return f & RANKED != 0 and not f & WORD and low[1:] not in STOP and not self._blocked(low[1:])
 
     # -- spans ---------------------------------------------------------------
 
@@ -1271,6 +1298,13 @@ class NameFinder:
             if "_" not in w and w.find(".", 0, n - 1) < 0:
                 core = w if _letter(w[-1]) else w.rstrip(".,;:!?)\"'")
                 raw = names.get(core, 0)
+                if raw == 0 and ti > 0 and tokens[ti - 1] in PERSON_BEFORE and self._initial_glued(core):
+                    # "assigned to fsondakh": an initial glued to a listed name, the object of "to"
+                    pos = _token_at(s, w, pos, len(core), out)
+                    if pos < 0:
+                        break
+                    prev = ""
+                    continue
                 if (raw == 0 or raw & (PLACE | COMMON)) and not (extra and core in extra):
                     prev = ""
                     continue
@@ -1298,8 +1332,11 @@ class NameFinder:
                 continue  # "santoso.id", "budi.com": a domain
             if not core.replace("_", "").replace(".", "").replace("-", "").isalpha():
                 continue  # digits, a path, an email or a dotted identifier
-            if not self._username(core, False, subject=core == w and ti + 1 < len(tokens) and _verb(tokens[ti + 1])):
-                continue  # (the subject of a verb may have a piece in no list: "andi.pawelloi changed")
+            person = (core == w and ti + 1 < len(tokens) and _verb(tokens[ti + 1])) or (
+                ti > 0 and tokens[ti - 1] in PERSON_BEFORE)
+            if not self._username(core, False, subject=person):
+                continue  # (the subject of a verb or the object of "to" may have a piece in no list:
+                # "andi.pawelloi changed", "for otniel.yikwa")
             pos = _token_at(s, w, pos, len(core), out)
             if pos < 0:
                 break
@@ -1699,6 +1736,13 @@ class NameFinder:
                     # that is also a common word, as the subject of a person's verb
                     name = True
                     kinds[k] = 3
+                elif (not name and k == 0 and 2 <= j - k <= 3 and _after_word(s, p) and not _sentence_start(s, p)
+                      and self._unknown_pair(s, words, k, j)):
+                    # "handed to Tumini Sastrodiharjo", "tadi Yosias Kogoya": two or three proper nouns in no
+                    # list and no dictionary whose letters read a little like names', inside a sentence
+                    name = True
+                    kinds[k] = 3
+                    kinds[j - 1] = 3
             if name and not org_checked:
                 org_checked = True
                 if self._org_after(s, words[-1]):

@@ -228,6 +228,12 @@ NAMED = [
      f"{N}'s file is still in the RIP queue"),
     ("a word in no list after a role, before any verb", "Kurir Yosias belum update resi",
      f"Kurir {N} belum update resi"),
+    ("two words in no list inside a sentence", "package handed to Tumini Sastrodiharjo at front desk",
+     f"package handed to {N} at front desk"),
+    ("a user name with a piece in no list after 'for'", "INFO rendering F-8854.pdf for andi.pawelloi",
+     f"INFO rendering F-8854.pdf for {N}"),
+    ("an initial glued to a listed surname after 'to'", "Assigned ORD-49604 to fsondakh; due 16:00",
+     f"Assigned ORD-49604 to {N}; due 16:00"),
 ]
 
 UNTOUCHED = [
@@ -346,6 +352,10 @@ UNTOUCHED = [
     ("a request's opening word before a person's verb", "Jangan lupa konfirmasi, Mohon izin cek ulang"),
     ("an organisation before a person's verb", "CV Jaya minta penawaran"),
     ("dotted identifiers before a verb", "config.reload failed, log.rotate updated, cache.redis failed"),
+    ("two words in no list before a product noun", "cetak ulang Tumini Sastrodiharjo banner promo"),
+    ("two words in no list opening a sentence", "Konica Minolta printer offline. Sastrodiharjo Tumini"),
+    ("identifiers after 'for' and 'to'", "waiting for cache.flush, switched to log.rotate, ran for job_runner"),
+    ("words in no list after 'to' that split into names", "could not connect to server, kirim ke rumah"),
 ]
 
 
