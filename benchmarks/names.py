@@ -1,6 +1,6 @@
 """Names in free text: recall and false alterations on the labelled corpus, and the cost per line.
 
-    python benchmarks/names.py [--split heldout13|...|dev|all|each] [--show] [--rules-only]
+    python benchmarks/names.py [--split heldout14|...|dev|all|each] [--show] [--rules-only]
 
 Runs the agent's redaction (default ``[logs.redact]``, the build ``compiled.py`` picks) over
 ``benchmarks/data/names_corpus.jsonl`` (written by ``benchmarks/names_corpus.py``). Figures:
@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 CORPUS = Path(__file__).resolve().parent / "data" / "names_corpus.jsonl"
 #: The corpus's splits, the one never tuned on first (see ``names_corpus.py``).
-SPLITS = ["heldout13", "dev13", "heldout12", "dev12", "heldout11", "dev11", "heldout10", "heldout9", "heldout8",
-          "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2", "dev10", "dev9", "dev8", "dev7",
-          "dev6", "dev5", "dev4", "dev3", "dev2", "heldout", "seen", "dev"]
+SPLITS = ["heldout14", "dev14", "heldout13", "dev13", "heldout12", "dev12", "heldout11", "dev11", "heldout10",
+          "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2", "dev10",
+          "dev9", "dev8", "dev7", "dev6", "dev5", "dev4", "dev3", "dev2", "heldout", "seen", "dev"]
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -125,8 +125,8 @@ def report(label: str, s: dict[str, object], show: bool) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", choices=[*SPLITS, "all", "each"], default="heldout13",
-                    help="a split (default: heldout13, the newest one never tuned on), all of it, or each in turn")
+    ap.add_argument("--split", choices=[*SPLITS, "all", "each"], default="heldout14",
+                    help="a split (default: heldout14, the newest one never tuned on), all of it, or each in turn")
     ap.add_argument("--show", action="store_true", help="print each missed name and altered line")
     ap.add_argument("--no-presidio", action="store_true")
     ap.add_argument("--rules-only", action="store_true", help="names_model = false: the rules without the model")

@@ -1069,7 +1069,9 @@ class NameFinder:
         cues = _lower_cues(s, tokens)
         users = self._bare_users(s, tokens, ("_" in s or "." in s) and _JOINED.search(s) is not None)
         ci = ui = 0
-        pos = self._subject_user(s, tokens, out) if s[:1].islower() else 0
+        first = s[:1]
+        pos = (self._subject_user(s, tokens, out) if first.islower()
+               else self._speaker_user(s, out) if first == "[" else 0)
         m = _CAP.search(s)
         while m is not None or ci < len(cues) or ui < len(users):
             if ui < len(users) and (m is None or users[ui] < m.start()) and (ci >= len(cues) or users[ui] < cues[ci]):
@@ -1263,6 +1265,28 @@ class NameFinder:
             out.append(m.end())
             return m.end()
         return 0
+
+    def _speaker_user(self, s: str, out: list[int]) -> int:
+        """The user name speaking in a chat transcript's line after its bracketed time ("[14:02] skambu:
+        udh sy upload", "[09:10] yermias_tefa: ok"): read as after a cue; not a system's account
+        ("[12:00] cron: done"). Returns where the scan starts."""
+        close = s.find("] ", 1, 24)
+        if close < 0:
+            return 0
+        p = close + 2
+        e = _word_end(s, p)
+        if e < 0 or s[e:e + 2] != ": " or not _lower_letter(s[p]):
+            return 0
+        w = s[p:e]
+        if not w.islower() or w in SYSTEM_USERS or w in SERVICES or w in STOP or self._common(w):
+            return 0
+        f = self.flags(w)
+        if f & PLACE or (f & WORD and not f & POPULAR) or not (
+                f or ((("." in w or "_" in w or "-" in w) and self._username(w, True)) or self._glued(w))):
+            return 0  # (a listed name that is also a common word only when it is among the commonest: "budi")
+        out.append(p)
+        out.append(e)
+        return e
 
     def _bare_users(self, s: str, tokens: list[str], joined: bool) -> list[int]:
         """[start, end, ...] of the lower-case names of ``s`` that stand without a cue: user names

@@ -232,6 +232,9 @@ NAMED = [
      f"package handed to {N} at front desk"),
     ("a user name with a piece in no list after 'for'", "INFO rendering F-8854.pdf for andi.pawelloi",
      f"INFO rendering F-8854.pdf for {N}"),
+    ("a chat speaker's user name after the time", "[09:10] yermias_tefa: udh sy upload ulang",
+     f"[09:10] {N}: udh sy upload ulang"),
+    ("a chat speaker's common given name after the time", "[10:01] budi: ok siap", f"[10:01] {N}: ok siap"),
     ("an initial glued to a listed surname after 'to'", "Assigned ORD-49604 to fsondakh; due 16:00",
      f"Assigned ORD-49604 to {N}; due 16:00"),
 ]
@@ -352,6 +355,8 @@ UNTOUCHED = [
     ("a request's opening word before a person's verb", "Jangan lupa konfirmasi, Mohon izin cek ulang"),
     ("an organisation before a person's verb", "CV Jaya minta penawaran"),
     ("dotted identifiers before a verb", "config.reload failed, log.rotate updated, cache.redis failed"),
+    ("a system account or a word speaking in a chat line", "[12:00] cron: job done"),
+    ("a given name that is a common word speaking in a chat line", "[10:01] indah: hasilnya bagus"),
     ("two words in no list before a product noun", "cetak ulang Tumini Sastrodiharjo banner promo"),
     ("two words in no list opening a sentence", "Konica Minolta printer offline. Sastrodiharjo Tumini"),
     ("identifiers after 'for' and 'to'", "waiting for cache.flush, switched to log.rotate, ran for job_runner"),
