@@ -48,7 +48,11 @@ What makes a name, in order of strength:
   (``BARE_NAME_LIKE``) and that is no service (``SERVICES``: ``Xendit minta verifikasi``):
   ``Yosias says``, ``Otniel minta refund``; after a role (``ROLE_CUES``), the same before any
   verb (``Kurir Yosias belum update``). A user name with a piece in no list before a verb
-  (``andi.pawelloi changed``).
+  (``andi.pawelloi changed``) or after a preposition that takes a person (``PERSON_BEFORE``: ``for
+  andi.pawelloi``), and there an initial glued to a ranked surname (``assigned to fsondakh``); the
+  lower-case speaker of a chat line after its bracketed time (``[14:02] yermias_tefa: ok``; not a
+  system's account: ``[12:00] cron:``). Inside a sentence, two or three capitalised words in no list
+  and no dictionary that each read a little like a name's (``handed to Tumini Sastrodiharjo``).
 - **The list's common words** (``COMMON``: dictionary words that are in no name list, ``Valued``,
   ``Sobat``, ``Konstruksi``, ``logged``): never names, so a capitalised one after a greeting is
   a word (``Dear Valued Partner``), one right after names in a run makes the run a firm's name
