@@ -26,8 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+sys.path.insert(0, str(ROOT))  # (the agent, imported in main)
 
 CORPUS = Path(__file__).resolve().parent / "data" / "names_corpus.jsonl"
 #: The corpus's splits, the one never tuned on first (see ``names_corpus.py``).
@@ -131,12 +130,12 @@ def main() -> int:
     ap.add_argument("--no-presidio", action="store_true")
     ap.add_argument("--rules-only", action="store_true", help="names_model = false: the rules without the model")
     a = ap.parse_args()
-    # As the agent builds it (the compiled finder too).
     # (Imported here: packaging/train_names.py imports ``caught`` in a venv without the agent's dependencies.)
     from cflexagent.compiled import BUILDS
     from cflexagent.logs.transforms import build_redactor
     from cflexagent.logs.transforms.config import RedactConfig
 
+    # As the agent builds it (the compiled finder too).
     red = build_redactor("app", RedactConfig(names_model=not a.rules_only), None, b"")
     builds = f"redact {BUILDS.get('redact')}, names {BUILDS.get('names')}"
     peer = None if a.no_presidio else presidio()
